@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/** Largest batch a hub may upload at once; the cloud refuses bigger ones. */
+export const MAX_BATCH_EVENTS = 1000;
+
+/** Identifier of a hub as issued by the cloud when it is claimed. */
+export const HubId = z.uuid();
+
+/** What a sensor measures or reports; `alert` carries an alert raised on the hub. */
+export const SensorKind = z.enum([
+  'motion',
+  'contact',
+  'pressure',
+  'button',
+  'temperature',
+  'humidity',
+  'heartbeat',
+  'availability',
+  'robot',
+  'alert',
+]);
+export type SensorKind = z.infer<typeof SensorKind>;
+
+export const AlertSeverity = z.enum(['info', 'warning', 'critical']);
+export type AlertSeverity = z.infer<typeof AlertSeverity>;
+
+/** Where an alert came from: a hard rule, the senior's model, the robot, a button, or a device fault. */
+export const AlertSource = z.enum(['rule', 'model', 'robot', 'button', 'device']);
+export type AlertSource = z.infer<typeof AlertSource>;
+
+/** An alert as the hub raises it. `alertId` is chosen by the hub so uploads stay idempotent. */
+export const RaisedAlert = z.object({
+  alertId: z.uuid(),
+  kind: z.string().min(1).max(64),
+  severity: AlertSeverity,
+  source: AlertSource,
+  message: z.string().min(1).max(500),
+  evidence: z.array(z.record(z.string(), z.unknown())).max(50).default([]),
+});
+export type RaisedAlert = z.infer<typeof RaisedAlert>;
+
+/** A reading's value: a level, a state, or a short label. */
+export const ReadingValue = z.union([z.number(), z.boolean(), z.string().max(256)]).nullable();
+
+/**
+ * Everything that happens in a home, in the order the hub committed it.
+ * `(hubId, seq)` identifies an event for ever; the cloud stores each pair once.
+ */
+export const SensorEvent = z.object({
+  hubId: HubId,
+  seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  ts: z.iso.datetime({ offset: true }),
+  sensorId: z.string().min(1).max(64),
+  kind: SensorKind,
+  value: ReadingValue,
+  room: z.string().min(1).max(64).optional(),
+  /** Boot the event was recorded in: seq order is exact, `ts` may be corrected later within one boot. */
+  bootId: z.string().min(1).max(64).optional(),
+  /** True when the hub's clock had not been synchronised when `ts` was taken. */
+  clockUnsynced: z.boolean().optional(),
+  /** Present exactly when `kind` is `alert`. */
+  alert: RaisedAlert.optional(),
+});
+export type SensorEvent = z.infer<typeof SensorEvent>;
+
+export const UploadBatch = z.object({
+  events: z.array(SensorEvent).min(1).max(MAX_BATCH_EVENTS),
+});
+export type UploadBatch = z.infer<typeof UploadBatch>;
+
+/** The cloud's answer: the highest seq it holds with no gap before it. */
+export const UploadAck = z.object({
+  ackedThroughSeq: z.number().int().nonnegative(),
+});
+export type UploadAck = z.infer<typeof UploadAck>;
