@@ -2,5 +2,8 @@ export * from './alerts.js';
 export * from './auth.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './features.js';
+export * from './local-time.js';
+export * from './rules.js';
 export * from './version.js';
 export * from './ws.js';

@@ -1,0 +1,116 @@
+import { RulesConfig, type RulesConfigInput, summariseIssues } from '@hearth/shared';
+import type { Clock } from '../clock.js';
+import type { ModelSource } from './anomaly.js';
+import { CooldownGate } from './cooldown.js';
+import { evaluateModel } from './model-rule.js';
+import { allRules } from './rules/index.js';
+import type { Finding, Rule, RuleContext } from './rules/rule.js';
+import type { Detection, Detector, ObservedEvent } from './types.js';
+import { SlidingWindow } from './window.js';
+
+export type { AnomalyModel, AnomalyOutput, ModelSource } from './anomaly.js';
+export type { Detection, Detector, ObservedEvent } from './types.js';
+
+/** Enough history for the longest look-back any rule or feature needs (wake look-back, model window). */
+const RETENTION_MS = 26 * 3600_000;
+
+/** Where detection reports what it could not judge; never throws. */
+export interface DetectorLog {
+  warn(obj: Record<string, unknown>, msg: string): void;
+}
+
+/** What `createDetector` needs. */
+export interface DetectorDeps {
+  /** The hub's clock; also marks when observation began (silence before it is not evidence). */
+  clock: Clock;
+  /** This senior's rule settings as the cloud sent them; any subset, defaults fill the rest. Throws if invalid. */
+  config?: RulesConfigInput;
+  /** The senior's anomaly model, if any; consulted on every tick. Absent or `null` → rules only. */
+  model?: ModelSource;
+  log?: DetectorLog;
+}
+
+/** The hub's detector: the Detector seam plus live reconfiguration. */
+export interface HubDetector extends Detector {
+  /** Replaces the rule settings without losing the window. Throws `RulesConfigError` if invalid (old settings stay). */
+  setConfig(config: RulesConfigInput): void;
+  /** The settings in force. */
+  readonly config: RulesConfig;
+  /** Duplicates merged by cool-downs since start. */
+  readonly merged: number;
+}
+
+/** Raised when rule settings fail validation; `message` names each bad setting. */
+export class RulesConfigError extends Error {
+  readonly code = 'INVALID_RULES_CONFIG';
+}
+
+export function parseRulesConfig(input: RulesConfigInput | undefined): RulesConfig {
+  const parsed = RulesConfig.safeParse(input ?? {});
+  if (!parsed.success) throw new RulesConfigError(`invalid rules config: ${summariseIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * Builds the detector: every hard rule plus the senior's model. `observe` judges the event just
+ * committed (pendant, temperature, device faults…); `tick` judges the passage of time
+ * (inactivity, bathroom, night door, wake-up, sustained temperature, silent sensors, model score).
+ * Call `tick` about once a minute.
+ */
+export function createDetector(deps: DetectorDeps): HubDetector {
+  let config = parseRulesConfig(deps.config);
+  const window = new SlidingWindow(deps.clock.now(), RETENTION_MS);
+  const gate = new CooldownGate();
+  const rules: readonly Rule[] = allRules;
+
+  const run = (ctx: RuleContext): Finding[] => {
+    const findings: Finding[] = [];
+    for (const rule of rules) {
+      try {
+        findings.push(...rule.evaluate(ctx));
+      } catch (err) {
+        // A rule that cannot judge stays silent; the others still run.
+        deps.log?.warn({ rule: rule.name, err: String(err) }, 'rule failed to evaluate');
+      }
+    }
+    return findings;
+  };
+
+  const strip = (f: Finding): Detection => ({
+    kind: f.kind,
+    severity: f.severity,
+    source: f.source,
+    message: f.message,
+    evidence: f.evidence,
+  });
+
+  return {
+    async observe(event: ObservedEvent): Promise<Detection[]> {
+      const now = Math.max(deps.clock.now(), event.ts);
+      window.add(event);
+      return gate.admit(run({ window, now, config, trigger: event }), now).map(strip);
+    },
+    async tick(now: number): Promise<Detection[]> {
+      window.trim(now);
+      const findings = run({ window, now, config });
+      const model = deps.model?.current() ?? null;
+      if (model) {
+        try {
+          findings.push(...(await evaluateModel(model, { window, now, config })));
+        } catch (err) {
+          deps.log?.warn({ model: model.version, err: String(err) }, 'model failed to score the window');
+        }
+      }
+      return gate.admit(findings, now).map(strip);
+    },
+    setConfig(input: RulesConfigInput): void {
+      config = parseRulesConfig(input);
+    },
+    get config() {
+      return config;
+    },
+    get merged() {
+      return gate.merged;
+    },
+  };
+}
