@@ -40,7 +40,9 @@ describe('frame codec', () => {
   });
 
   it('keeps a reading exact through the decimal encoding', () => {
-    for (const value of [0, 1, -1, 0.1, 21.5, 1.005, 99.99, -40.125, 2147483647, 1e12, -0.000001]) {
+    for (const value of [
+      0, 1, -1, 0.1, 21.5, 1.005, 99.99, -40.125, 2147483647, -2147483648, 1e12, -0.000001,
+    ]) {
       const frame: Frame = { seq: 1, message: { type: 'reading', sensor: 2, uptimeMs: 9, value } };
       expect(decodeFrame(encodeFrame(frame).subarray(0, -1)).message).toEqual(frame.message);
     }

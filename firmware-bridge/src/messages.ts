@@ -194,14 +194,18 @@ export function toDecimal(value: number): { mantissa: number; exponent: number }
   for (let exponent = 0; exponent >= LIMITS.minExponent; exponent--) {
     const scaled = value * 10 ** -exponent;
     const mantissa = Math.round(scaled);
-    if (Math.abs(mantissa) > 0x7fffffff) break;
+    if (!fitsInt32(mantissa)) break;
     if (Math.abs(scaled - mantissa) <= 1e-12 * Math.max(1, Math.abs(scaled))) return { mantissa, exponent };
   }
   for (let exponent = 1; exponent <= LIMITS.maxExponent; exponent++) {
     const mantissa = value / 10 ** exponent;
-    if (Number.isInteger(mantissa) && Math.abs(mantissa) <= 0x7fffffff) return { mantissa, exponent };
+    if (Number.isInteger(mantissa) && fitsInt32(mantissa)) return { mantissa, exponent };
   }
   return invalid(`reading value ${value} cannot be sent as a 32-bit mantissa with a decimal exponent`);
+}
+
+function fitsInt32(n: number): boolean {
+  return n >= -0x80000000 && n <= 0x7fffffff;
 }
 
 /** The number a mantissa and exponent stand for; divides for negative exponents so 215e-1 is exactly 21.5. */

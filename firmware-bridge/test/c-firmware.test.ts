@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { renderVectorsHeader } from './c-vectors.js';
+import { hostTool } from './host-tools.js';
+import { vectors } from './vectors.js';
+
+const firmware = fileURLToPath(new URL('../firmware/', import.meta.url));
+const cc = hostTool('cc', 'apt-get install gcc');
+const protocolSources = ['hearth_cobs.c', 'hearth_crc.c', 'hearth_frame.c'].map((f) =>
+  join(firmware, 'src', f),
+);
+const strict = ['-std=c99', '-Wall', '-Wextra', '-Wpedantic', '-Werror', '-O1'];
+
+describe.skipIf(!cc.available)(
+  `C firmware protocol code on the host${cc.available ? '' : ` (skipped: ${cc.reason})`}`,
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hearth-vectors-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('agrees with every shared vector', () => {
+      writeFileSync(join(dir, 'vectors.h'), renderVectorsHeader(vectors));
+      const exe = join(dir, 'vector_test');
+      const build = spawnSync(
+        'cc',
+        [
+          ...strict,
+          '-I',
+          dir,
+          '-I',
+          join(firmware, 'src'),
+          join(firmware, 'host', 'vector_test.c'),
+          ...protocolSources,
+          '-o',
+          exe,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(build.stderr + build.stdout).toBe('');
+      expect(build.status).toBe(0);
+      const run = spawnSync(exe, { encoding: 'utf8' });
+      const total = vectors.crc.length + vectors.cobs.length + vectors.valid.length + vectors.invalid.length;
+      expect(run.stdout).toContain(`${total} vectors checked, 0 failed`);
+      expect(run.status).toBe(0);
+    });
+  },
+);
