@@ -8,6 +8,8 @@ import { localMoment } from './local-time.js';
  * Layout, for `rooms = [r1..rN]` (all over the `windowMinutes` ending at `now`):
  *   motion:<r>    log(1 + motion detections in room r)
  *   presence:<r>  minutes the senior was (last seen) in room r
+ *   recent:<r>    log(1 + motion detections in room r over the longer `longWindowMinutes`), so a
+ *                 skipped meal or an unused room shows even when the short window is ambiguous
  *   transitions   log(1 + moves from one room to another)
  *   door_opens    log(1 + openings of any contact sensor)
  *   idle_minutes  minutes since the last activity anywhere, capped at 4 windows
@@ -16,6 +18,7 @@ import { localMoment } from './local-time.js';
 export const FeatureSpec = z.object({
   version: z.literal(1),
   windowMinutes: z.number().int().min(10).max(360),
+  longWindowMinutes: z.number().int().min(10).max(720),
   rooms: z.array(z.string().min(1).max(64)).min(1).max(32),
   timezone: z.string().min(1),
 });
@@ -34,7 +37,7 @@ export interface FeatureEvent {
 
 /** Number of behaviour features (everything before the hour-of-week one-hot). */
 export function behaviourFeatureCount(spec: FeatureSpec): number {
-  return spec.rooms.length * 2 + 3;
+  return spec.rooms.length * 3 + 3;
 }
 
 export function featureCount(spec: FeatureSpec): number {
@@ -46,6 +49,7 @@ export function featureNames(spec: FeatureSpec): string[] {
   return [
     ...spec.rooms.map((r) => `motion:${r}`),
     ...spec.rooms.map((r) => `presence:${r}`),
+    ...spec.rooms.map((r) => `recent:${r}`),
     'transitions',
     'door_opens',
     'idle_minutes',
@@ -127,14 +131,22 @@ export function computeFeatures(
   const at = location === undefined ? undefined : roomIndex.get(location);
   if (at !== undefined) presence[at] = (presence[at] as number) + (now - since);
 
+  const recent = new Float64Array(n);
+  for (let i = lowerBound(events, now - spec.longWindowMinutes * 60_000); i < end; i++) {
+    const e = events[i] as FeatureEvent;
+    const idx = isMotion(e) ? roomIndex.get(e.room as string) : undefined;
+    if (idx !== undefined) recent[idx] = (recent[idx] as number) + 1;
+  }
+
   for (let i = 0; i < n; i++) {
     out[i] = Math.log1p(motions[i] as number);
     out[n + i] = (presence[i] as number) / 60_000;
+    out[2 * n + i] = Math.log1p(recent[i] as number);
   }
-  out[2 * n] = Math.log1p(transitions);
-  out[2 * n + 1] = Math.log1p(doorOpens);
+  out[3 * n] = Math.log1p(transitions);
+  out[3 * n + 1] = Math.log1p(doorOpens);
   const idleCap = 4 * spec.windowMinutes;
-  out[2 * n + 2] = Number.isFinite(lastActivity) ? Math.min(idleCap, (now - lastActivity) / 60_000) : idleCap;
+  out[3 * n + 2] = Number.isFinite(lastActivity) ? Math.min(idleCap, (now - lastActivity) / 60_000) : idleCap;
   out[behaviourFeatureCount(spec) + hourOfWeek(now, spec.timezone)] = 1;
   return out;
 }
