@@ -1,0 +1,237 @@
+import type { RaisedAlert } from '@hearth/shared';
+import type { Logger } from 'pino';
+import { type Clock, systemClock } from './clock.js';
+import { Collector } from './collect/collector.js';
+import type { AgentConfig } from './config/agent-config.js';
+import { CredentialsError, type HubCredentials, readCredentials } from './config/credentials.js';
+import { dataPaths } from './config/paths.js';
+import { ControlServer } from './control/server.js';
+import type { AgentStatus } from './control/status.js';
+import { createDetector } from './detect/index.js';
+import { SensorRegistry } from './sensors/registry.js';
+import { SimulatedHome } from './sensors/simulated-home.js';
+import type { SensorSource } from './sensors/source.js';
+import type { OutboxEntry, OutboxStore } from './store/outbox.js';
+import { openSqliteOutbox } from './store/sqlite-outbox.js';
+import { ClockSync, readBootId, systemClockSynced } from './time/clock-sync.js';
+import { Uplink } from './uplink/uplink.js';
+
+/** A piece of the agent with a lifetime: started in order, stopped in reverse. */
+export interface Module {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface AgentDeps {
+  config: AgentConfig;
+  dataDir: string;
+  log: Logger;
+  clock?: Clock;
+  /** Overrides the sources chosen from the configuration (tests). */
+  sources?: SensorSource[];
+  /** Acts on a critical alert once it is committed; by default only logs it. */
+  onSeriousAlert?: (alert: RaisedAlert, entry: OutboxEntry) => Promise<void> | void;
+}
+
+/** The running agent, as main.ts and the tests see it. */
+export interface Agent {
+  readonly store: OutboxStore;
+  readonly modules: readonly Module[];
+  status(): AgentStatus;
+  /** The simulated home, when the agent runs with --simulate. */
+  readonly simulatedHome: SimulatedHome | null;
+}
+
+/**
+ * Builds every piece of the hub agent and wires them; nothing starts until the modules are
+ * started. Opening the outbox happens here: without it the agent has no reason to run.
+ */
+export function buildAgent(deps: AgentDeps): Agent {
+  const { config, log } = deps;
+  const clock = deps.clock ?? systemClock;
+  const paths = dataPaths(deps.dataDir);
+  const startedAt = clock.now();
+  const bootId = readBootId();
+  const store = openSqliteOutbox({
+    path: paths.outbox,
+    bootId,
+    onCorruption: ({ movedTo, reason }) =>
+      log.error(
+        { movedTo, reason },
+        'the outbox database was damaged; it was moved aside and a new one started',
+      ),
+  });
+
+  let credentialsProblem: string | null = null;
+  const credentials = (): HubCredentials | null => {
+    try {
+      const found = readCredentials(paths.credentials);
+      credentialsProblem = null;
+      return found;
+    } catch (error) {
+      if (error instanceof CredentialsError && credentialsProblem !== error.message) {
+        credentialsProblem = error.message;
+        log.error({ reason: error.message }, 'cannot use the hub credentials');
+      }
+      return null;
+    }
+  };
+
+  const registry = new SensorRegistry();
+  const listeners = new Set<(entry: OutboxEntry) => void>();
+  const clockSync = new ClockSync({
+    clock,
+    isSynced: () => systemClockSynced(clock.now()),
+    onSynced: (trueTimeOf) => {
+      const corrected = store.correctUnsyncedTimestamps(trueTimeOf);
+      if (corrected > 0) log.info({ corrected }, 'clock synchronised; corrected timestamps taken before');
+    },
+  });
+  const uplink = new Uplink({
+    store,
+    clock,
+    log: log.child({ module: 'uplink' }),
+    credentials,
+    batchSize: config.uplink.batchSize,
+    backoff: { initialMs: config.uplink.backoffInitialMs, maxMs: config.uplink.backoffMaxMs },
+    idlePollMs: config.uplink.idlePollMs,
+    requestTimeoutMs: config.uplink.requestTimeoutMs,
+  });
+  const detector = createDetector({ clock, log: log.child({ module: 'detect' }) });
+  const collector = new Collector({
+    store,
+    detector,
+    clock,
+    log: log.child({ module: 'collect' }),
+    stamp: () => clockSync.stamp(),
+    tickEveryMs: config.detectTickMs,
+    onCommitted: (entries) => {
+      uplink.kick();
+      for (const entry of entries) for (const listener of listeners) listener(entry);
+    },
+    onSeriousAlert:
+      deps.onSeriousAlert ??
+      ((alert) =>
+        log.warn({ alertId: alert.alertId, kind: alert.kind }, 'serious alert: no robot is paired to check')),
+  });
+
+  const simulatedHome =
+    config.simulate && !deps.sources
+      ? new SimulatedHome({
+          clock,
+          speed: config.simSpeed,
+          pendantEveryMs: config.simPendantEverySeconds * 1000,
+        })
+      : null;
+  const sources: SensorSource[] = deps.sources ?? (simulatedHome ? [simulatedHome] : []);
+  for (const sensor of simulatedHome?.sensors() ?? [])
+    registry.declare({ ...sensor, source: simulatedHome!.name });
+
+  const record = (source: string) => (reading: Parameters<Collector['record']>[0]) => {
+    registry.seen(reading, source);
+    return collector.record(reading);
+  };
+
+  const status = (): AgentStatus => {
+    const creds = credentials();
+    const up = uplink.status();
+    const outbox = store.stats();
+    const counts = collector.stats();
+    const lastUploadAt = up.lastUploadAt ?? outbox.lastUploadAt;
+    return {
+      hubId: creds?.hubId ?? null,
+      seniorId: creds?.seniorId ?? null,
+      seniorName: creds?.seniorName ?? null,
+      agent: {
+        pid: process.pid,
+        startedAt: new Date(startedAt).toISOString(),
+        dataDir: deps.dataDir,
+        simulate: config.simulate,
+        bootId,
+      },
+      clock: { synced: clockSync.isSynced() },
+      cloud: {
+        url: creds?.cloudUrl ?? null,
+        state: up.state,
+        connected: up.connected,
+        lastUploadAt: lastUploadAt === null ? null : new Date(lastUploadAt).toISOString(),
+        lastError: credentialsProblem ?? up.lastError,
+      },
+      outbox: {
+        lastSeq: outbox.lastSeq,
+        ackedThroughSeq: outbox.ackedThroughSeq,
+        backlog: outbox.backlog,
+        pendingAlerts: outbox.pendingAlerts,
+        droppedReadings: outbox.droppedReadings,
+      },
+      readings: { committed: counts.committed, rejected: counts.rejected, alertsRaised: counts.alertsRaised },
+      sensors: registry.list(),
+      robot: { state: 'not_paired' },
+      model: { state: 'rules_only' },
+    };
+  };
+
+  const control = new ControlServer({
+    socketPath: paths.socket,
+    log: log.child({ module: 'control' }),
+    status,
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    press: simulatedHome
+      ? (sensorId) => {
+          // press() emits through the source's callback, which commits; find what it committed.
+          let committed: OutboxEntry | null = null;
+          const catchIt = (entry: OutboxEntry) => {
+            if (entry.sensorId === sensorId && committed === null) committed = entry;
+          };
+          listeners.add(catchIt);
+          try {
+            simulatedHome.press(sensorId);
+          } finally {
+            listeners.delete(catchIt);
+          }
+          return committed;
+        }
+      : undefined,
+  });
+
+  const quotaEvery = 60_000;
+  let cancelQuota: () => void = () => {};
+  const quota: Module = {
+    name: 'outbox-quota',
+    async start() {
+      const run = () => {
+        const dropped = store.enforceQuota(config.outboxMaxEntries);
+        if (dropped > 0)
+          log.warn({ dropped }, 'outbox full: dropped the oldest routine readings (never alerts)');
+        cancelQuota = clock.setTimeout(run, quotaEvery);
+      };
+      run();
+    },
+    async stop() {
+      cancelQuota();
+    },
+  };
+
+  const modules: Module[] = [
+    // Opened while building; listed first so it closes last.
+    { name: 'outbox', start: async () => {}, stop: async () => store.close() },
+    { name: 'clock-sync', start: () => clockSync.start(), stop: () => clockSync.stop() },
+    quota,
+    { name: 'uplink', start: () => uplink.start(), stop: () => uplink.stop() },
+    { name: 'collector', start: () => collector.start(), stop: () => collector.stop() },
+    ...sources.map(
+      (source): Module => ({
+        name: `source:${source.name}`,
+        start: () => source.start(record(source.name)),
+        stop: () => source.stop(),
+      }),
+    ),
+    { name: 'control', start: () => control.start(), stop: () => control.stop() },
+  ];
+
+  return { store, modules, status, simulatedHome };
+}

@@ -1,0 +1,81 @@
+import { AgentClient, AgentUnreachable } from '../control/client.js';
+import { AgentStatus } from '../control/status.js';
+import { CliError, EXIT, type Output } from './output.js';
+
+/** Turns a failure to reach the agent into the CLI's error. */
+export function agentFailure(error: unknown): CliError {
+  if (error instanceof AgentUnreachable) {
+    return new CliError(
+      error.message,
+      error.code === 'AGENT_NOT_RUNNING' ? EXIT.AGENT_NOT_RUNNING : EXIT.FAILED,
+      error.code,
+    );
+  }
+  return new CliError(error instanceof Error ? error.message : String(error), EXIT.FAILED);
+}
+
+export async function fetchStatus(socketPath: string): Promise<AgentStatus> {
+  let raw: unknown;
+  try {
+    raw = await new AgentClient(socketPath).call('GET', '/status');
+  } catch (error) {
+    throw agentFailure(error);
+  }
+  const parsed = AgentStatus.safeParse(raw);
+  if (!parsed.success)
+    throw new CliError(
+      'the agent answered /status in an unexpected shape; are hearth and hearth-agent the same version?',
+      EXIT.FAILED,
+    );
+  return parsed.data;
+}
+
+const ago = (iso: string | null, now: number) => {
+  if (!iso) return 'never';
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
+};
+
+/** `hearth status`: the agent's health in one screen; exit 0 when it runs, whatever the cloud link says. */
+export async function status(socketPath: string, out: Output): Promise<AgentStatus> {
+  const s = await fetchStatus(socketPath);
+  out.result(s);
+  const now = Date.now();
+  out.line(`Hub        ${s.hubId ?? 'not paired (run: hearth pair --cloud URL --code CODE)'}`);
+  if (s.seniorName) out.line(`Home       ${s.seniorName}`);
+  out.line(
+    `Cloud      ${s.cloud.url ?? '-'}  ${s.cloud.connected ? 'connected' : s.cloud.state}, last upload ${ago(s.cloud.lastUploadAt, now)}`,
+  );
+  if (s.cloud.lastError) out.line(`           ${s.cloud.lastError}`);
+  out.line(
+    `Outbox     seq ${s.outbox.lastSeq}, cloud has through ${s.outbox.ackedThroughSeq}, backlog ${s.outbox.backlog}` +
+      (s.outbox.pendingAlerts ? ` (${s.outbox.pendingAlerts} alerts)` : '') +
+      (s.outbox.droppedReadings ? `, ${s.outbox.droppedReadings} readings dropped by the disk quota` : ''),
+  );
+  out.line(
+    `Clock      ${s.clock.synced ? 'synchronised' : 'NOT synchronised (timestamps are flagged until it is)'}`,
+  );
+  out.line(`Robot      ${s.robot.state}`);
+  out.line(`Model      ${s.model.state}`);
+  out.line(`Sensors    ${s.sensors.length === 0 ? 'none (add one: hearth sensors add …)' : ''}`);
+  for (const sensor of s.sensors) {
+    const state =
+      sensor.available === null ? 'not heard yet' : sensor.available ? 'available' : 'UNAVAILABLE';
+    out.line(
+      `  ${sensor.id.padEnd(16)} ${sensor.kind.padEnd(12)} ${(sensor.room ?? '').padEnd(10)} ${state.padEnd(14)} last ${ago(sensor.lastSeenAt, now)}`,
+    );
+  }
+  return s;
+}
+
+/** `hearth simulate press <sensorId>`: triggers a sensor of the simulated home in a running agent. */
+export async function simulatePress(socketPath: string, sensorId: string, out: Output): Promise<void> {
+  let answer: { seq: number; sensorId: string };
+  try {
+    answer = await new AgentClient(socketPath).call('POST', '/simulate/press', { sensorId });
+  } catch (error) {
+    throw agentFailure(error);
+  }
+  out.result(answer);
+  out.line(`Pressed ${answer.sensorId}: committed as event ${answer.seq}.`);
+}

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { summariseIssues } from '@hearth/shared';
+import { z } from 'zod';
+
+/** Settings of `hearth-agent`, from `--config FILE` (JSON) and the command line; every one has a default. */
+export const AgentConfig = z
+  .object({
+    /** Use the simulated home instead of the hardware sensors. */
+    simulate: z.boolean().default(false),
+    /** How many times faster than real time the simulated day runs. */
+    simSpeed: z.number().positive().max(10_000).default(1),
+    /** The simulated pendant is pressed about this often (seconds); 0 never. */
+    simPendantEverySeconds: z.number().nonnegative().default(60),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+    /** How often time-based rules (inactivity, bathroom…) are judged, in ms. */
+    detectTickMs: z.number().int().min(1000).default(60_000),
+    /** Most entries kept in the outbox before the oldest routine readings are dropped. */
+    outboxMaxEntries: z.number().int().min(1000).default(5_000_000),
+    uplink: z
+      .object({
+        batchSize: z.number().int().min(1).max(1000).default(1000),
+        backoffInitialMs: z.number().int().min(10).default(1000),
+        backoffMaxMs: z.number().int().min(100).default(300_000),
+        idlePollMs: z.number().int().min(100).default(15_000),
+        requestTimeoutMs: z.number().int().min(100).default(30_000),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+export type AgentConfig = z.infer<typeof AgentConfig>;
+export type AgentConfigInput = z.input<typeof AgentConfig>;
+
+/** Thrown for a missing or invalid configuration; the message names the file, setting and bad value. */
+export class ConfigError extends Error {
+  readonly code = 'INVALID_CONFIG';
+}
+
+/** Reads and validates a config file; `overrides` (from the command line) win. */
+export function loadAgentConfig(file: string | undefined, overrides: AgentConfigInput = {}): AgentConfig {
+  let fromFile: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(
+        `cannot read the config file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      );
+    }
+    try {
+      fromFile = JSON.parse(text) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`the config file ${file} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const parsed = AgentConfig.safeParse({ ...fromFile, ...overrides });
+  if (!parsed.success) {
+    throw new ConfigError(`invalid setting${file ? ` in ${file}` : ''}: ${summariseIssues(parsed.error)}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/** One sensor as `hearth status` and `hearth sensors list` show it. */
+export const SensorStatus = z.object({
+  id: z.string(),
+  kind: z.string(),
+  room: z.string().nullable(),
+  /** Which source reads it: `simulated-home`, `gpio`, `serial:…`. */
+  source: z.string(),
+  /** False once it missed its expected heartbeat; null before it was ever heard. */
+  available: z.boolean().nullable(),
+  lastSeenAt: z.string().nullable(),
+});
+export type SensorStatus = z.infer<typeof SensorStatus>;
+
+/** What `GET /status` answers and `hearth status --json` prints. */
+export const AgentStatus = z.object({
+  hubId: z.string().nullable(),
+  seniorId: z.string().nullable(),
+  seniorName: z.string().nullable(),
+  agent: z.object({
+    pid: z.number(),
+    startedAt: z.string(),
+    dataDir: z.string(),
+    simulate: z.boolean(),
+    bootId: z.string(),
+  }),
+  clock: z.object({ synced: z.boolean() }),
+  cloud: z.object({
+    url: z.string().nullable(),
+    state: z.string(),
+    connected: z.boolean(),
+    lastUploadAt: z.string().nullable(),
+    lastError: z.string().nullable(),
+  }),
+  outbox: z.object({
+    lastSeq: z.number(),
+    ackedThroughSeq: z.number(),
+    backlog: z.number(),
+    pendingAlerts: z.number(),
+    droppedReadings: z.number(),
+  }),
+  readings: z.object({ committed: z.number(), rejected: z.number(), alertsRaised: z.number() }),
+  sensors: z.array(SensorStatus),
+  robot: z.object({ state: z.string() }),
+  model: z.object({ state: z.string() }),
+});
+export type AgentStatus = z.infer<typeof AgentStatus>;

@@ -1,0 +1,56 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Forward-only migrations, applied in order; `PRAGMA user_version` records how many ran.
+ * Never edit a shipped step: hubs in the field have already run it.
+ */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE outbox (
+     seq INTEGER PRIMARY KEY,
+     ts INTEGER NOT NULL,
+     sensor_id TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     value TEXT,
+     room TEXT,
+     boot_id TEXT NOT NULL,
+     clock_unsynced INTEGER NOT NULL DEFAULT 0,
+     mono_ms INTEGER,
+     alert TEXT,
+     is_alert INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX outbox_alerts ON outbox (seq) WHERE is_alert = 1;
+   CREATE INDEX outbox_unsynced ON outbox (seq) WHERE clock_unsynced = 1;
+   -- The last seq lives apart from the rows so pruning the oldest rows can never make a seq reappear.
+   CREATE TABLE seq_counter (id INTEGER PRIMARY KEY CHECK (id = 1), last_seq INTEGER NOT NULL);
+   INSERT INTO seq_counter (id, last_seq) VALUES (1, 0);
+   CREATE TABLE upload_cursor (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     acked_through_seq INTEGER NOT NULL,
+     last_upload_at INTEGER
+   );
+   INSERT INTO upload_cursor (id, acked_through_seq) VALUES (1, 0);
+   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE devices (
+     id TEXT PRIMARY KEY,
+     type TEXT NOT NULL,
+     settings TEXT NOT NULL,
+     room TEXT,
+     added_at INTEGER NOT NULL
+   );`,
+];
+
+/** Brings the database to the latest schema; throws if it was written by a newer hub-agent. */
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `the outbox database has schema version ${current}, newer than this hearth-agent understands (${MIGRATIONS.length}); install the newer hearth-agent`,
+    );
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

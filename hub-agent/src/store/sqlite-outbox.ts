@@ -1,0 +1,328 @@
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import type { NewOutboxEntry, OutboxEntry, OutboxStats, OutboxStore, PairedDevice } from './outbox.js';
+import { migrate } from './schema.js';
+
+/** How far ahead of the last seq the reservation file points; see `reserveSeqs`. */
+const SEQ_RESERVATION_BLOCK = 10_000;
+
+export interface SqliteOutboxOptions {
+  /** Path of the database file; `<path>.seq` holds the seq reservation. */
+  path: string;
+  bootId: string;
+  /** Called with what was found when the database had to be moved aside at open. */
+  onCorruption?: (info: { movedTo: string; reason: string }) => void;
+  /** ms since the epoch, for naming the moved-aside file. */
+  now?: () => number;
+}
+
+interface Row {
+  seq: number;
+  ts: number;
+  sensor_id: string;
+  kind: string;
+  value: string | null;
+  room: string | null;
+  boot_id: string;
+  clock_unsynced: number;
+  mono_ms: number | null;
+  alert: string | null;
+}
+
+function toEntry(row: Row): OutboxEntry {
+  const entry: OutboxEntry = {
+    seq: row.seq,
+    ts: row.ts,
+    sensorId: row.sensor_id,
+    kind: row.kind as OutboxEntry['kind'],
+    value: row.value === null ? null : (JSON.parse(row.value) as OutboxEntry['value']),
+    bootId: row.boot_id,
+    clockUnsynced: row.clock_unsynced === 1,
+  };
+  if (row.room !== null) entry.room = row.room;
+  if (row.mono_ms !== null) entry.monoMs = row.mono_ms;
+  if (row.alert !== null) entry.alert = JSON.parse(row.alert) as OutboxEntry['alert'];
+  return entry;
+}
+
+/**
+ * Opens (creating and migrating as needed) the hub's outbox. A database that fails
+ * `PRAGMA integrity_check` or cannot be opened is moved aside to `<path>.corrupt-<time>` (kept for
+ * recovery) and a fresh one is created, continuing seqs above the reservation file so the cloud
+ * never sees a seq reused.
+ */
+export function openSqliteOutbox(options: SqliteOutboxOptions): OutboxStore {
+  const now = options.now ?? Date.now;
+  let db: Database.Database;
+  try {
+    db = openChecked(options.path);
+  } catch (error) {
+    if (!isCorruption(error)) throw error;
+    const movedTo = `${options.path}.corrupt-${now()}`;
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (existsSync(options.path + suffix)) renameSync(options.path + suffix, movedTo + suffix);
+    }
+    options.onCorruption?.({ movedTo, reason: error instanceof Error ? error.message : String(error) });
+    db = openChecked(options.path);
+  }
+  return new SqliteOutboxStore(db, options.path, options.bootId);
+}
+
+class IntegrityError extends Error {}
+
+function isCorruption(error: unknown): boolean {
+  if (error instanceof IntegrityError) return true;
+  const code = (error as { code?: unknown }).code;
+  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB';
+}
+
+function openChecked(path: string): Database.Database {
+  const db = new Database(path);
+  try {
+    const result = db.pragma('integrity_check', { simple: true });
+    if (result !== 'ok') throw new IntegrityError(`integrity_check: ${String(result)}`);
+    db.pragma('journal_mode = WAL');
+    // Alerts must survive a power cut; readings share the setting because one fsync per batch is cheap.
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+class SqliteOutboxStore implements OutboxStore {
+  private readonly insert: Database.Statement;
+  private readonly selectPending: Database.Statement;
+  private readonly selectAlerts: Database.Statement;
+  private reservedThrough: number;
+  private readonly appendTx: (entries: NewOutboxEntry[]) => OutboxEntry[];
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly path: string,
+    readonly bootId: string,
+  ) {
+    this.insert = db.prepare(
+      `INSERT INTO outbox (seq, ts, sensor_id, kind, value, room, boot_id, clock_unsynced, mono_ms, alert, is_alert)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.selectPending = db.prepare('SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.selectAlerts = db.prepare(
+      'SELECT * FROM outbox WHERE is_alert = 1 AND seq > ? ORDER BY seq LIMIT ?',
+    );
+    this.reservedThrough = this.readReservation();
+    // A database recreated after corruption starts above every seq that may have been handed out.
+    const last = this.lastSeq();
+    if (last === 0 && this.reservedThrough > 0) {
+      this.setLastSeq(this.reservedThrough);
+    }
+    this.appendTx = db.transaction((entries: NewOutboxEntry[]) => {
+      let seq = this.lastSeq();
+      const committed: OutboxEntry[] = [];
+      for (const e of entries) {
+        seq += 1;
+        const entry: OutboxEntry = {
+          ...e,
+          seq,
+          bootId: this.bootId,
+          clockUnsynced: e.clockUnsynced ?? false,
+        };
+        this.insert.run(
+          seq,
+          e.ts,
+          e.sensorId,
+          e.kind,
+          e.value === null ? null : JSON.stringify(e.value),
+          e.room ?? null,
+          this.bootId,
+          entry.clockUnsynced ? 1 : 0,
+          e.monoMs ?? null,
+          e.alert ? JSON.stringify(e.alert) : null,
+          e.alert ? 1 : 0,
+        );
+        committed.push(entry);
+      }
+      this.setLastSeq(seq);
+      return committed;
+    });
+  }
+
+  append(entries: NewOutboxEntry[]): OutboxEntry[] {
+    if (entries.length === 0) return [];
+    this.reserveSeqs(this.lastSeq() + entries.length);
+    return this.appendTx(entries);
+  }
+
+  pending(limit: number, afterSeq = this.ackedThroughSeq()): OutboxEntry[] {
+    return (this.selectPending.all(afterSeq, limit) as Row[]).map(toEntry);
+  }
+
+  pendingAlerts(limit: number, afterSeq = this.ackedThroughSeq()): OutboxEntry[] {
+    return (this.selectAlerts.all(afterSeq, limit) as Row[]).map(toEntry);
+  }
+
+  ackedThroughSeq(): number {
+    return (
+      this.db.prepare('SELECT acked_through_seq FROM upload_cursor WHERE id = 1').get() as {
+        acked_through_seq: number;
+      }
+    ).acked_through_seq;
+  }
+
+  acknowledge(seq: number, at: number): number {
+    const next = Math.max(this.ackedThroughSeq(), Math.min(seq, this.lastSeq()));
+    this.db
+      .prepare('UPDATE upload_cursor SET acked_through_seq = ?, last_upload_at = ? WHERE id = 1')
+      .run(next, at);
+    return next;
+  }
+
+  stats(): OutboxStats {
+    const cursor = this.db
+      .prepare('SELECT acked_through_seq, last_upload_at FROM upload_cursor WHERE id = 1')
+      .get() as {
+      acked_through_seq: number;
+      last_upload_at: number | null;
+    };
+    const counts = this.db
+      .prepare('SELECT count(*) AS backlog, coalesce(sum(is_alert), 0) AS alerts FROM outbox WHERE seq > ?')
+      .get(cursor.acked_through_seq) as { backlog: number; alerts: number };
+    return {
+      lastSeq: this.lastSeq(),
+      ackedThroughSeq: cursor.acked_through_seq,
+      backlog: counts.backlog,
+      pendingAlerts: counts.alerts,
+      droppedReadings: Number(this.getSetting('dropped_readings') ?? 0),
+      lastUploadAt: cursor.last_upload_at,
+    };
+  }
+
+  correctUnsyncedTimestamps(correct: (monoMs: number) => number): number {
+    const rows = this.db
+      .prepare(
+        'SELECT seq, mono_ms FROM outbox WHERE clock_unsynced = 1 AND boot_id = ? AND mono_ms IS NOT NULL AND seq > ?',
+      )
+      .all(this.bootId, this.ackedThroughSeq()) as { seq: number; mono_ms: number }[];
+    const update = this.db.prepare('UPDATE outbox SET ts = ?, clock_unsynced = 0 WHERE seq = ?');
+    this.db.transaction(() => {
+      for (const row of rows) update.run(Math.round(correct(row.mono_ms)), row.seq);
+    })();
+    return rows.length;
+  }
+
+  enforceQuota(maxEntries: number): number {
+    return this.db.transaction(() => {
+      let excess = this.countRows() - maxEntries;
+      if (excess <= 0) return 0;
+      const acked = this.ackedThroughSeq();
+      excess -= this.db
+        .prepare(
+          'DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE seq <= ? ORDER BY seq LIMIT ?)',
+        )
+        .run(acked, excess).changes;
+      if (excess <= 0) return 0;
+      const dropped = this.db
+        .prepare(
+          'DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE seq > ? AND is_alert = 0 ORDER BY seq LIMIT ?)',
+        )
+        .run(acked, excess).changes;
+      const total = Number(this.getSetting('dropped_readings') ?? 0) + dropped;
+      this.setSetting('dropped_readings', String(total));
+      return dropped;
+    })();
+  }
+
+  getSetting(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as
+      | { value: string }
+      | undefined;
+    return row?.value;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, value);
+  }
+
+  listDevices(): PairedDevice[] {
+    const rows = this.db.prepare('SELECT * FROM devices ORDER BY id').all() as {
+      id: string;
+      type: string;
+      settings: string;
+      room: string | null;
+      added_at: number;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      type: r.type,
+      settings: JSON.parse(r.settings) as Record<string, unknown>,
+      ...(r.room === null ? {} : { room: r.room }),
+      addedAt: r.added_at,
+    }));
+  }
+
+  putDevice(device: PairedDevice): void {
+    this.db
+      .prepare(
+        `INSERT INTO devices (id, type, settings, room, added_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET type = excluded.type, settings = excluded.settings, room = excluded.room`,
+      )
+      .run(device.id, device.type, JSON.stringify(device.settings), device.room ?? null, device.addedAt);
+  }
+
+  removeDevice(id: string): boolean {
+    return this.db.prepare('DELETE FROM devices WHERE id = ?').run(id).changes > 0;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  lastSeq(): number {
+    return (this.db.prepare('SELECT last_seq FROM seq_counter WHERE id = 1').get() as { last_seq: number })
+      .last_seq;
+  }
+
+  private setLastSeq(seq: number): void {
+    this.db.prepare('UPDATE seq_counter SET last_seq = ? WHERE id = 1').run(seq);
+  }
+
+  private countRows(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+  }
+
+  /**
+   * Keeps a small file, outside the database, naming a seq above every seq handed out. If the
+   * database is ever lost, the fresh one continues above it: a reused seq would be silently
+   * ignored by the cloud as a duplicate, a gap is merely reported.
+   */
+  private reserveSeqs(through: number): void {
+    if (through <= this.reservedThrough) return;
+    const next = through + SEQ_RESERVATION_BLOCK;
+    const tmp = `${this.path}.seq.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, `${next}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, `${this.path}.seq`);
+    this.reservedThrough = next;
+  }
+
+  private readReservation(): number {
+    try {
+      const value = Number(readFileSync(`${this.path}.seq`, 'utf8').trim());
+      return Number.isSafeInteger(value) && value > 0 ? value : 0;
+    } catch {
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../test/support/eventually.js';
+import { TestCloud } from '../../test/support/test-cloud.js';
+import { FakeClock } from '../clock.js';
+import { MemoryOutboxStore } from '../store/memory-outbox.js';
+import type { NewOutboxEntry } from '../store/outbox.js';
+import { Uplink } from './uplink.js';
+
+const log = pino({ level: 'silent' });
+const reading = (i: number): NewOutboxEntry => ({
+  ts: 1_767_600_000_000 + i,
+  sensorId: 'pir',
+  kind: 'motion',
+  value: true,
+});
+const alert = (i: number): NewOutboxEntry => ({
+  ts: 1_767_600_000_000 + i,
+  sensorId: 'hub',
+  kind: 'alert',
+  value: null,
+  alert: {
+    alertId: randomUUID(),
+    kind: 'pendant_pressed',
+    severity: 'critical',
+    source: 'button',
+    message: 'The pendant was pressed.',
+    evidence: [],
+  },
+});
+
+let cloud: TestCloud;
+let uplink: Uplink | null = null;
+afterEach(async () => {
+  await uplink?.stop();
+  uplink = null;
+  await cloud?.stop();
+});
+
+let hubKey: string | null = null;
+
+async function setup(options: { batchSize?: number; random?: () => number } = {}) {
+  cloud = await new TestCloud().start();
+  hubKey = null;
+  const clock = new FakeClock();
+  const store = new MemoryOutboxStore();
+  const up = new Uplink({
+    store,
+    clock,
+    log,
+    credentials: () => ({ cloudUrl: cloud.url, hubId: cloud.hubId, apiKey: hubKey ?? cloud.apiKey }),
+    batchSize: options.batchSize ?? 10,
+    backoff: { initialMs: 1000, maxMs: 60_000 },
+    idlePollMs: 5000,
+    random: options.random ?? (() => 0),
+  });
+  uplink = up;
+  return { clock, store, uplink: up };
+}
+
+describe('Uplink', () => {
+  it('uploads the outbox in order and in batches, moving the cursor to what the cloud holds', async () => {
+    const { store, uplink, clock } = await setup();
+    store.append(Array.from({ length: 35 }, (_, i) => reading(i)));
+    await uplink.start();
+    await eventually(() => store.ackedThroughSeq() === 35, { clock, what: 'the backlog to drain' });
+    expect(cloud.batches).toEqual([
+      Array.from({ length: 10 }, (_, i) => i + 1),
+      Array.from({ length: 10 }, (_, i) => i + 11),
+      Array.from({ length: 10 }, (_, i) => i + 21),
+      Array.from({ length: 5 }, (_, i) => i + 31),
+    ]);
+    expect(cloud.events.get(7)).toMatchObject({
+      hubId: cloud.hubId,
+      sensorId: 'pir',
+      kind: 'motion',
+      value: true,
+    });
+    expect(uplink.status()).toMatchObject({ connected: true, state: 'idle', lastError: null });
+  });
+
+  it('sends a new event as soon as it is kicked', async () => {
+    const { store, uplink } = await setup();
+    await uplink.start();
+    await eventually(() => uplink.status().state === 'idle');
+    store.append([alert(1)]);
+    uplink.kick();
+    await eventually(() => cloud.events.size === 1, { what: 'the alert to arrive without the clock moving' });
+    expect(cloud.events.get(1)?.alert?.kind).toBe('pendant_pressed');
+  });
+
+  it('backs off exponentially after failures and loses nothing', async () => {
+    const { store, uplink, clock } = await setup();
+    cloud.fail(3);
+    store.append([reading(1), reading(2)]);
+    await uplink.start();
+    await eventually(() => cloud.batches.length === 0 && uplink.status().consecutiveFailures === 1);
+    // With no jitter the waits are 500, 1000, 2000 ms: nothing is retried before its time.
+    clock.advance(499);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(uplink.status().consecutiveFailures).toBe(1);
+    clock.advance(1);
+    await eventually(() => uplink.status().consecutiveFailures === 2);
+    clock.advance(999);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(uplink.status().consecutiveFailures).toBe(2);
+    expect(uplink.status()).toMatchObject({ state: 'backing_off', connected: false });
+    expect(uplink.status().lastError).toMatch(/503/);
+    clock.advance(1);
+    await eventually(() => uplink.status().consecutiveFailures === 3);
+    clock.advance(2000);
+    await eventually(() => store.ackedThroughSeq() === 2);
+    expect([...cloud.events.keys()]).toEqual([1, 2]);
+  });
+
+  it('spreads retries with jitter between half and all of the backoff', async () => {
+    const { store, uplink, clock } = await setup({ random: () => 0.999 });
+    cloud.fail(1);
+    store.append([reading(1)]);
+    await uplink.start();
+    await eventually(() => uplink.status().consecutiveFailures === 1);
+    clock.advance(990);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(cloud.events.size).toBe(0);
+    clock.advance(10);
+    await eventually(() => cloud.events.size === 1);
+  });
+
+  it('stops on a refused key and resumes only with a new one', async () => {
+    const { store, uplink, clock } = await setup();
+    hubKey = 'hk_revoked';
+    store.append([reading(1)]);
+    await uplink.start();
+    await eventually(() => uplink.status().state === 'rejected');
+    expect(uplink.status().lastError).toMatch(/hearth pair/);
+    const requestsBefore = cloud.batches.length;
+    clock.advance(3_600_000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(cloud.batches.length).toBe(requestsBefore);
+    expect(store.ackedThroughSeq()).toBe(0);
+    // The technician pairs again: the new key is picked up without a restart.
+    hubKey = null;
+    uplink.kick();
+    await eventually(() => store.ackedThroughSeq() === 1, { clock, stepMs: 5000 });
+  });
+
+  it('stores a batch once when the connection drops after the cloud committed it', async () => {
+    const { store, uplink, clock } = await setup();
+    cloud.resetAfterCommit(2);
+    store.append([reading(1), reading(2), reading(3)]);
+    await uplink.start();
+    await eventually(() => store.ackedThroughSeq() === 3, { clock, stepMs: 1000 });
+    expect(cloud.batches).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
+    expect([...cloud.events.keys()]).toEqual([1, 2, 3]);
+  });
+
+  it('sends the alerts of a long backlog first after an outage', async () => {
+    const { store, uplink, clock } = await setup();
+    store.append(Array.from({ length: 40 }, (_, i) => reading(i)));
+    store.append([alert(41)]);
+    store.append(Array.from({ length: 9 }, (_, i) => reading(42 + i)));
+    store.append([alert(51)]);
+    await uplink.start();
+    await eventually(() => store.ackedThroughSeq() === 51, { clock });
+    expect(cloud.batches[0]).toEqual([41, 51]);
+    // Once 1–40 arrive the cloud holds 1–41 without a gap, so the alert is not sent twice.
+    expect(cloud.batches.slice(1).flat()).toEqual(
+      Array.from({ length: 51 }, (_, i) => i + 1).filter((seq) => seq !== 41),
+    );
+  });
+
+  it('passes holes left by the disk quota with markers, so the cursor can move on', async () => {
+    const { store, uplink, clock } = await setup();
+    store.append([reading(1), reading(2), alert(3), reading(4), reading(5)]);
+    store.enforceQuota(2);
+    await uplink.start();
+    await eventually(() => store.ackedThroughSeq() === 5, { clock });
+    expect(cloud.events.get(1)).toMatchObject({
+      sensorId: 'hub',
+      kind: 'heartbeat',
+      value: 'reading_dropped',
+    });
+    expect(cloud.events.get(3)?.alert?.kind).toBe('pendant_pressed');
+    expect(cloud.events.get(5)).toMatchObject({ sensorId: 'pir' });
+  });
+});

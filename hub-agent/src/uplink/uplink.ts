@@ -1,0 +1,289 @@
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import {
+  ErrorEnvelope,
+  MAX_BATCH_EVENTS,
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  type SensorEvent,
+  UploadAck,
+} from '@hearth/shared';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { OutboxStore } from '../store/outbox.js';
+import { buildOrderedBatch, toWireEvent } from './wire.js';
+
+const gzip = promisify(gzipCallback);
+
+/** Where and as whom the hub uploads; null until the hub is paired. */
+export interface UplinkCredentials {
+  cloudUrl: string;
+  hubId: string;
+  apiKey: string;
+}
+
+export interface UplinkDeps {
+  store: OutboxStore;
+  clock: Clock;
+  log: Logger;
+  /** Read before every attempt, so pairing or a new key takes effect without a restart. */
+  credentials: () => UplinkCredentials | null;
+  /** Events per request, at most MAX_BATCH_EVENTS (default). */
+  batchSize?: number;
+  /** First retry delay and the ceiling of the exponential backoff, in ms. */
+  backoff?: { initialMs: number; maxMs: number };
+  /** How often to look for work when nothing kicked the uplink, in ms. */
+  idlePollMs?: number;
+  /** A request that takes longer is abandoned and retried, in ms. */
+  requestTimeoutMs?: number;
+  /** Source of jitter in [0, 1). */
+  random?: () => number;
+}
+
+export type UplinkState = 'unpaired' | 'idle' | 'uploading' | 'backing_off' | 'rejected' | 'stopped';
+
+/** What `hearth status` shows about the link to the cloud. */
+export interface UplinkStatus {
+  state: UplinkState;
+  /** True when the last request reached the cloud and was accepted. */
+  connected: boolean;
+  /** When the cloud last confirmed a batch (ms since the epoch), or null. */
+  lastUploadAt: number | null;
+  /** The last failure, in words a technician can act on, or null. */
+  lastError: string | null;
+  consecutiveFailures: number;
+}
+
+/** A failed upload, with what the uplink should do about it. */
+class UploadError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'retry' | 'rejected' | 'too_large',
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Sends the outbox to the cloud in seq order, gzip-compressed, in batches. The cursor moves only
+ * to the cloud's `ackedThroughSeq`; failures back off exponentially with jitter; a rejected key
+ * stops uploads until the technician pairs again. When a backlog is longer than one batch, the
+ * alerts in it go first so staff hear of them without waiting for the whole backlog.
+ */
+export class Uplink {
+  private stopped = true;
+  private running: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private current: UplinkStatus = {
+    state: 'stopped',
+    connected: false,
+    lastUploadAt: null,
+    lastError: null,
+    consecutiveFailures: 0,
+  };
+  /** Alerts beyond the cursor already sent ahead of their turn; they are not sent early twice. */
+  private alertsSentThrough = 0;
+  private rejectedKey: string | null = null;
+  private batchSize: number;
+
+  constructor(private readonly deps: UplinkDeps) {
+    this.batchSize = Math.min(deps.batchSize ?? MAX_BATCH_EVENTS, MAX_BATCH_EVENTS);
+  }
+
+  /** Begins uploading in the background; resolves at once. */
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.current.lastUploadAt = this.deps.store.stats().lastUploadAt;
+    this.running = this.loop();
+  }
+
+  /** Finishes the request in flight (or abandons the wait) and stops. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.running;
+    this.current.state = 'stopped';
+  }
+
+  /** Tells the uplink there is something new to send; ignored while backing off after a failure. */
+  kick(): void {
+    if (this.current.state !== 'backing_off') this.wake?.();
+  }
+
+  status(): UplinkStatus {
+    return { ...this.current };
+  }
+
+  private async loop(): Promise<void> {
+    const idle = this.deps.idlePollMs ?? 30_000;
+    while (!this.stopped) {
+      const credentials = this.deps.credentials();
+      if (!credentials) {
+        this.current.state = 'unpaired';
+        await this.sleep(idle);
+        continue;
+      }
+      if (this.rejectedKey === credentials.apiKey) {
+        await this.sleep(idle);
+        continue;
+      }
+      this.rejectedKey = null;
+      const batch = this.nextBatch(credentials.hubId);
+      if (batch.events.length === 0) {
+        this.current.state = 'idle';
+        await this.sleep(idle);
+        continue;
+      }
+      this.current.state = 'uploading';
+      try {
+        const acked = await this.send(credentials, batch.events);
+        const before = this.deps.store.ackedThroughSeq();
+        const after = this.deps.store.acknowledge(acked, this.deps.clock.now());
+        if (batch.early) this.alertsSentThrough = Math.max(this.alertsSentThrough, batch.early);
+        this.current.connected = true;
+        this.current.lastUploadAt = this.deps.clock.now();
+        this.current.lastError = null;
+        this.current.consecutiveFailures = 0;
+        if (!batch.early && after < batch.events[batch.events.length - 1]!.seq && after === before) {
+          // The cloud kept the batch but holds a gap below it: resending at full speed cannot help.
+          throw new UploadError(
+            `the cloud holds events only through seq ${acked}, below this hub's cursor ${before}; its history has a gap`,
+            'retry',
+          );
+        }
+        this.deps.log.debug({ sent: batch.events.length, ackedThroughSeq: after }, 'uploaded');
+      } catch (error) {
+        await this.failed(error, credentials.apiKey);
+      }
+    }
+  }
+
+  /** Alerts waiting behind more than one batch of backlog go first; otherwise the next in-order run. */
+  private nextBatch(hubId: string): { events: SensorEvent[]; early?: number } {
+    const store = this.deps.store;
+    const cursor = store.ackedThroughSeq();
+    const held = store.pending(this.batchSize);
+    const lastSeq = store.lastSeq();
+    const ordered = buildOrderedBatch(
+      cursor,
+      held,
+      held.length < this.batchSize,
+      lastSeq,
+      this.batchSize,
+      hubId,
+      this.deps.clock.now(),
+    );
+    const lastOrdered = ordered[ordered.length - 1]?.seq ?? cursor;
+    if (lastOrdered < lastSeq) {
+      const early = store
+        .pendingAlerts(this.batchSize, Math.max(lastOrdered, this.alertsSentThrough))
+        .map((e) => toWireEvent(e, hubId));
+      if (early.length > 0) return { events: early, early: early[early.length - 1]!.seq };
+    }
+    return { events: ordered };
+  }
+
+  private async send(credentials: UplinkCredentials, events: SensorEvent[]): Promise<number> {
+    const body = await gzip(JSON.stringify({ events }));
+    const url = `${credentials.cloudUrl.replace(/\/+$/, '')}/api/v1/hub/events`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${credentials.apiKey}`,
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+          [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
+        },
+        body,
+        signal: AbortSignal.timeout(this.deps.requestTimeoutMs ?? 30_000),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      throw new UploadError(
+        `cannot reach the cloud at ${credentials.cloudUrl} (${cause ?? String(error)})`,
+        'retry',
+      );
+    }
+    const text = await response.text().catch(() => '');
+    if (response.ok) {
+      const parsed = UploadAck.safeParse(safeJson(text));
+      if (!parsed.success)
+        throw new UploadError(`the cloud answered an upload with an unexpected body`, 'retry');
+      return parsed.data.ackedThroughSeq;
+    }
+    const envelope = ErrorEnvelope.safeParse(safeJson(text));
+    const detail = envelope.success
+      ? `${envelope.data.error.code}: ${envelope.data.error.message}`
+      : text.slice(0, 200);
+    if (response.status === 401 || response.status === 403) {
+      throw new UploadError(
+        `the cloud refused this hub's key (${detail}); pair the hub again with \`hearth pair\``,
+        'rejected',
+      );
+    }
+    if (response.status === 413)
+      throw new UploadError(`the cloud found a batch too large (${detail})`, 'too_large');
+    const retryAfter = Number(response.headers.get('retry-after'));
+    throw new UploadError(
+      `the cloud answered ${response.status} (${detail})`,
+      'retry',
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+    );
+  }
+
+  private async failed(error: unknown, apiKey: string): Promise<void> {
+    const failure =
+      error instanceof UploadError
+        ? error
+        : new UploadError(error instanceof Error ? error.message : String(error), 'retry');
+    this.current.connected = false;
+    this.current.lastError = failure.message;
+    if (failure.kind === 'rejected') {
+      this.rejectedKey = apiKey;
+      this.current.state = 'rejected';
+      this.deps.log.error({ reason: failure.message }, 'uploads stopped: the cloud refused the hub key');
+      return;
+    }
+    if (failure.kind === 'too_large' && this.batchSize > 1) {
+      this.batchSize = Math.max(1, Math.floor(this.batchSize / 2));
+    }
+    this.current.consecutiveFailures += 1;
+    const { initialMs, maxMs } = this.deps.backoff ?? { initialMs: 1000, maxMs: 5 * 60_000 };
+    const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(this.current.consecutiveFailures - 1, 30));
+    // Jitter between half and the whole ceiling: hubs that lost the cloud together do not return together.
+    const random = this.deps.random ?? Math.random;
+    const delay = Math.max(failure.retryAfterMs ?? 0, ceiling / 2 + (random() * ceiling) / 2);
+    this.current.state = 'backing_off';
+    this.deps.log.warn(
+      { reason: failure.message, retryInMs: Math.round(delay), failures: this.current.consecutiveFailures },
+      'upload failed',
+    );
+    await this.sleep(delay);
+  }
+
+  /** Waits on the hub's clock; `kick()` or `stop()` end the wait early. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const cancel = this.deps.clock.setTimeout(() => done(), ms);
+      const done = () => {
+        cancel();
+        this.wake = null;
+        resolve();
+      };
+      this.wake = done;
+      if (this.stopped) done();
+    });
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

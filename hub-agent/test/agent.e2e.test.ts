@@ -1,0 +1,132 @@
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type AgentProcess, hearth, startAgent } from './support/programs.js';
+import { TestCloud } from './support/test-cloud.js';
+
+let cloud: TestCloud | null = null;
+let agent: AgentProcess | null = null;
+afterEach(async () => {
+  await agent?.kill();
+  agent = null;
+  await cloud?.stop();
+  cloud = null;
+});
+
+describe('hearth-agent with the technician CLI', () => {
+  it('pairs, runs the simulated home, and delivers a pendant press to the cloud as an alert', async () => {
+    cloud = await new TestCloud().start();
+    const dataDir = mkdtempSync(join(tmpdir(), 'hearth-agent-'));
+
+    const paired = await hearth([
+      'pair',
+      '--cloud',
+      cloud.url,
+      '--code',
+      'ABCD-1234',
+      '--data-dir',
+      dataDir,
+      '--json',
+    ]);
+    expect(paired.code).toBe(0);
+    expect(JSON.parse(paired.stdout)).toMatchObject({
+      paired: true,
+      hubId: cloud.hubId,
+      seniorName: 'Ada Lovelace',
+    });
+    expect(paired.stdout).not.toContain(cloud.apiKey);
+    expect(statSync(join(dataDir, 'credentials.json')).mode & 0o777).toBe(0o600);
+
+    agent = startAgent(['--data-dir', dataDir, '--simulate', '--sim-speed', '1'], {
+      HEARTH_DATA_DIR: '/nonexistent/ignored-because-of-the-flag',
+    });
+    await agent.waitFor((e) => e.msg === 'hearth-agent ready');
+    expect(statSync(join(dataDir, 'agent.sock')).mode & 0o777).toBe(0o660);
+
+    const pressed = await hearth(['simulate', 'press', 'pendant', '--json'], { HEARTH_DATA_DIR: dataDir });
+    expect(pressed.code).toBe(0);
+    const { seq } = JSON.parse(pressed.stdout) as { seq: number };
+
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && ![...cloud.events.values()].some((e) => e.kind === 'alert')) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const alert = [...cloud.events.values()].find((e) => e.kind === 'alert');
+    expect(alert).toMatchObject({
+      sensorId: 'hub',
+      value: null,
+      alert: { kind: 'pendant_pressed', severity: 'critical' },
+    });
+    expect(alert!.seq).toBeGreaterThan(seq);
+    expect(cloud.events.get(seq)).toMatchObject({ sensorId: 'pendant', kind: 'button', value: true });
+
+    const status = await hearth(['status', '--json', '--data-dir', dataDir]);
+    expect(status.code).toBe(0);
+    const parsed = JSON.parse(status.stdout);
+    expect(parsed).toMatchObject({
+      hubId: cloud.hubId,
+      cloud: { connected: true },
+      agent: { simulate: true },
+    });
+    expect(parsed.outbox.lastSeq).toBeGreaterThanOrEqual(alert!.seq);
+    expect(parsed.sensors.map((s: { id: string }) => s.id)).toContain('pendant');
+
+    const human = await hearth(['status', '--data-dir', dataDir]);
+    expect(human.stdout).toMatch(/Cloud\s+http:\/\/127\.0\.0\.1:\d+\s+connected/);
+
+    expect(await agent.stop()).toBe(0);
+    expect(agent.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+  });
+
+  it('tells the technician what is wrong, with an exit code a script can check', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hearth-agent-'));
+    const notRunning = await hearth(['status', '--data-dir', dataDir]);
+    expect(notRunning.code).toBe(3);
+    expect(notRunning.stderr).toMatch(/hearth-agent is not running/);
+
+    const badUrl = await hearth(['pair', '--cloud', 'ftp://x', '--code', 'ABCD-1234', '--data-dir', dataDir]);
+    expect(badUrl.code).toBe(2);
+
+    cloud = await new TestCloud().start();
+    const badCode = await hearth([
+      'pair',
+      '--cloud',
+      cloud.url,
+      '--code',
+      'WRONG-CODE',
+      '--data-dir',
+      dataDir,
+      '--json',
+    ]);
+    expect(badCode.code).toBe(5);
+    expect(JSON.parse(badCode.stdout).error.message).toMatch(/pairing code unknown/);
+
+    const unreachable = await hearth([
+      'pair',
+      '--cloud',
+      'http://127.0.0.1:9',
+      '--code',
+      'ABCD-1234',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(unreachable.code).toBe(4);
+    expect(unreachable.stderr).toMatch(/cannot reach the cloud/);
+
+    agent = startAgent(['--data-dir', dataDir]);
+    await agent.waitFor((e) => e.msg === 'hearth-agent ready');
+    const noSim = await hearth(['simulate', 'press', 'pendant', '--data-dir', dataDir]);
+    expect(noSim.code).toBe(1);
+    expect(noSim.stderr).toMatch(/--simulate/);
+    const unknown = await hearth(['frobnicate', '--data-dir', dataDir]);
+    expect(unknown.code).toBe(2);
+  });
+
+  it('refuses a bad setting at start, naming it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hearth-agent-'));
+    agent = startAgent(['--data-dir', dataDir, '--sim-speed', 'fast']);
+    expect(await agent.exited).toBe(78);
+    expect(agent.lines.join('\n')).toMatch(/--sim-speed must be a positive number, got 'fast'/);
+  });
+});

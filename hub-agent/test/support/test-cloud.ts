@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { type SensorEvent, UploadBatch } from '@hearth/shared';
+
+/**
+ * A small cloud that speaks the hub contract (claim, config, events) over real HTTP, storing
+ * events idempotently by seq like the real one. Tests steer it: fail requests, refuse keys,
+ * or drop the connection after committing a batch.
+ */
+export class TestCloud {
+  readonly hubId = randomUUID();
+  readonly seniorId = randomUUID();
+  apiKey = `hk_${randomUUID()}`;
+  /** Events held, by seq (first write wins, like the real cloud). */
+  readonly events = new Map<number, SensorEvent>();
+  /** Every upload request's seqs, in arrival order, duplicates included. */
+  readonly batches: number[][] = [];
+  readonly pairingCodes = new Set<string>(['ABCD-1234']);
+  private failures: number[] = [];
+  private resets = 0;
+  private server: Server | null = null;
+  url = '';
+
+  async start(port = 0): Promise<this> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => send(res, 500, envelope('INTERNAL', String(error))));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  /** The highest seq held with no gap below it. */
+  ackedThroughSeq(): number {
+    let seq = 0;
+    while (this.events.has(seq + 1)) seq++;
+    return seq;
+  }
+
+  /** The next `count` uploads answer `status` without storing anything. */
+  fail(count: number, status = 503): void {
+    for (let i = 0; i < count; i++) this.failures.push(status);
+  }
+
+  /** The next `count` uploads are stored, then the connection is destroyed before the answer. */
+  resetAfterCommit(count = 1): void {
+    this.resets += count;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (req.method === 'POST' && path === '/api/v1/hubs/claim') {
+      const body = JSON.parse(raw.toString('utf8')) as { code?: string; deviceId?: string };
+      if (!body.code || !this.pairingCodes.delete(body.code)) {
+        return send(res, 404, envelope('NOT_FOUND', 'pairing code unknown, used or expired'));
+      }
+      return send(res, 200, { hubId: this.hubId, apiKey: this.apiKey, seniorId: this.seniorId });
+    }
+    if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
+      return send(res, 401, envelope('UNAUTHENTICATED', 'unknown hub key'));
+    }
+    if (req.method === 'GET' && path === '/api/v1/hub/config') {
+      return send(res, 200, {
+        hubId: this.hubId,
+        seniorId: this.seniorId,
+        seniorName: 'Ada Lovelace',
+        timezone: 'Europe/London',
+      });
+    }
+    if (req.method === 'POST' && path === '/api/v1/hub/events') {
+      const failure = this.failures.shift();
+      if (failure) return send(res, failure, envelope('INTERNAL', 'the cloud is having a bad day'));
+      const json = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+      const parsed = UploadBatch.safeParse(JSON.parse(json.toString('utf8')));
+      if (!parsed.success) return send(res, 400, envelope('VALIDATION_FAILED', parsed.error.message));
+      this.batches.push(parsed.data.events.map((e) => e.seq));
+      for (const event of parsed.data.events) {
+        if (event.hubId !== this.hubId)
+          return send(res, 403, envelope('HUB_MISMATCH', 'event from another hub'));
+        if (!this.events.has(event.seq)) this.events.set(event.seq, event);
+      }
+      if (this.resets > 0) {
+        this.resets--;
+        req.socket.destroy();
+        return;
+      }
+      return send(res, 200, { ackedThroughSeq: this.ackedThroughSeq() });
+    }
+    send(res, 404, envelope('NOT_FOUND', `no route ${req.method} ${path}`));
+  }
+}
+
+function envelope(code: string, message: string) {
+  return { error: { code, message } };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
