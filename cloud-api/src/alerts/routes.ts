@@ -1,0 +1,108 @@
+import { AlertStatus } from '@hearth/shared';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { requireStaff } from '../auth/middleware.js';
+import type { CloudDeps } from '../deps.js';
+import { readJson, validate } from '../http/body.js';
+import type { AppEnv } from '../http/env.js';
+import { notFound } from '../http/errors.js';
+import { clientAddress } from '../http/request-info.js';
+import { IdParam } from '../seniors/schemas.js';
+import { SeniorStore } from '../seniors/senior-store.js';
+import { ALERTS_CHANNEL, type AlertRing, AlertStore } from './alert-store.js';
+
+export const AlertListQuery = z.object({
+  status: z
+    .string()
+    .transform((s) => s.split(','))
+    .pipe(z.array(AlertStatus))
+    .optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  cursor: z.coerce.number().int().nonnegative().optional(),
+  limit: z.coerce.number().int().min(1).max(5000).optional(),
+});
+export const ResolveRequest = z.object({ note: z.string().trim().max(2000).optional() });
+
+/** `GET /alerts`, `GET /seniors/:id/alerts`, `POST /alerts/:id/ack`, `POST /alerts/:id/resolve`. */
+export function alertRoutes(deps: CloudDeps) {
+  const alerts = new AlertStore(deps.sql);
+  const seniors = new SeniorStore(deps.sql);
+  const app = new Hono<AppEnv>();
+  app.use('/alerts', requireStaff(deps));
+  app.use('/alerts/*', requireStaff(deps));
+
+  const ring = (alert: AlertRing['alert'], log: AppEnv['Variables']['log']) =>
+    deps.bus.publish(ALERTS_CHANNEL, { alert } satisfies AlertRing).catch((err) => {
+      log.warn({ err, alertId: alert.id }, 'alert change stored but the bus ring failed');
+    });
+
+  app.get('/alerts', async (c) => {
+    const q = validate(AlertListQuery, c.req.query(), 'query');
+    const list = await alerts.listVisible(c.var.staff, {
+      ...(q.status && { status: q.status }),
+      ...(q.since && { since: new Date(q.since) }),
+      ...(q.cursor !== undefined && { sinceCursor: q.cursor }),
+      ...(q.limit && { limit: q.limit }),
+    });
+    return c.json({ alerts: list });
+  });
+
+  app.get('/seniors/:id/alerts', requireStaff(deps), async (c) => {
+    const { id } = validate(IdParam, c.req.param(), 'path');
+    const q = validate(AlertListQuery, c.req.query(), 'query');
+    const visible = await seniors.canSee(c.var.staff, id);
+    await deps.audit.record({
+      actorType: 'staff',
+      actorId: c.var.staff.id,
+      action: 'senior.alerts.read',
+      targetType: 'senior',
+      targetId: id,
+      outcome: visible ? 'ok' : 'denied',
+      ip: clientAddress(c),
+    });
+    if (!visible) throw notFound('senior');
+    const list = await alerts.listVisible(c.var.staff, {
+      seniorId: id,
+      ...(q.status && { status: q.status }),
+      ...(q.since && { since: new Date(q.since) }),
+      ...(q.limit && { limit: q.limit }),
+    });
+    return c.json({ alerts: list });
+  });
+
+  app.get('/alerts/:id', async (c) => {
+    const { id } = validate(IdParam, c.req.param(), 'path');
+    const alert = await alerts.getVisible(c.var.staff, id);
+    if (!alert) throw notFound('alert');
+    return c.json(alert);
+  });
+
+  for (const action of ['ack', 'resolve'] as const) {
+    app.post(`/alerts/:id/${action}`, async (c) => {
+      const { id } = validate(IdParam, c.req.param(), 'path');
+      const who = c.var.staff;
+      if (!(await alerts.getVisible(who, id))) throw notFound('alert');
+      const note =
+        action === 'resolve' && c.req.header('content-length') !== '0' && c.req.raw.body
+          ? ((await readJson(c, ResolveRequest, { maxBytes: 16 * 1024 })).note ?? null)
+          : null;
+      const result =
+        action === 'ack' ? await alerts.acknowledge(id, who.id) : await alerts.resolve(id, who.id, note);
+      if (!result) throw notFound('alert');
+      if (result.changed) {
+        await deps.audit.record({
+          actorType: 'staff',
+          actorId: who.id,
+          action: `alert.${action}`,
+          targetType: 'alert',
+          targetId: id,
+          ip: clientAddress(c),
+        });
+        await ring(result.alert, c.var.log);
+      }
+      return c.json(result.alert);
+    });
+  }
+
+  return app;
+}

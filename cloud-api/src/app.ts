@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { alertRoutes } from './alerts/routes.js';
+import { authRoutes } from './auth/routes.js';
+import type { CloudDeps } from './deps.js';
+import type { AppEnv } from './http/env.js';
+import { ApiError } from './http/errors.js';
+import { HubStore } from './hubs/hub-store.js';
+import { hubRoutes } from './hubs/routes.js';
+import { ingestRoutes } from './ingest/routes.js';
+import { seniorRoutes } from './seniors/routes.js';
+import { dashboardRoutes } from './web/routes.js';
+
+/** Hooks the composition root passes in to observe the app (metrics). */
+export interface AppHooks {
+  onRequest?: (info: { method: string; route: string; status: number; seconds: number }) => void;
+  onIngested?: (rows: number) => void;
+}
+
+/**
+ * The HTTP API as a Hono app. Pure wiring: no listening socket, so tests can call `app.request()`.
+ * Every error leaves as `{error:{code,message,details?}}`; a 500 never carries the cause.
+ */
+export function createApp(deps: CloudDeps, hooks: AppHooks = {}) {
+  const app = new Hono<AppEnv>();
+  const hubs = new HubStore(deps.sql, deps.now);
+
+  app.use(async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && /^[\w.:-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+    c.set('requestId', requestId);
+    c.set('log', deps.log.child({ requestId }));
+    c.header('x-request-id', requestId);
+    const started = performance.now();
+    await next();
+    const seconds = (performance.now() - started) / 1000;
+    const route = c.req.routePath || 'unmatched';
+    hooks.onRequest?.({ method: c.req.method, route, status: c.res.status, seconds });
+    c.var.log.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) },
+      'request',
+    );
+  });
+
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/ready', async (c) => {
+    try {
+      await deps.sql`select 1`;
+      return c.json({ status: 'ready' });
+    } catch {
+      throw new ApiError(503, 'NOT_READY', 'the database is not reachable');
+    }
+  });
+
+  const api = new Hono<AppEnv>();
+  api.route('/', authRoutes(deps));
+  api.route('/', ingestRoutes(deps, hubs, hooks.onIngested));
+  api.route('/', hubRoutes(deps, hubs));
+  api.route('/', alertRoutes(deps));
+  api.route('/', seniorRoutes(deps));
+  app.route('/api/v1', api);
+  app.route('/', dashboardRoutes());
+
+  app.notFound((c) =>
+    c.json(new ApiError(404, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).toEnvelope(), 404),
+  );
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
+      return c.json(err.toEnvelope(), err.status);
+    }
+    const log = c.get('log') ?? deps.log;
+    log.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error');
+    return c.json({ error: { code: 'INTERNAL', message: 'the server failed; the error is logged' } }, 500);
+  });
+
+  return app;
+}
+
+export type CloudApp = ReturnType<typeof createApp>;

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const flag = z
+  .enum(['0', '1', 'true', 'false', ''])
+  .default('0')
+  .transform((v) => v === '1' || v === 'true');
+
+/** The cloud's settings as read from the environment; every field has a typed default or is optional. */
+export const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+    .optional(),
+  HEARTH_DATA_DIR: z.string().min(1).optional(),
+  HEARTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  LOG_LEVEL: LogLevel.default('info'),
+  HEARTH_DEMO_ACCOUNTS: flag,
+  /** Prefix for every Redis channel, so several deployments (or test runs) can share one Redis. */
+  HEARTH_REDIS_PREFIX: z.string().max(64).default('hearth:'),
+  /** Largest request body the API reads, after decompression. */
+  HEARTH_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 * 1024),
+  /** Seconds an unacknowledged alert waits before each escalation step. */
+  HEARTH_ESCALATION_SECONDS: z.coerce.number().int().min(1).default(300),
+  /** Seconds within which a second alert of the same kind for the same senior folds into the first. */
+  HEARTH_ALERT_DEDUPE_SECONDS: z.coerce.number().int().min(0).default(120),
+});
+
+export type LogLevel = z.infer<typeof LogLevel>;
+
+/** Validated configuration handed to every module; nothing reads `process.env` after this. */
+export interface CloudConfig {
+  port: number;
+  host: string;
+  /** Absent: embedded PGlite under `dataDir/pgdata`. */
+  databaseUrl: string | undefined;
+  /** Absent: the in-process bus (one instance only). */
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  dataDir: string;
+  jwtSecret: string;
+  logLevel: LogLevel;
+  demoAccounts: boolean;
+  maxBodyBytes: number;
+  escalationSeconds: number;
+  alertDedupeSeconds: number;
+}
+
+/** Thrown when the environment is wrong; the message names each bad setting and its value. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Reads and validates the environment. In embedded mode a missing JWT secret is generated once and
+ * kept in the data directory (mode 0600) so tokens survive a restart; with DATABASE_URL it is required.
+ * @throws ConfigError naming every setting that is invalid.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): CloudConfig {
+  const result = EnvSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '?');
+      const value = env[key];
+      const shown = key.includes('SECRET') || key.includes('URL') ? '(hidden)' : JSON.stringify(value);
+      return `${key}=${shown}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = result.data;
+  const dataDir = resolve(cwd, e.HEARTH_DATA_DIR ?? join('.hearth', 'cloud'));
+  let jwtSecret = e.HEARTH_JWT_SECRET;
+  if (!jwtSecret) {
+    if (e.DATABASE_URL) {
+      throw new ConfigError(
+        'invalid configuration: HEARTH_JWT_SECRET is required when DATABASE_URL is set (every instance must share it)',
+      );
+    }
+    jwtSecret = loadOrCreateSecret(dataDir);
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.HEARTH_REDIS_PREFIX,
+    dataDir,
+    jwtSecret,
+    logLevel: e.LOG_LEVEL,
+    demoAccounts: e.HEARTH_DEMO_ACCOUNTS,
+    maxBodyBytes: e.HEARTH_MAX_BODY_BYTES,
+    escalationSeconds: e.HEARTH_ESCALATION_SECONDS,
+    alertDedupeSeconds: e.HEARTH_ALERT_DEDUPE_SECONDS,
+  };
+}
+
+function loadOrCreateSecret(dataDir: string): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) {
+    const secret = readFileSync(file, 'utf8').trim();
+    if (secret.length >= 32) return secret;
+    throw new ConfigError(`invalid configuration: ${file} holds a secret shorter than 32 characters`);
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  // 'wx' fails if another process created it first; then we read theirs so both agree.
+  try {
+    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+    return secret;
+  } catch {
+    return readFileSync(file, 'utf8').trim();
+  }
+}

@@ -1,0 +1,82 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import postgres from 'postgres';
+
+/** The one SQL client type every store in the cloud uses. */
+export type Sql = postgres.Sql<Record<string, never>>;
+
+/** An open database: the client, what it is, and how to close it. */
+export interface Database {
+  /** postgres.js client; the same code runs against PGlite (embedded) and PostgreSQL. */
+  sql: Sql;
+  /** True when backed by PGlite in this process. */
+  embedded: boolean;
+  /** Ends the client (waiting up to `timeoutSeconds` for running queries) and stops PGlite if embedded. */
+  close(timeoutSeconds?: number): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** PostgreSQL URL; absent → embedded PGlite. */
+  databaseUrl: string | undefined;
+  /** Where embedded PGlite keeps its files (`<dataDir>/pgdata`); `memory` keeps nothing on disk. */
+  dataDir: string | 'memory';
+  /** Connections in the pool against real PostgreSQL. */
+  poolSize?: number;
+}
+
+const common: postgres.Options<Record<string, postgres.PostgresType>> = {
+  // Notices (e.g. "relation already exists, skipping") are not worth a log line each.
+  onnotice: () => {},
+  types: {
+    // int8 as a JS number: seqs and cursors stay below 2^53, and JSON has no bigint.
+    bigint: { to: 20, from: [20], serialize: (n: number) => String(n), parse: (s: string) => Number(s) },
+  },
+  connection: { application_name: 'hearth-cloud' },
+};
+
+/**
+ * Opens the database. Embedded mode starts PGlite and serves it over a loopback socket on an
+ * ephemeral port, so postgres.js talks the same wire protocol as to a real server.
+ * @throws when PostgreSQL is unreachable or PGlite cannot open its data directory.
+ */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) {
+    const sql = postgres(options.databaseUrl, { ...common, max: options.poolSize ?? 10 }) as unknown as Sql;
+    await sql`select 1`;
+    return { sql, embedded: false, close: (timeout = 5) => sql.end({ timeout }) };
+  }
+
+  let pglite: PGlite;
+  if (options.dataDir === 'memory') {
+    pglite = await PGlite.create();
+  } else {
+    const dir = join(options.dataDir, 'pgdata');
+    mkdirSync(dir, { recursive: true });
+    pglite = await PGlite.create({ dataDir: dir });
+  }
+  const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: 4 });
+  await server.start();
+  const [host, port] = server.getServerConn().split(':');
+  // PGlite runs one query at a time and a transaction owns the whole database: one connection.
+  const sql = postgres({
+    ...common,
+    host,
+    port: Number(port),
+    user: 'postgres',
+    database: 'postgres',
+    max: 1,
+    ssl: false,
+  }) as unknown as Sql;
+  await sql`select 1`;
+  return {
+    sql,
+    embedded: true,
+    async close(timeout = 5) {
+      await sql.end({ timeout });
+      await server.stop();
+      await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import type { Logger } from 'pino';
+import type { AuditLog } from './audit/audit-log.js';
+import type { AccessTokens } from './auth/tokens.js';
+import type { CloudConfig } from './config.js';
+import type { Sql } from './db/database.js';
+import type { Bus } from './realtime/bus.js';
+
+/** Everything a route or service may use; built once by the composition root. */
+export interface CloudDeps {
+  config: CloudConfig;
+  sql: Sql;
+  bus: Bus;
+  log: Logger;
+  tokens: AccessTokens;
+  audit: AuditLog;
+  /** Current time; tests replace it. */
+  now: () => Date;
+}

@@ -1,0 +1,100 @@
+import type { Sql } from '../db/database.js';
+import { keyMatches, keyPrefix, newHubKey, newPairingCode, normalisePairingCode, sha256 } from './keys.js';
+
+/** Minutes a pairing code stays valid. */
+export const PAIRING_CODE_MINUTES = 15;
+
+export interface HubRow {
+  id: string;
+  senior_id: string;
+  device_id: string;
+  status: 'active' | 'revoked';
+  acked_through_seq: number;
+  last_seen_at: Date | null;
+  created_at: Date;
+}
+
+export type HubLookup = { ok: true; hub: HubRow } | { ok: false; reason: 'unknown' | 'revoked' };
+
+/** Hubs, their API keys, and the pairing codes that create them. */
+export class HubStore {
+  constructor(
+    private readonly sql: Sql,
+    private readonly now: () => Date,
+  ) {}
+
+  /** Finds the hub a presented API key belongs to. A revoked hub is told so; a wrong key is unknown. */
+  async authenticate(apiKey: string): Promise<HubLookup> {
+    const prefix = keyPrefix(apiKey);
+    if (!prefix) return { ok: false, reason: 'unknown' };
+    const [row] = await this.sql<(HubRow & { key_hash: string })[]>`
+      select * from hubs where key_prefix = ${prefix}`;
+    if (!row || !keyMatches(apiKey, row.key_hash)) return { ok: false, reason: 'unknown' };
+    if (row.status === 'revoked') return { ok: false, reason: 'revoked' };
+    return { ok: true, hub: row };
+  }
+
+  /** Creates a pairing code for a senior, valid PAIRING_CODE_MINUTES, usable once. */
+  async createPairingCode(seniorId: string, createdBy: string): Promise<{ code: string; expiresAt: Date }> {
+    const code = newPairingCode();
+    const expiresAt = new Date(this.now().getTime() + PAIRING_CODE_MINUTES * 60_000);
+    await this.sql`insert into pairing_codes (code_hash, senior_id, created_by, expires_at)
+      values (${sha256(normalisePairingCode(code))}, ${seniorId}, ${createdBy}, ${expiresAt})`;
+    return { code, expiresAt };
+  }
+
+  /**
+   * Spends a pairing code and registers the hub, in one transaction: of concurrent claims of one code,
+   * exactly one gets a key. A hub re-paired with the same device id replaces its earlier registration.
+   * @returns undefined when the code is unknown, spent or expired.
+   */
+  async claim(
+    code: string,
+    deviceId: string,
+  ): Promise<{ hubId: string; apiKey: string; seniorId: string } | undefined> {
+    return this.sql.begin(async (tx) => {
+      const [spent] = await tx<{ senior_id: string }[]>`
+        update pairing_codes set used_at = now()
+        where code_hash = ${sha256(normalisePairingCode(code))} and used_at is null and expires_at > ${this.now()}
+        returning senior_id`;
+      if (!spent) return undefined;
+      await tx`update hubs set status = 'revoked', revoked_at = now()
+        where device_id = ${deviceId} and senior_id = ${spent.senior_id} and status = 'active'`;
+      const key = newHubKey();
+      const [hub] = await tx<{ id: string }[]>`
+        insert into hubs (senior_id, device_id, key_prefix, key_hash)
+        values (${spent.senior_id}, ${deviceId}, ${key.prefix}, ${key.hash}) returning id`;
+      await tx`update pairing_codes set hub_id = ${hub!.id} where code_hash = ${sha256(normalisePairingCode(code))}`;
+      return { hubId: hub!.id, apiKey: key.key, seniorId: spent.senior_id };
+    }) as Promise<{ hubId: string; apiKey: string; seniorId: string } | undefined>;
+  }
+
+  /** The hub row, or undefined. */
+  async get(hubId: string): Promise<HubRow | undefined> {
+    const [row] = await this.sql<HubRow[]>`select * from hubs where id = ${hubId}`;
+    return row;
+  }
+
+  /** Revokes the hub; its key stops working on the next request. False when absent. */
+  async revoke(hubId: string): Promise<boolean> {
+    const rows = await this.sql`update hubs set status = 'revoked', revoked_at = coalesce(revoked_at, now())
+      where id = ${hubId} returning id`;
+    return rows.length > 0;
+  }
+
+  /** Issues a new key for an active hub; the old one stops working at once. Undefined when absent or revoked. */
+  async rotateKey(hubId: string): Promise<string | undefined> {
+    const key = newHubKey();
+    const rows = await this.sql`update hubs set key_prefix = ${key.prefix}, key_hash = ${key.hash}
+      where id = ${hubId} and status = 'active' returning id`;
+    return rows.length > 0 ? key.key : undefined;
+  }
+
+  /** Hubs of the given seniors. */
+  async listForSeniors(seniorIds: string[] | 'all'): Promise<HubRow[]> {
+    if (seniorIds === 'all') return this.sql<HubRow[]>`select * from hubs order by created_at`;
+    return this.sql<
+      HubRow[]
+    >`select * from hubs where senior_id = any(${seniorIds}::uuid[]) order by created_at`;
+  }
+}

@@ -1,0 +1,64 @@
+import { UploadBatch } from '@hearth/shared';
+import { Hono } from 'hono';
+import { ALERTS_CHANNEL, type AlertRing, AlertStore } from '../alerts/alert-store.js';
+import type { CloudDeps } from '../deps.js';
+import { readJson } from '../http/body.js';
+import type { AppEnv } from '../http/env.js';
+import { ApiError } from '../http/errors.js';
+import { requireHub } from '../hubs/hub-auth.js';
+import type { HubStore } from '../hubs/hub-store.js';
+import { EventStore } from './event-store.js';
+
+/** `POST /hub/events`: a hub uploads a batch of its outbox; the answer tells it how far it may advance. */
+export function ingestRoutes(deps: CloudDeps, hubs: HubStore, onIngested?: (rows: number) => void) {
+  const alerts = new AlertStore(deps.sql);
+  const events = new EventStore(deps.sql, alerts, () => ({
+    dedupeSeconds: deps.config.alertDedupeSeconds,
+    escalationSeconds: deps.config.escalationSeconds,
+  }));
+  const app = new Hono<AppEnv>();
+
+  app.post('/hub/events', requireHub(deps, hubs), async (c) => {
+    const hub = c.var.hub;
+    const batch = await readJson(c, UploadBatch, { maxBytes: deps.config.maxBodyBytes });
+    const foreign = batch.events.findIndex((e) => e.hubId !== hub.id);
+    if (foreign >= 0) {
+      throw new ApiError(
+        403,
+        'HUB_MISMATCH',
+        `events.${foreign}.hubId is not this hub's id; nothing was stored`,
+        {
+          path: `events.${foreign}.hubId`,
+          expected: hub.id,
+        },
+      );
+    }
+    const missingAlert = batch.events.findIndex((e) => (e.kind === 'alert') !== (e.alert !== undefined));
+    if (missingAlert >= 0) {
+      throw new ApiError(
+        400,
+        'VALIDATION_FAILED',
+        `events.${missingAlert}: alert is present exactly when kind is alert`,
+        {
+          issues: [
+            { path: `events.${missingAlert}.alert`, message: 'alert is present exactly when kind is alert' },
+          ],
+        },
+      );
+    }
+    const result = await events.ingest(hub, batch.events);
+    onIngested?.(result.inserted);
+    for (const alert of result.alerts) {
+      // After commit: the row is the truth; the ring only tells dashboards to look.
+      deps.bus.publish(ALERTS_CHANNEL, { alert } satisfies AlertRing).catch((err) => {
+        c.var.log.warn(
+          { err, alertId: alert.id },
+          'alert stored but the bus ring failed; dashboards catch up on resume',
+        );
+      });
+    }
+    return c.json({ ackedThroughSeq: result.ackedThroughSeq });
+  });
+
+  return app;
+}

@@ -1,0 +1,87 @@
+// hearth-cloud: the composition root. `serve` (default), `migrate`, `create-admin --email --password`.
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { StaffStore } from './auth/staff-store.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import { startCloud } from './server.js';
+
+const USAGE = `usage: hearth-cloud [serve | migrate | create-admin --email <email> --password <password> [--name <name>]]`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'serve', ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  const config = loadConfig();
+  const log = pino({ level: config.logLevel, base: { service: 'hearth-cloud' } });
+
+  if (command === 'serve') {
+    const cloud = await startCloud(config, { log });
+    await new Promise<void>((resolve) => {
+      const onSignal = (signal: string) => {
+        log.info({ signal }, 'stopping');
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+        resolve();
+      };
+      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+    });
+    await cloud.stop();
+    return 0;
+  }
+
+  if (command === 'migrate') {
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      const applied = await migrate(db.sql);
+      log.info({ applied }, applied.length ? 'migrations applied' : 'database is up to date');
+    } finally {
+      await db.close();
+    }
+    return 0;
+  }
+
+  if (command === 'create-admin') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' } },
+      strict: true,
+    });
+    if (!values.email || !values.password) throw new UsageError('create-admin needs --email and --password');
+    if (values.password.length < 10) throw new UsageError('--password must be at least 10 characters');
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      await migrate(db.sql);
+      const admin = await new StaffStore(db.sql).create({
+        email: values.email,
+        password: values.password,
+        name: values.name ?? 'Administrator',
+        role: 'admin',
+      });
+      log.info({ id: admin.id, email: admin.email }, 'admin created');
+    } finally {
+      await db.close();
+    }
+    return 0;
+  }
+
+  throw new UsageError(`unknown command ${command}`);
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      console.error(`hearth-cloud: ${err.message}`);
+      if (err instanceof UsageError) console.error(USAGE);
+      process.exit(2);
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`hearth-cloud: ${message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,315 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  type Alert,
+  type ErrorCode,
+  MAX_WS_MESSAGE_BYTES,
+  summariseIssues,
+  WsEnvelope,
+  type WsMessageType,
+} from '@hearth/shared';
+import type { Logger } from 'pino';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { ALERTS_CHANNEL, type AlertRing, AlertStore } from '../alerts/alert-store.js';
+import { bearerToken } from '../auth/tokens.js';
+import type { CloudDeps } from '../deps.js';
+import type { StaffPrincipal } from '../http/env.js';
+import { ApiError } from '../http/errors.js';
+import { SeniorStore } from '../seniors/senior-store.js';
+import { TopicRegistry } from './topics.js';
+
+export interface StaffSocketLimits {
+  /** Bytes waiting to be sent to one client before it is disconnected as too slow. */
+  maxQueueBytes: number;
+  /** Connections one staff member may have subscribed to the same topic on one instance. */
+  maxConnectionsPerTopic: number;
+  /** Interval of protocol pings; a client that misses one is dropped. */
+  pingIntervalMs: number;
+}
+
+export const DEFAULT_SOCKET_LIMITS: StaffSocketLimits = {
+  maxQueueBytes: 1024 * 1024,
+  maxConnectionsPerTopic: 20,
+  pingIntervalMs: 30_000,
+};
+
+/** One connected dashboard. */
+export interface StaffClient {
+  staff: StaffPrincipal;
+  ws: WebSocket;
+  /** Topics this client is subscribed to; a topic whose snapshot is being prepared buffers its updates. */
+  topics: Map<string, { pending: Alert[] | null }>;
+  alive: boolean;
+}
+
+/**
+ * The staff WebSocket `/ws`: authenticates the upgrade, answers subscribe with a snapshot, then pushes
+ * updates rung on the bus to the clients allowed to see them. A slow client is cut off, never the server.
+ */
+export class StaffSockets {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE_BYTES });
+  private readonly clients = new Set<StaffClient>();
+  private readonly registry: TopicRegistry;
+  private readonly alerts: AlertStore;
+  private readonly seniors: SeniorStore;
+  private readonly log: Logger;
+  private unsubscribe: (() => void) | undefined;
+  private pinger: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly deps: CloudDeps,
+    private readonly limits: StaffSocketLimits = DEFAULT_SOCKET_LIMITS,
+    private readonly onSent: (n: number) => void = () => {},
+  ) {
+    this.alerts = new AlertStore(deps.sql);
+    this.seniors = new SeniorStore(deps.sql);
+    this.registry = new TopicRegistry(limits.maxConnectionsPerTopic);
+    this.log = deps.log.child({ module: 'staff-ws' });
+  }
+
+  /** Connected dashboards on this instance. */
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** Subscribes to the bus and starts pinging. */
+  async start(): Promise<void> {
+    this.unsubscribe = await this.deps.bus.subscribe(ALERTS_CHANNEL, (m) => {
+      this.onAlertRing(m as AlertRing).catch((err) => this.log.error({ err }, 'failed to fan out an alert'));
+    });
+    this.pinger = setInterval(() => this.pingAll(), this.limits.pingIntervalMs);
+    this.pinger.unref();
+  }
+
+  /**
+   * Handles an HTTP upgrade if it is for `/ws`. Answers 401 (JSON envelope) before upgrading when the
+   * token is missing or invalid; the token is never logged.
+   * @returns false when the path is not ours, so another handler may take it.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws') return false;
+    if (this.stopping) {
+      rejectUpgrade(socket, 503, 'NOT_READY', 'server is shutting down');
+      return true;
+    }
+    const token = bearerToken(req.headers.authorization) ?? url.searchParams.get('token') ?? undefined;
+    if (!token) {
+      rejectUpgrade(
+        socket,
+        401,
+        'UNAUTHENTICATED',
+        'send the access token as Authorization: Bearer or ?token=',
+      );
+      return true;
+    }
+    this.deps.tokens.verify(token).then(
+      (staff) => {
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, staff));
+      },
+      (err: unknown) => {
+        const e = err instanceof ApiError ? err : new ApiError(401, 'UNAUTHENTICATED', 'invalid token');
+        rejectUpgrade(socket, 401, e.code, e.message);
+      },
+    );
+    return true;
+  }
+
+  private accept(ws: WebSocket, staff: StaffPrincipal): void {
+    const client: StaffClient = { staff, ws, topics: new Map(), alive: true };
+    this.clients.add(client);
+    ws.on('pong', () => {
+      client.alive = true;
+    });
+    ws.on('message', (data, isBinary) => {
+      client.alive = true;
+      if (isBinary) return this.sendError(client, '', 'BAD_REQUEST', 'send JSON text messages');
+      this.onMessage(client, data.toString()).catch((err) => {
+        this.log.error({ err }, 'failed to handle a dashboard message');
+        this.sendError(client, '', 'INTERNAL', 'the server could not handle that message');
+      });
+    });
+    ws.on('close', () => {
+      this.clients.delete(client);
+      for (const topic of client.topics.keys()) this.registry.leave(topic, client);
+    });
+    ws.on('error', (err) => this.log.debug({ err }, 'dashboard socket error'));
+  }
+
+  private async onMessage(client: StaffClient, text: string): Promise<void> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return this.sendError(client, '', 'MALFORMED_JSON', 'message is not valid JSON');
+    }
+    const parsed = WsEnvelope.safeParse(raw);
+    if (!parsed.success)
+      return this.sendError(client, '', 'VALIDATION_FAILED', summariseIssues(parsed.error));
+    const msg = parsed.data;
+    switch (msg.type) {
+      case 'ping':
+        return this.send(client, {
+          type: 'pong',
+          topic: msg.topic,
+          ...(msg.id !== undefined && { id: msg.id }),
+        });
+      case 'pong':
+        return;
+      case 'subscribe':
+        return this.subscribe(client, msg.topic, msg.data, msg.id);
+      case 'unsubscribe':
+        if (client.topics.delete(msg.topic)) this.registry.leave(msg.topic, client);
+        return this.send(client, {
+          type: 'ack',
+          topic: msg.topic,
+          ...(msg.id !== undefined && { id: msg.id }),
+        });
+      default:
+        return this.sendError(client, msg.topic, 'BAD_REQUEST', `a dashboard may not send ${msg.type}`);
+    }
+  }
+
+  private async subscribe(client: StaffClient, topic: string, data: unknown, requestId?: string | number) {
+    if (topic !== 'alerts' && !/^senior:[0-9a-f-]{36}$/.test(topic)) {
+      return this.sendError(client, topic, 'NOT_FOUND', `unknown topic ${topic || '(none)'}`, requestId);
+    }
+    if (topic.startsWith('senior:') && !(await this.seniors.canSee(client.staff, topic.slice(7)))) {
+      await this.deps.audit.record({
+        actorType: 'staff',
+        actorId: client.staff.id,
+        action: 'ws.subscribe',
+        targetType: 'senior',
+        targetId: topic.slice(7),
+        outcome: 'denied',
+      });
+      return this.sendError(client, topic, 'NOT_FOUND', 'senior not found', requestId);
+    }
+    if (client.topics.has(topic)) client.topics.delete(topic);
+    else if (!this.registry.join(topic, client)) {
+      return this.sendError(
+        client,
+        topic,
+        'RATE_LIMITED',
+        `too many connections subscribed to ${topic}`,
+        requestId,
+      );
+    }
+    const state: { pending: Alert[] | null } = { pending: [] };
+    client.topics.set(topic, state);
+    if (topic !== 'alerts') {
+      state.pending = null;
+      return this.send(client, {
+        type: 'snapshot',
+        topic,
+        data: {},
+        ...(requestId !== undefined && { id: requestId }),
+      });
+    }
+    const since = (data as { cursor?: unknown } | undefined)?.cursor;
+    const resume = typeof since === 'number' && Number.isInteger(since) && since >= 0;
+    const list = resume
+      ? await this.alerts.listVisible(client.staff, { sinceCursor: since })
+      : await this.alerts.listVisible(client.staff, { status: ['open', 'acknowledged'] });
+    const cursor = Math.max(resume ? since : await this.alerts.currentCursor(), ...list.map((a) => a.cursor));
+    this.send(client, {
+      type: 'snapshot',
+      topic,
+      data: { alerts: list, cursor, resumed: resume },
+      id: cursor,
+    });
+    const buffered = state.pending ?? [];
+    state.pending = null;
+    const inSnapshot = new Map(list.map((a) => [a.id, a.cursor]));
+    for (const alert of buffered) {
+      if ((inSnapshot.get(alert.id) ?? -1) < alert.cursor) this.sendUpdate(client, alert);
+    }
+  }
+
+  private async onAlertRing(ring: AlertRing): Promise<void> {
+    const alert = ring?.alert;
+    if (!alert?.seniorId) return;
+    if (this.registry.members('alerts').size === 0) return;
+    const assigned = new Set((await this.seniors.assignedStaff(alert.seniorId)).map((a) => a.staffId));
+    for (const client of [...this.registry.members<StaffClient>('alerts')]) {
+      if (client.staff.role !== 'admin' && !assigned.has(client.staff.id)) continue;
+      const state = client.topics.get('alerts');
+      if (!state) continue;
+      if (state.pending) state.pending.push(alert);
+      else this.sendUpdate(client, alert);
+    }
+  }
+
+  private sendUpdate(client: StaffClient, alert: Alert): void {
+    this.send(client, { type: 'update', topic: 'alerts', data: alert, id: alert.cursor });
+  }
+
+  private sendError(
+    client: StaffClient,
+    topic: string,
+    code: ErrorCode,
+    message: string,
+    id?: string | number,
+  ): void {
+    this.send(client, { type: 'error', topic, data: { code, message }, ...(id !== undefined && { id }) });
+  }
+
+  /** Queues a message; a client whose queue is over the limit is disconnected (1013) instead. */
+  private send(
+    client: StaffClient,
+    msg: { type: WsMessageType; topic: string; data?: unknown; id?: string | number },
+  ) {
+    const ws = client.ws;
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > this.limits.maxQueueBytes) {
+      this.log.warn(
+        { staffId: client.staff.id, queued: ws.bufferedAmount },
+        'dashboard too slow; disconnecting it',
+      );
+      ws.close(1013, 'send queue overflow; reconnect and resume from your cursor');
+      setTimeout(() => ws.terminate(), 1000).unref();
+      return;
+    }
+    ws.send(JSON.stringify(msg));
+    this.onSent(1);
+  }
+
+  private pingAll(): void {
+    for (const client of this.clients) {
+      if (!client.alive) {
+        client.ws.terminate();
+        continue;
+      }
+      client.alive = false;
+      client.ws.ping();
+    }
+  }
+
+  /** Says `shutdown` to every client, closes them (1001), and stops listening to the bus. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.pinger);
+    this.unsubscribe?.();
+    for (const client of this.clients) {
+      this.send(client, {
+        type: 'shutdown',
+        topic: '',
+        data: { reason: 'server stopping; reconnect shortly' },
+      });
+      client.ws.close(1001, 'server stopping');
+    }
+    const deadline = Date.now() + 2000;
+    while (this.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const client of this.clients) client.ws.terminate();
+    this.wss.close();
+  }
+}
+
+function rejectUpgrade(socket: Duplex, status: number, code: ErrorCode, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  const reason = status === 401 ? 'Unauthorized' : 'Service Unavailable';
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

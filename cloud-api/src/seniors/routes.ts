@@ -1,0 +1,90 @@
+import { Hono } from 'hono';
+import { requireStaff } from '../auth/middleware.js';
+import type { CloudDeps } from '../deps.js';
+import { readJson, validate } from '../http/body.js';
+import type { AppEnv } from '../http/env.js';
+import { ApiError, notFound } from '../http/errors.js';
+import { clientAddress } from '../http/request-info.js';
+import { AssignStaffRequest, CreateSeniorRequest, IdParam, UpdateSeniorRequest } from './schemas.js';
+import { SeniorStore } from './senior-store.js';
+
+/** `GET|POST /seniors`, `GET|PATCH /seniors/:id`, `POST /seniors/:id/staff`. */
+export function seniorRoutes(deps: CloudDeps) {
+  const seniors = new SeniorStore(deps.sql);
+  const limit = { maxBytes: 64 * 1024 };
+  const app = new Hono<AppEnv>();
+  app.use('/seniors', requireStaff(deps));
+  app.use('/seniors/*', requireStaff(deps));
+
+  app.get('/seniors', async (c) => c.json({ seniors: await seniors.listVisible(c.var.staff) }));
+
+  app.post('/seniors', requireStaff(deps, ['admin']), async (c) => {
+    const body = await readJson(c, CreateSeniorRequest, limit);
+    const senior = await seniors.create(body);
+    await deps.audit.record({
+      actorType: 'staff',
+      actorId: c.var.staff.id,
+      action: 'senior.create',
+      targetType: 'senior',
+      targetId: senior.id,
+      ip: clientAddress(c),
+    });
+    return c.json(senior, 201);
+  });
+
+  app.get('/seniors/:id', async (c) => {
+    const { id } = validate(IdParam, c.req.param(), 'path');
+    const senior = await seniors.getVisible(c.var.staff, id);
+    await deps.audit.record({
+      actorType: 'staff',
+      actorId: c.var.staff.id,
+      action: 'senior.read',
+      targetType: 'senior',
+      targetId: id,
+      outcome: senior ? 'ok' : 'denied',
+      ip: clientAddress(c),
+    });
+    if (!senior) throw notFound('senior');
+    return c.json(senior);
+  });
+
+  app.patch('/seniors/:id', async (c) => {
+    const { id } = validate(IdParam, c.req.param(), 'path');
+    if (!(await seniors.canSee(c.var.staff, id))) throw notFound('senior');
+    if (c.var.staff.role !== 'admin')
+      throw new ApiError(403, 'FORBIDDEN', 'only an admin may change a senior');
+    const patch = await readJson(c, UpdateSeniorRequest, limit);
+    const senior = await seniors.update(id, patch);
+    if (!senior) throw notFound('senior');
+    await deps.audit.record({
+      actorType: 'staff',
+      actorId: c.var.staff.id,
+      action: 'senior.update',
+      targetType: 'senior',
+      targetId: id,
+      ip: clientAddress(c),
+      details: { fields: Object.keys(patch) },
+    });
+    return c.json(senior);
+  });
+
+  app.post('/seniors/:id/staff', async (c) => {
+    const { id } = validate(IdParam, c.req.param(), 'path');
+    if (!(await seniors.canSee(c.var.staff, id))) throw notFound('senior');
+    if (c.var.staff.role !== 'admin') throw new ApiError(403, 'FORBIDDEN', 'only an admin may assign staff');
+    const body = await readJson(c, AssignStaffRequest, limit);
+    if (!(await seniors.assign(id, body.staffId, body.position))) throw notFound('staff member');
+    await deps.audit.record({
+      actorType: 'staff',
+      actorId: c.var.staff.id,
+      action: 'senior.assign',
+      targetType: 'senior',
+      targetId: id,
+      ip: clientAddress(c),
+      details: { staffId: body.staffId },
+    });
+    return c.json({ seniorId: id, staff: await seniors.assignedStaff(id) });
+  });
+
+  return app;
+}

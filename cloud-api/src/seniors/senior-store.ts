@@ -1,0 +1,111 @@
+import type { Sql } from '../db/database.js';
+import type { StaffPrincipal } from '../http/env.js';
+import type { Senior } from './schemas.js';
+
+interface SeniorRow {
+  id: string;
+  name: string;
+  address: string | null;
+  timezone: string;
+  health_info: Record<string, unknown>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toSenior(r: SeniorRow): Senior {
+  return {
+    id: r.id,
+    name: r.name,
+    address: r.address,
+    timezone: r.timezone,
+    healthInfo: r.health_info,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+/** Seniors and who looks after them. Visibility: admins see everyone, others only their assigned seniors. */
+export class SeniorStore {
+  constructor(private readonly sql: Sql) {}
+
+  /** True when `who` may see this senior (and the senior exists). */
+  async canSee(who: StaffPrincipal, seniorId: string): Promise<boolean> {
+    if (who.role === 'admin') {
+      const [row] = await this.sql`select 1 from seniors where id = ${seniorId}`;
+      return !!row;
+    }
+    const [row] = await this
+      .sql`select 1 from staff_seniors where staff_id = ${who.id} and senior_id = ${seniorId}`;
+    return !!row;
+  }
+
+  /** The senior if `who` may see them, else undefined (absent and forbidden look the same). */
+  async getVisible(who: StaffPrincipal, seniorId: string): Promise<Senior | undefined> {
+    if (!(await this.canSee(who, seniorId))) return undefined;
+    const [row] = await this.sql<SeniorRow[]>`select * from seniors where id = ${seniorId}`;
+    return row && toSenior(row);
+  }
+
+  /** Every senior `who` may see, by name. */
+  async listVisible(who: StaffPrincipal): Promise<Senior[]> {
+    const rows =
+      who.role === 'admin'
+        ? await this.sql<SeniorRow[]>`select * from seniors order by name, id`
+        : await this.sql<SeniorRow[]>`select s.* from seniors s join staff_seniors a on a.senior_id = s.id
+            where a.staff_id = ${who.id} order by s.name, s.id`;
+    return rows.map(toSenior);
+  }
+
+  async create(input: {
+    name: string;
+    address?: string | null | undefined;
+    timezone: string;
+    healthInfo: Record<string, unknown>;
+  }): Promise<Senior> {
+    const [row] = await this.sql<SeniorRow[]>`
+      insert into seniors (name, address, timezone, health_info)
+      values (${input.name}, ${input.address ?? null}, ${input.timezone}, ${this.sql.json(input.healthInfo as never)})
+      returning *`;
+    return toSenior(row!);
+  }
+
+  /** Applies the given fields; undefined when the senior does not exist. */
+  async update(
+    id: string,
+    patch: {
+      name?: string;
+      address?: string | null;
+      timezone?: string;
+      healthInfo?: Record<string, unknown>;
+    },
+  ): Promise<Senior | undefined> {
+    const [row] = await this.sql<SeniorRow[]>`
+      update seniors set
+        name = coalesce(${patch.name ?? null}, name),
+        address = case when ${patch.address !== undefined} then ${patch.address ?? null} else address end,
+        timezone = coalesce(${patch.timezone ?? null}, timezone),
+        health_info = coalesce(${patch.healthInfo ? this.sql.json(patch.healthInfo as never) : null}::jsonb, health_info),
+        updated_at = now()
+      where id = ${id} returning *`;
+    return row && toSenior(row);
+  }
+
+  /** Assigns a staff member (idempotent; updates the position). False when staff or senior is absent. */
+  async assign(seniorId: string, staffId: string, position?: number): Promise<boolean> {
+    const rows = await this.sql`
+      insert into staff_seniors (staff_id, senior_id, position)
+      select ${staffId}, ${seniorId},
+        coalesce(${position ?? null}::int, (select coalesce(max(position) + 1, 0) from staff_seniors where senior_id = ${seniorId}))
+      where exists (select 1 from staff where id = ${staffId}) and exists (select 1 from seniors where id = ${seniorId})
+      on conflict (staff_id, senior_id) do update set position = coalesce(${position ?? null}::int, staff_seniors.position)
+      returning staff_id`;
+    return rows.length > 0;
+  }
+
+  /** Staff assigned to the senior, in escalation order. */
+  async assignedStaff(seniorId: string): Promise<{ staffId: string; position: number }[]> {
+    const rows = await this.sql<{ staff_id: string; position: number }[]>`
+      select staff_id, position from staff_seniors where senior_id = ${seniorId} order by position, created_at`;
+    return rows.map((r) => ({ staffId: r.staff_id, position: r.position }));
+  }
+}

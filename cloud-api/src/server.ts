@@ -1,0 +1,140 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Logger } from 'pino';
+import { createApp } from './app.js';
+import { AuditLog } from './audit/audit-log.js';
+import { StaffStore } from './auth/staff-store.js';
+import { AccessTokens } from './auth/tokens.js';
+import type { CloudConfig } from './config.js';
+import { type Database, openDatabase } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import type { CloudDeps } from './deps.js';
+import type { Bus } from './realtime/bus.js';
+import { InProcessBus } from './realtime/memory-bus.js';
+import { RedisBus } from './realtime/redis-bus.js';
+import { DEFAULT_SOCKET_LIMITS, type StaffSocketLimits, StaffSockets } from './realtime/staff-sockets.js';
+
+/** The demo logins created by HEARTH_DEMO_ACCOUNTS=1. */
+export const DEMO_ACCOUNTS = [
+  { email: 'admin@demo.hearth', password: 'demo-admin', name: 'Demo Admin', role: 'admin' },
+  { email: 'staff@demo.hearth', password: 'demo-staff', name: 'Demo Staff', role: 'staff' },
+] as const;
+
+export interface StartCloudOptions {
+  log: Logger;
+  /** Use this database instead of opening one from the config (tests share one across restarts). */
+  database?: Database;
+  /** Use this bus instead of the configured one. */
+  bus?: Bus;
+  socketLimits?: Partial<StaffSocketLimits>;
+  now?: () => Date;
+}
+
+/** A running cloud instance. */
+export interface RunningCloud {
+  /** `http://127.0.0.1:<port>` (or the bound host). */
+  url: string;
+  port: number;
+  deps: CloudDeps;
+  sockets: StaffSockets;
+  /** Drains HTTP, says `shutdown` on sockets, closes the bus and (unless passed in) the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds and starts one cloud instance: database (migrated), bus, app, HTTP server and `/ws`.
+ * Starts in order and stops in reverse. @throws when the database or Redis cannot be reached.
+ */
+export async function startCloud(config: CloudConfig, options: StartCloudOptions): Promise<RunningCloud> {
+  const { log } = options;
+  const db =
+    options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const ownsDb = !options.database;
+  const applied = await migrate(db.sql);
+  if (applied.length > 0) log.info({ applied }, 'migrations applied');
+
+  let bus = options.bus;
+  const ownsBus = !bus;
+  if (!bus) {
+    if (config.redisUrl) {
+      const redis = new RedisBus({
+        url: config.redisUrl,
+        prefix: config.redisPrefix,
+        onError: (err) => log.error({ err }, 'bus handler failed'),
+        onStatus: (status) => log.info({ status }, 'redis'),
+      });
+      await redis.connect();
+      bus = redis;
+    } else {
+      bus = new InProcessBus((err) => log.error({ err }, 'bus handler failed'));
+    }
+  }
+
+  const deps: CloudDeps = {
+    config,
+    sql: db.sql,
+    bus,
+    log,
+    tokens: new AccessTokens(config.jwtSecret),
+    audit: new AuditLog(db.sql, (err) => log.error({ err }, 'audit log write failed')),
+    now: options.now ?? (() => new Date()),
+  };
+
+  if (config.demoAccounts) {
+    if (!db.embedded) log.warn('HEARTH_DEMO_ACCOUNTS=1 against a real database: demo logins exist');
+    const staff = new StaffStore(db.sql);
+    for (const account of DEMO_ACCOUNTS) {
+      if (await staff.ensure(account)) log.info({ email: account.email }, 'demo account created');
+    }
+  }
+
+  const app = createApp(deps);
+  const sockets = new StaffSockets(deps, { ...DEFAULT_SOCKET_LIMITS, ...options.socketLimits });
+  await sockets.start();
+
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  server.on('upgrade', (req, socket, head) => {
+    if (!sockets.handleUpgrade(req, socket, head)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const wildcard = ['0.0.0.0', '::', '127.0.0.1', 'localhost'].includes(config.host);
+  const url = `http://${wildcard ? '127.0.0.1' : config.host}:${port}`;
+  log.info(
+    { url, embedded: db.embedded, bus: config.redisUrl && ownsBus ? 'redis' : 'in-process' },
+    'listening',
+  );
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    deps,
+    sockets,
+    stop() {
+      stopped ??= (async () => {
+        // Refuse new connections, tell dashboards, let in-flight requests finish, then close storage.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await sockets.stop();
+        server.closeIdleConnections();
+        const drained = await Promise.race([closed.then(() => true), sleep(5000).then(() => false)]);
+        if (!drained) server.closeAllConnections();
+        if (ownsBus) await bus.close();
+        if (ownsDb) await db.close();
+        log.info('stopped');
+      })();
+      return stopped;
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
