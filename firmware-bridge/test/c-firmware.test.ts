@@ -4,6 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import {
+  buildNodeSimulator,
+  firmwareHostDir,
+  firmwareIncludeDir,
+  firmwareSources,
+} from '../src/node-simulator.js';
 import { renderVectorsHeader } from './c-vectors.js';
 import { hostTool } from './host-tools.js';
 import { vectors } from './vectors.js';
@@ -45,6 +51,34 @@ describe.skipIf(!cc.available)(
       const total = vectors.crc.length + vectors.cobs.length + vectors.valid.length + vectors.invalid.length;
       expect(run.stdout).toContain(`${total} vectors checked, 0 failed`);
       expect(run.status).toBe(0);
+    });
+
+    it('passes the node session tests (hello first, resends, queue limits, sync, heartbeats)', () => {
+      const exe = join(dir, 'node_test');
+      const build = spawnSync(
+        'cc',
+        [
+          ...strict,
+          '-I',
+          firmwareIncludeDir,
+          join(firmwareHostDir, 'node_test.c'),
+          ...firmwareSources,
+          '-o',
+          exe,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(build.stderr + build.stdout).toBe('');
+      const run = spawnSync(exe, { encoding: 'utf8' });
+      expect(run.stdout).toContain('node tests: 0 failed');
+      expect(run.status).toBe(0);
+    });
+
+    it('builds the node simulator without warnings and it explains its usage', () => {
+      const exe = buildNodeSimulator(dir);
+      const run = spawnSync(exe, [], { encoding: 'utf8' });
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(/usage: .* --port PATH/);
     });
   },
 );
