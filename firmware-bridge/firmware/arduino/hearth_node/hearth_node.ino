@@ -37,7 +37,7 @@ struct Input {
 
 static Input inputs[] = {
     {PIN_PIR, SENSOR_PIR, false, false, false, 0},
-    {PIN_DOOR, SENSOR_DOOR, false, false, false, 0},  // reed closed (LOW) = door shut = inactive
+    {PIN_DOOR, SENSOR_DOOR, false, false, false, 0},  // reed open (HIGH) = door open = active
     {PIN_BUTTON, SENSOR_BUTTON, true, false, false, 0},
 };
 
@@ -84,7 +84,6 @@ void loop() {
 
   for (Input &in : inputs) {
     bool raw = digitalRead(in.pin) == (in.activeLow ? LOW : HIGH);
-    if (in.pin == PIN_DOOR) raw = digitalRead(in.pin) == HIGH;  // reed open = door open = active
     if (raw != in.raw) {
       in.raw = raw;
       in.changedAt = now;
