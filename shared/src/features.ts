@@ -150,3 +150,24 @@ export function computeFeatures(
   out[behaviourFeatureCount(spec) + hourOfWeek(now, spec.timezone)] = 1;
   return out;
 }
+
+/** A feature name in words a care worker understands, e.g. `presence:bathroom` → `time in the bathroom`. */
+export function describeFeature(name: string): string {
+  const [what, room] = name.split(':');
+  switch (what) {
+    case 'motion':
+      return `movement in the ${room} this hour`;
+    case 'presence':
+      return `time in the ${room}`;
+    case 'recent':
+      return `movement in the ${room} over the last hours`;
+    case 'transitions':
+      return 'moving between rooms';
+    case 'door_opens':
+      return 'door openings';
+    case 'idle_minutes':
+      return 'time without movement';
+    default:
+      return name;
+  }
+}

@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './events.js';
 export * from './features.js';
 export * from './local-time.js';
+export * from './models.js';
 export * from './pairing.js';
 export * from './routine.js';
 export * from './rules.js';

@@ -62,6 +62,8 @@ export function createDetector(deps: DetectorDeps): HubDetector {
   const window = new SlidingWindow(deps.clock.now(), RETENTION_MS);
   const gate = new CooldownGate();
   const rules: readonly Rule[] = allRules;
+  /** Start of the current unbroken run of windows the model finds unusual; null when the last was usual. */
+  let unusualSince: number | null = null;
 
   const run = (ctx: RuleContext): Finding[] => {
     const findings: Finding[] = [];
@@ -96,7 +98,9 @@ export function createDetector(deps: DetectorDeps): HubDetector {
       const model = deps.model?.current() ?? null;
       if (model) {
         try {
-          findings.push(...(await evaluateModel(model, { window, now, config })));
+          const verdict = await evaluateModel(model, { window, now, config }, unusualSince ?? now);
+          unusualSince = verdict?.finding ? (unusualSince ?? now) : null;
+          if (verdict?.finding) findings.push(verdict.finding);
         } catch (err) {
           deps.log?.warn({ model: model.version, err: String(err) }, 'model failed to score the window');
         }

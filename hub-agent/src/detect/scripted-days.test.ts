@@ -2,6 +2,7 @@ import { type DayScript, type RoutineEvent, simulateDay } from '@hearth/shared';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../clock.js';
 import { createDetector, type Detection } from './index.js';
+import { replay } from './replay.js';
 
 const MIN = 60_000;
 const DAY = 1440 * MIN;
@@ -13,29 +14,15 @@ const config = {
   wake: { usualTime: '07:00', graceMinutes: 60 },
 };
 
-/**
- * Plays a normal day, then the scripted day, through the detector exactly as the hub would:
- * each event observed when it happens, a tick every minute. Returns what each day raised.
- */
+/** Plays a normal day, then the scripted day, through the detector as the hub would. */
 async function play(script: DayScript): Promise<{ normal: Detection[]; scripted: Detection[] }> {
   const clock = new FakeClock(day1);
   const detector = createDetector({ clock, config });
   const events: RoutineEvent[] = [...simulateDay(day1, 11), ...simulateDay(day2, 12, script)];
-  const raised: { ts: number; d: Detection }[] = [];
-  let next = 0;
-  let seq = 1;
-  for (let minute = day1; minute < day2 + DAY; minute += MIN) {
-    while (next < events.length && (events[next] as RoutineEvent).ts < minute + MIN) {
-      const e = events[next++] as RoutineEvent;
-      clock.advance(Math.max(0, e.ts - clock.now()));
-      for (const d of await detector.observe({ ...e, seq: seq++ })) raised.push({ ts: e.ts, d });
-    }
-    clock.advance(minute + MIN - clock.now());
-    for (const d of await detector.tick(clock.now())) raised.push({ ts: clock.now(), d });
-  }
+  const raised = await replay(detector, clock, events, { from: day1, to: day2 + DAY });
   return {
-    normal: raised.filter((r) => r.ts <= day2).map((r) => r.d),
-    scripted: raised.filter((r) => r.ts > day2).map((r) => r.d),
+    normal: raised.filter((r) => r.at <= day2).map((r) => r.detection),
+    scripted: raised.filter((r) => r.at > day2).map((r) => r.detection),
   };
 }
 
