@@ -8,6 +8,8 @@ import { ApiError } from './http/errors.js';
 import { HubStore } from './hubs/hub-store.js';
 import { hubRoutes } from './hubs/routes.js';
 import { ingestRoutes } from './ingest/routes.js';
+import { safetyCheckRoutes } from './safety/routes.js';
+import { historyRoutes } from './seniors/history-routes.js';
 import { seniorRoutes } from './seniors/routes.js';
 import { dashboardRoutes } from './web/routes.js';
 
@@ -57,6 +59,8 @@ export function createApp(deps: CloudDeps, hooks: AppHooks = {}) {
   api.route('/', ingestRoutes(deps, hubs, hooks.onIngested));
   api.route('/', hubRoutes(deps, hubs));
   api.route('/', alertRoutes(deps));
+  api.route('/', historyRoutes(deps));
+  api.route('/', safetyCheckRoutes(deps));
   api.route('/', seniorRoutes(deps));
   app.route('/api/v1', api);
   app.route('/', dashboardRoutes());

@@ -3,6 +3,7 @@ import type { AuditLog } from './audit/audit-log.js';
 import type { AccessTokens } from './auth/tokens.js';
 import type { CloudConfig } from './config.js';
 import type { Sql } from './db/database.js';
+import type { TimeseriesMode } from './db/timeseries.js';
 import type { Bus } from './realtime/bus.js';
 
 /** Everything a route or service may use; built once by the composition root. */
@@ -13,6 +14,8 @@ export interface CloudDeps {
   log: Logger;
   tokens: AccessTokens;
   audit: AuditLog;
+  /** How sensor history is stored: a TimescaleDB hypertable or native monthly partitions. */
+  timeseries: TimeseriesMode;
   /** Current time; tests replace it. */
   now: () => Date;
 }

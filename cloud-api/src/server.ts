@@ -2,13 +2,19 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Logger } from 'pino';
-import { createApp } from './app.js';
+import { type CloudApp, createApp } from './app.js';
 import { AuditLog } from './audit/audit-log.js';
 import { StaffStore } from './auth/staff-store.js';
 import { AccessTokens } from './auth/tokens.js';
 import type { CloudConfig } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
+import {
+  detectTimeseriesMode,
+  ensureContinuousAggregate,
+  ensurePartitions,
+  refreshActivity,
+} from './db/timeseries.js';
 import type { CloudDeps } from './deps.js';
 import type { Bus } from './realtime/bus.js';
 import { InProcessBus } from './realtime/memory-bus.js';
@@ -37,6 +43,8 @@ export interface RunningCloud {
   url: string;
   port: number;
   deps: CloudDeps;
+  /** The Hono app (its `routes` list the API). */
+  app: CloudApp;
   sockets: StaffSockets;
   /** Drains HTTP, says `shutdown` on sockets, closes the bus and (unless passed in) the database. */
   stop(): Promise<void>;
@@ -53,6 +61,27 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
   const ownsDb = !options.database;
   const applied = await migrate(db.sql);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
+
+  const now = options.now ?? (() => new Date());
+  const timeseries = await detectTimeseriesMode(db.sql);
+  const housekeeping: NodeJS.Timeout[] = [];
+  if (timeseries === 'timescaledb') {
+    await ensureContinuousAggregate(db.sql);
+  } else {
+    const created = await ensurePartitions(db.sql, now());
+    if (created.length > 0) log.info({ created }, 'sensor_events partitions created');
+    const every = (ms: number, task: () => Promise<unknown>, what: string) => {
+      const t = setInterval(() => task().catch((err) => log.error({ err }, `${what} failed`)), ms);
+      t.unref();
+      housekeeping.push(t);
+    };
+    every(6 * 3600_000, () => ensurePartitions(db.sql, now()), 'creating partitions');
+    every(
+      5 * 60_000,
+      () => refreshActivity(db.sql, new Date(now().getTime() - 3 * 3600_000), now()),
+      'activity rollup',
+    );
+  }
 
   let bus = options.bus;
   const ownsBus = !bus;
@@ -78,7 +107,8 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     log,
     tokens: new AccessTokens(config.jwtSecret),
     audit: new AuditLog(db.sql, (err) => log.error({ err }, 'audit log write failed')),
-    now: options.now ?? (() => new Date()),
+    now,
+    timeseries,
   };
 
   if (config.demoAccounts) {
@@ -119,10 +149,12 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     url,
     port,
     deps,
+    app,
     sockets,
     stop() {
       stopped ??= (async () => {
         // Refuse new connections, tell dashboards, let in-flight requests finish, then close storage.
+        for (const t of housekeeping) clearInterval(t);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         await sockets.stop();
         server.closeIdleConnections();

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { requireStaff } from '../auth/middleware.js';
 import type { CloudDeps } from '../deps.js';
-import { readJson, validate } from '../http/body.js';
+import { readOptionalJson, validate } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
 import { notFound } from '../http/errors.js';
 import { clientAddress } from '../http/request-info.js';
@@ -83,8 +83,8 @@ export function alertRoutes(deps: CloudDeps) {
       const who = c.var.staff;
       if (!(await alerts.getVisible(who, id))) throw notFound('alert');
       const note =
-        action === 'resolve' && c.req.header('content-length') !== '0' && c.req.raw.body
-          ? ((await readJson(c, ResolveRequest, { maxBytes: 16 * 1024 })).note ?? null)
+        action === 'resolve'
+          ? ((await readOptionalJson(c, ResolveRequest, { maxBytes: 16 * 1024 })).note ?? null)
           : null;
       const result =
         action === 'ack' ? await alerts.acknowledge(id, who.id) : await alerts.resolve(id, who.id, note);

@@ -95,3 +95,21 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown, what: s
   }
   return result.data;
 }
+
+/** Like `readJson`, but an absent or empty body counts as `{}` (for actions whose body is optional). */
+export async function readOptionalJson<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  options: ReadBodyOptions,
+): Promise<z.infer<S>> {
+  if (!c.req.raw.body || c.req.header('content-length') === '0') return validate(schema, {}, 'request body');
+  const bytes = await readBodyBytes(c, options);
+  if (bytes.length === 0) return validate(schema, {}, 'request body');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new ApiError(400, 'MALFORMED_JSON', `request body is not valid JSON: ${(err as Error).message}`);
+  }
+  return validate(schema, parsed, 'request body');
+}

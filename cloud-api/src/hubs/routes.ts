@@ -74,10 +74,12 @@ export function hubRoutes(deps: CloudDeps, hubs: HubStore) {
     return c.json({ hubs: (await hubs.listForSeniors(scope)).map(toHub) });
   });
 
-  app.delete('/hubs/:id', requireStaff(deps, ['admin', 'technician']), async (c) => {
+  app.delete('/hubs/:id', requireStaff(deps), async (c) => {
     const { id } = validate(IdParam, c.req.param(), 'path');
     const hub = await hubs.get(id);
     if (!hub || !(await seniors.canSee(c.var.staff, hub.senior_id))) throw notFound('hub');
+    if (c.var.staff.role === 'staff')
+      throw new ApiError(403, 'FORBIDDEN', 'only an admin or a technician may manage hubs');
     await hubs.revoke(id);
     await deps.audit.record({
       actorType: 'staff',
@@ -90,10 +92,12 @@ export function hubRoutes(deps: CloudDeps, hubs: HubStore) {
     return c.body(null, 204);
   });
 
-  app.post('/hubs/:id/rotate-key', requireStaff(deps, ['admin', 'technician']), async (c) => {
+  app.post('/hubs/:id/rotate-key', requireStaff(deps), async (c) => {
     const { id } = validate(IdParam, c.req.param(), 'path');
     const hub = await hubs.get(id);
     if (!hub || !(await seniors.canSee(c.var.staff, hub.senior_id))) throw notFound('hub');
+    if (c.var.staff.role === 'staff')
+      throw new ApiError(403, 'FORBIDDEN', 'only an admin or a technician may manage hubs');
     const apiKey = await hubs.rotateKey(id);
     if (!apiKey) throw new ApiError(409, 'CONFLICT', 'this hub is revoked; pair it again instead');
     await deps.audit.record({
