@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const firmwareDir = fileURLToPath(new URL('../firmware/', import.meta.url));
@@ -105,5 +107,65 @@ export class NodeSimulator {
     if (this.child && this.child.exitCode === null) this.child.kill('SIGTERM');
     await this.exited;
     return this.log.find((e) => e.event === 'exit');
+  }
+}
+
+/** Whether `command` is on PATH (for tests that need cc or socat). */
+export function hostToolAvailable(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
+
+/**
+ * Two connected pseudo-terminals made by socat, like a USB-serial cable with both ends on this host:
+ * the hub opens `hubPath`, the node simulator `nodePath` (both symlinks, like /dev/serial/by-id/).
+ * `stop()` is an unplug: both devices vanish; `start()` again is the replug (the links may then point
+ * at different /dev/pts numbers).
+ */
+export class SocatPtyPair {
+  readonly hubPath: string;
+  readonly nodePath: string;
+  private child: ChildProcess | undefined;
+
+  constructor(dir: string) {
+    this.hubPath = join(dir, 'hub-tty');
+    this.nodePath = join(dir, 'node-tty');
+  }
+
+  /** Starts socat and resolves once both device links exist. Throws if they do not appear within 5 s. */
+  async start(): Promise<void> {
+    const child = spawn(
+      'socat',
+      ['-d', '-d', `pty,raw,echo=0,link=${this.hubPath}`, `pty,raw,echo=0,link=${this.nodePath}`],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    this.child = child;
+    let log = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    for (let waited = 0; waited < 5000; waited += 20) {
+      if (
+        log.includes('starting data transfer loop') &&
+        existsSync(this.hubPath) &&
+        existsSync(this.nodePath)
+      )
+        return;
+      if (child.exitCode !== null) break;
+      await sleep(20);
+    }
+    throw new Error(`socat did not create the pseudo-terminal pair:\n${log}`);
+  }
+
+  /** Kills socat (an unplug) and waits until its device links are gone. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(this.hubPath, { force: true });
+    rmSync(this.nodePath, { force: true });
   }
 }
