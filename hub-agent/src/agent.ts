@@ -8,10 +8,16 @@ import { dataPaths } from './config/paths.js';
 import { ControlServer } from './control/server.js';
 import type { AgentStatus } from './control/status.js';
 import { createDetector } from './detect/index.js';
+import { AvailabilityMonitor } from './sensors/availability.js';
+import { heartbeatMs, parseDevice } from './sensors/devices.js';
+import { type GpioBackend, OnoffGpioBackend } from './sensors/gpio/backend.js';
+import { GpioSource } from './sensors/gpio/gpio-source.js';
+import { readGpioChips } from './sensors/gpio/header-lines.js';
 import { SensorRegistry } from './sensors/registry.js';
 import { SimulatedHome } from './sensors/simulated-home.js';
-import type { SensorSource } from './sensors/source.js';
-import type { OutboxEntry, OutboxStore } from './store/outbox.js';
+import type { SensorReading, SensorSource } from './sensors/source.js';
+import { SourceSet } from './sensors/source-set.js';
+import type { OutboxEntry, OutboxStore, PairedDevice } from './store/outbox.js';
 import { openSqliteOutbox } from './store/sqlite-outbox.js';
 import { ClockSync, readBootId, systemClockSynced } from './time/clock-sync.js';
 import { Uplink } from './uplink/uplink.js';
@@ -30,6 +36,10 @@ export interface AgentDeps {
   clock?: Clock;
   /** Overrides the sources chosen from the configuration (tests). */
   sources?: SensorSource[];
+  /** GPIO lines; onoff on real hardware by default. */
+  gpio?: { backend: GpioBackend; sysfsGpio?: string };
+  /** Builds the sources for serial microcontrollers among the paired devices. */
+  serialSources?: (devices: PairedDevice[]) => SensorSource[];
   /** Acts on a critical alert once it is committed; by default only logs it. */
   onSeriousAlert?: (alert: RaisedAlert, entry: OutboxEntry) => Promise<void> | void;
 }
@@ -124,13 +134,73 @@ export function buildAgent(deps: AgentDeps): Agent {
           pendantEveryMs: config.simPendantEverySeconds * 1000,
         })
       : null;
-  const sources: SensorSource[] = deps.sources ?? (simulatedHome ? [simulatedHome] : []);
-  for (const sensor of simulatedHome?.sensors() ?? [])
-    registry.declare({ ...sensor, source: simulatedHome!.name });
-
-  const record = (source: string) => (reading: Parameters<Collector['record']>[0]) => {
+  const availability = new AvailabilityMonitor({
+    clock,
+    emit: (reading) => record('availability', reading),
+    defaultHeartbeatMs: config.defaultHeartbeatSeconds * 1000,
+  });
+  const record = (source: string, reading: SensorReading) => {
     registry.seen(reading, source);
-    return collector.record(reading);
+    if (source !== 'availability') availability.observe(reading);
+    collector.record(reading);
+  };
+  const buildSources = (): SensorSource[] => {
+    if (deps.sources) return deps.sources;
+    if (simulatedHome) {
+      for (const sensor of simulatedHome.sensors())
+        registry.declare({ ...sensor, source: simulatedHome.name });
+      return [simulatedHome];
+    }
+    const devices = store.listDevices();
+    for (const device of devices) {
+      registry.declare({
+        id: device.id,
+        kind: String(device.settings.kind ?? device.type),
+        room: device.room,
+        source: device.type,
+      });
+      const beat = heartbeatMs(device);
+      if (beat) availability.expect(device.id, beat, device.room);
+    }
+    const gpio = devices.filter((d) => d.type === 'gpio');
+    const serial = devices.filter((d) => d.type === 'serial');
+    const sources: SensorSource[] = [];
+    if (gpio.length > 0) {
+      sources.push(
+        new GpioSource({
+          devices: gpio,
+          backend: deps.gpio?.backend ?? new OnoffGpioBackend(),
+          clock,
+          log: log.child({ module: 'gpio' }),
+          chips: () => readGpioChips(deps.gpio?.sysfsGpio),
+        }),
+      );
+    }
+    if (serial.length > 0) {
+      if (deps.serialSources) sources.push(...deps.serialSources(serial));
+      else log.error({ devices: serial.map((d) => d.id) }, 'this build cannot read serial sensors');
+    }
+    return sources;
+  };
+  const sourceSet = new SourceSet({ build: buildSources, record, log: log.child({ module: 'sensors' }) });
+
+  const sensorsApi = {
+    list: () => ({ devices: store.listDevices(), sensors: registry.list() }),
+    async add(input: unknown) {
+      const device = parseDevice(input, clock.now());
+      store.putDevice(device);
+      await sourceSet.reload();
+      return device;
+    },
+    async remove(id: string) {
+      const removed = store.removeDevice(id);
+      if (removed) {
+        availability.forget(id);
+        registry.forget(id);
+        await sourceSet.reload();
+      }
+      return removed;
+    },
   };
 
   const status = (): AgentStatus => {
@@ -167,6 +237,7 @@ export function buildAgent(deps: AgentDeps): Agent {
       },
       readings: { committed: counts.committed, rejected: counts.rejected, alertsRaised: counts.alertsRaised },
       sensors: registry.list(),
+      sources: sourceSet.describe(),
       robot: { state: 'not_paired' },
       model: { state: 'rules_only' },
     };
@@ -176,6 +247,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     socketPath: paths.socket,
     log: log.child({ module: 'control' }),
     status,
+    sensors: sensorsApi,
     subscribe: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -223,13 +295,8 @@ export function buildAgent(deps: AgentDeps): Agent {
     quota,
     { name: 'uplink', start: () => uplink.start(), stop: () => uplink.stop() },
     { name: 'collector', start: () => collector.start(), stop: () => collector.stop() },
-    ...sources.map(
-      (source): Module => ({
-        name: `source:${source.name}`,
-        start: () => source.start(record(source.name)),
-        stop: () => source.stop(),
-      }),
-    ),
+    { name: 'availability', start: () => availability.start(), stop: () => availability.stop() },
+    { name: 'sensors', start: () => sourceSet.start(), stop: () => sourceSet.stop() },
     { name: 'control', start: () => control.start(), stop: () => control.stop() },
   ];
 

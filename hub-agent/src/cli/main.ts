@@ -2,14 +2,23 @@
 // agent does (--data-dir, HEARTH_DATA_DIR, /var/lib/hearth, ~/.local/share/hearth).
 import { parseArgs } from 'node:util';
 import { dataPaths, resolveDataDir } from '../config/paths.js';
+import { diagnose } from './diagnose.js';
 import { CliError, EXIT, Output } from './output.js';
 import { pair } from './pair.js';
+import { addSensor, listSensors, removeSensor, testSensor } from './sensors.js';
 import { simulatePress, status } from './status.js';
 
 const USAGE = `usage: hearth <command> [options]   (every command takes --data-dir DIR and --json)
 
   pair --cloud URL --code CODE     claim this hub for a senior's home and store its key
   status                           cloud link, backlog, last upload, sensors, robot, model
+  sensors list                     configured sensors and whether each is heard
+  sensors add ID --type gpio --pin N --kind motion|contact|pressure|button
+                 [--active-low] [--debounce-ms 50] [--pull up|down|none] [--room R] [--heartbeat-seconds S]
+  sensors add ID --type serial --path /dev/serial/by-id/… [--baud-rate 115200] [--room R]
+  sensors remove ID
+  sensors test ID [--timeout 60]   watch a sensor live until the technician triggers it
+  diagnose                         clock, disk, agent, GPIO, serial devices, cloud: pass/fail with hints
   simulate press SENSOR            trigger a simulated sensor (agent started with --simulate),
                                    e.g. hearth simulate press pendant
 
@@ -28,8 +37,26 @@ async function run(argv: string[], out: () => Output): Promise<number> {
       code: { type: 'string' },
       'device-id': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      type: { type: 'string' },
+      pin: { type: 'string' },
+      kind: { type: 'string' },
+      'active-low': { type: 'boolean' },
+      'debounce-ms': { type: 'string' },
+      pull: { type: 'string' },
+      room: { type: 'string' },
+      'heartbeat-seconds': { type: 'string' },
+      path: { type: 'string' },
+      'baud-rate': { type: 'string' },
+      timeout: { type: 'string' },
     },
   });
+  const number = (name: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isFinite(n))
+      throw new CliError(`--${name} must be a number, got '${value}'`, EXIT.USAGE, 'USAGE');
+    return n;
+  };
   const output = out();
   if (values.help || positionals.length === 0) {
     console.log(USAGE);
@@ -47,6 +74,44 @@ async function run(argv: string[], out: () => Output): Promise<number> {
     case 'status':
       await status(socket, output);
       return EXIT.OK;
+    case 'sensors': {
+      const [action, id] = rest;
+      if (action === 'list') await listSensors(dataDir, output);
+      else if (action === 'add' && id) {
+        const settings =
+          values.type === 'serial'
+            ? { path: values.path, baudRate: number('baud-rate', values['baud-rate']) }
+            : {
+                pin: number('pin', values.pin),
+                kind: values.kind,
+                activeLow: values['active-low'],
+                debounceMs: number('debounce-ms', values['debounce-ms']),
+                pull: values.pull,
+              };
+        await addSensor(
+          dataDir,
+          {
+            id,
+            type: values.type,
+            room: values.room,
+            heartbeatSeconds: number('heartbeat-seconds', values['heartbeat-seconds']),
+            settings: JSON.parse(JSON.stringify(settings)),
+          },
+          output,
+        );
+      } else if (action === 'remove' && id) await removeSensor(dataDir, id, output);
+      else if (action === 'test' && id)
+        await testSensor(dataDir, id, number('timeout', values.timeout) ?? 60, output);
+      else
+        throw new CliError(
+          'usage: hearth sensors list | add ID … | remove ID | test ID',
+          EXIT.USAGE,
+          'USAGE',
+        );
+      return EXIT.OK;
+    }
+    case 'diagnose':
+      return diagnose({ dataDir }, output);
     case 'simulate':
       if (rest[0] !== 'press' || !rest[1])
         throw new CliError('usage: hearth simulate press SENSOR', EXIT.USAGE, 'USAGE');

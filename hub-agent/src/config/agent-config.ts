@@ -14,6 +14,8 @@ export const AgentConfig = z
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
     /** How often time-based rules (inactivity, bathroom…) are judged, in ms. */
     detectTickMs: z.number().int().min(1000).default(60_000),
+    /** A device that sends heartbeats but has no interval configured is expected this often (seconds). */
+    defaultHeartbeatSeconds: z.number().int().min(1).default(60),
     /** Most entries kept in the outbox before the oldest routine readings are dropped. */
     outboxMaxEntries: z.number().int().min(1000).default(5_000_000),
     uplink: z

@@ -2,8 +2,9 @@ import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { OutboxEntry } from '../store/outbox.js';
-import type { AgentStatus } from './status.js';
+import { DeviceError } from '../sensors/devices.js';
+import type { OutboxEntry, PairedDevice } from '../store/outbox.js';
+import type { AgentStatus, SensorStatus } from './status.js';
 
 /** What the control API can reach inside the agent. */
 export interface ControlDeps {
@@ -13,6 +14,14 @@ export interface ControlDeps {
   status: () => AgentStatus;
   /** Registers a listener for every committed entry; returns its removal. */
   subscribe: (listener: (entry: OutboxEntry) => void) => () => void;
+  /** The technician's sensor list; changes apply without a restart. */
+  sensors: {
+    list(): { devices: PairedDevice[]; sensors: SensorStatus[] };
+    /** Validates and stores a device; throws DeviceError naming a bad setting. */
+    add(input: unknown): Promise<PairedDevice>;
+    /** False when no device had that id. */
+    remove(id: string): Promise<boolean>;
+  };
   /** Present only with --simulate: triggers a simulated sensor. Throws for an unknown id. */
   press?: (sensorId: string) => OutboxEntry | null;
 }
@@ -70,7 +79,11 @@ export class ControlServer {
       if (req.method === 'GET' && url.pathname === '/status') json(res, 200, this.deps.status());
       else if (req.method === 'GET' && url.pathname === '/events') this.stream(url, res);
       else if (req.method === 'POST' && url.pathname === '/simulate/press') void this.press(req, res);
-      else json(res, 404, failure('NOT_FOUND', `no route ${req.method} ${url.pathname}`));
+      else if (req.method === 'GET' && url.pathname === '/sensors') json(res, 200, this.deps.sensors.list());
+      else if (req.method === 'POST' && url.pathname === '/sensors') void this.addSensor(req, res);
+      else if (req.method === 'DELETE' && url.pathname.startsWith('/sensors/')) {
+        void this.removeSensor(decodeURIComponent(url.pathname.slice('/sensors/'.length)), res);
+      } else json(res, 404, failure('NOT_FOUND', `no route ${req.method} ${url.pathname}`));
     } catch (error) {
       this.deps.log.error({ err: String(error) }, 'control request failed');
       json(res, 500, failure('INTERNAL', 'the agent failed to answer; see its log'));
@@ -93,6 +106,31 @@ export class ControlServer {
     });
   }
 
+  private async addSensor(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJson(req, res);
+    if (body === undefined) return;
+    try {
+      json(res, 201, await this.deps.sensors.add(body));
+    } catch (error) {
+      if (error instanceof DeviceError) json(res, 400, failure('VALIDATION_FAILED', error.message));
+      else this.internal(res, error);
+    }
+  }
+
+  private async removeSensor(id: string, res: ServerResponse): Promise<void> {
+    try {
+      if (await this.deps.sensors.remove(id)) json(res, 200, { removed: id });
+      else json(res, 404, failure('NOT_FOUND', `no sensor '${id}' is configured; see hearth sensors list`));
+    } catch (error) {
+      this.internal(res, error);
+    }
+  }
+
+  private internal(res: ServerResponse, error: unknown): void {
+    this.deps.log.error({ err: String(error) }, 'control request failed');
+    json(res, 500, failure('INTERNAL', 'the agent failed to answer; see its log'));
+  }
+
   private async press(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!this.deps.press) {
       return json(
@@ -104,14 +142,8 @@ export class ControlServer {
         ),
       );
     }
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    let body: unknown;
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    } catch {
-      return json(res, 400, failure('MALFORMED_JSON', 'the body must be JSON like {"sensorId":"pendant"}'));
-    }
+    const body = await readJson(req, res);
+    if (body === undefined) return;
     const parsed = PressBody.safeParse(body);
     if (!parsed.success)
       return json(res, 400, failure('VALIDATION_FAILED', 'the body must be {"sensorId": "<id>"}'));
@@ -123,6 +155,26 @@ export class ControlServer {
     } catch (error) {
       json(res, 404, failure('NOT_FOUND', error instanceof Error ? error.message : String(error)));
     }
+  }
+}
+
+/** Reads a JSON body; answers 400 and returns undefined when it is not JSON. */
+async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 64 * 1024) {
+      json(res, 413, failure('PAYLOAD_TOO_LARGE', 'the body is larger than 64 KiB'));
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    json(res, 400, failure('MALFORMED_JSON', 'the body must be JSON'));
+    return undefined;
   }
 }
 

@@ -42,6 +42,8 @@ export const AgentStatus = z.object({
   }),
   readings: z.object({ committed: z.number(), rejected: z.number(), alertsRaised: z.number() }),
   sensors: z.array(SensorStatus),
+  /** Sensor sources running, and those that could not start with the reason. */
+  sources: z.object({ running: z.array(z.string()), failed: z.record(z.string(), z.string()) }),
   robot: z.object({ state: z.string() }),
   model: z.object({ state: z.string() }),
 });

@@ -53,6 +53,11 @@ export class SensorRegistry {
       }));
   }
 
+  /** Forgets a removed sensor. */
+  forget(id: string): void {
+    this.sensors.delete(id);
+  }
+
   /** When `id` was last heard (ms), or null. */
   lastSeen(id: string): number | null {
     return this.sensors.get(id)?.lastSeenAt ?? null;
