@@ -41,7 +41,7 @@ export interface FitOptions {
 /** Training refused, with a code a caller can act on. */
 export class TrainingError extends Error {
   constructor(
-    readonly code: 'NOT_ENOUGH_HISTORY' | 'NO_ROOMS',
+    readonly code: 'NOT_ENOUGH_HISTORY' | 'NO_ROOMS' | 'UNKNOWN_SENIOR',
     message: string,
   ) {
     super(message);
