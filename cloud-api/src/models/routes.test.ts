@@ -14,6 +14,8 @@ import { modelRoutes } from './routes.js';
 const DAY = 86_400_000;
 const month = Date.UTC(2026, 0, 5);
 const now = new Date(month + 28 * DAY + 3600_000);
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
+const read = async (res: Response): Promise<any> => res.json();
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 describe('model routes: train, register, activate, roll back, deliver to the hub', () => {
@@ -52,7 +54,7 @@ describe('model routes: train, register, activate, roll back, deliver to the hub
   const call = (
     method: string,
     path: string,
-    opts: { token?: string; body?: BodyInit; headers?: Record<string, string> } = {},
+    opts: { token?: string; body?: string | Uint8Array; headers?: Record<string, string> } = {},
   ) =>
     app.request(`/api/v1${path}`, {
       method,
@@ -64,7 +66,7 @@ describe('model routes: train, register, activate, roll back, deliver to the hub
   it('refuses to train before there is a week of history', async () => {
     const res = await call('POST', `/seniors/${seniorId}/models/train`, { token: admin });
     expect(res.status).toBe(409);
-    expect((await res.json()).error).toMatchObject({
+    expect((await read(res)).error).toMatchObject({
       code: 'CONFLICT',
       details: { reason: 'NOT_ENOUGH_HISTORY' },
     });
@@ -91,7 +93,7 @@ describe('model routes: train, register, activate, roll back, deliver to the hub
       body: JSON.stringify({ days: 28 }),
     });
     expect(trained.status).toBe(201);
-    const { model, activated } = await trained.json();
+    const { model, activated } = await read(trained);
     expect(activated).toBe(true);
     expect(model).toMatchObject({ version: 1, active: true, source: 'trained' });
     expect(model.featureSpec.rooms).toEqual(['bathroom', 'bedroom', 'entrance', 'kitchen', 'living']);
@@ -120,7 +122,7 @@ describe('model routes: train, register, activate, roll back, deliver to the hub
       body: file,
     });
     expect(up.status).toBe(201);
-    expect((await up.json()).model).toMatchObject({
+    expect((await read(up)).model).toMatchObject({
       version: 2,
       source: 'uploaded',
       active: true,
@@ -136,7 +138,7 @@ describe('model routes: train, register, activate, roll back, deliver to the hub
       body: 'not a model',
     });
     expect(junk.status).toBe(400);
-    expect((await junk.json()).error.message).toMatch(/ONNX|hearth.format/);
+    expect((await read(junk)).error.message).toMatch(/ONNX|hearth.format/);
     const wrongType = await call('POST', `/seniors/${seniorId}/models`, {
       token: admin,
       headers: json,
@@ -146,7 +148,7 @@ describe('model routes: train, register, activate, roll back, deliver to the hub
 
     const back = await call('POST', `/seniors/${seniorId}/models/rollback`, { token: admin });
     expect(back.status).toBe(200);
-    expect((await back.json()).version).toBe(1);
+    expect((await read(back)).version).toBe(1);
     expect((await call('GET', '/hub/model', { token: hub.apiKey })).headers.get('hearth-model-version')).toBe(
       '1',
     );
@@ -154,7 +156,7 @@ describe('model routes: train, register, activate, roll back, deliver to the hub
   });
 
   it('records a hub rejecting a model, visible to admins', async () => {
-    const active = await (await call('GET', `/seniors/${seniorId}/models/active`, { token: admin })).json();
+    const active = await read(await call('GET', `/seniors/${seniorId}/models/active`, { token: admin }));
     const report = {
       version: active.version,
       sha256: active.sha256,
@@ -167,7 +169,7 @@ describe('model routes: train, register, activate, roll back, deliver to the hub
       body: JSON.stringify(report),
     });
     expect(res.status).toBe(200);
-    const list = await (await call('GET', `/seniors/${seniorId}/models`, { token: admin })).json();
+    const list = await read(await call('GET', `/seniors/${seniorId}/models`, { token: admin }));
     expect(list.activeVersion).toBe(1);
     expect(list.models.find((m: { version: number }) => m.version === 1)).toMatchObject({
       hubStatus: 'rejected',
