@@ -5,6 +5,7 @@ import {
   type HelloMessage,
   type NodeMessage,
 } from '@hearth/firmware-bridge';
+import pino from 'pino';
 import { SerialPortMock } from 'serialport';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../clock.js';
@@ -248,6 +249,37 @@ describe('SerialSource', () => {
     ]);
     expect(t.acks()).toEqual([2, 1, 3]);
     expect(t.source.status().reconnects).toBe(1);
+    await t.source.stop();
+  });
+
+  it('warns, naming the likely causes, when nothing on the line introduces itself', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const t = setup({ log, helloTimeoutMs: 10_000 });
+    await t.source.start(t.emit);
+    await t.open();
+    t.current().port!.emitData(Buffer.from('\x00garbage at the wrong baud rate\x00', 'latin1'));
+    await vi.waitFor(() => expect(t.source.status().link.frameErrors).toBe(1));
+    t.clock.advance(10_000);
+    const warning = lines.map((l) => JSON.parse(l) as { msg: string; unreadableFrames: number }).at(-1);
+    expect(warning?.msg).toMatch(/no sensor node introduced itself.*Hearth node firmware at 115200 baud/);
+    expect(warning?.unreadableFrames).toBe(1);
+    await t.source.stop();
+  });
+
+  it('reports the old node unavailable when another node appears on the same line', async () => {
+    const t = setup();
+    await t.source.start(t.emit);
+    await t.open();
+    await t.send(0, hello);
+    await t.send(0, { ...hello, nodeId: 'kitchen', bootId: 9, sensors: [{ name: 'pir', kind: 'motion' }] });
+    expect(of(t.readings, 'availability').map((r) => [r.sensorId, r.value])).toEqual([
+      ['hall/temp', true],
+      ['hall/door', true],
+      ['hall/temp', false],
+      ['hall/door', false],
+      ['kitchen/pir', true],
+    ]);
     await t.source.stop();
   });
 

@@ -33,6 +33,8 @@ export interface SerialSourceOptions {
   reconnectMaxMs?: number;
   /** A node silent for this many of its heartbeat intervals is reported unavailable. Default 3. */
   missedHeartbeats?: number;
+  /** How long after opening the device a node must have said hello before a warning names the likely causes. Default 10000. */
+  helloTimeoutMs?: number;
   /** Opens ports; defaults to serialport's `SerialPort`. Tests pass one that makes `SerialPortMock`s. */
   openPort?: (options: { path: string; baudRate: number }) => SerialPortLike;
   /** Source of jitter for the backoff (0..1); defaults to Math.random. */
@@ -86,6 +88,7 @@ export class SerialSource implements SensorSource {
   private backoffMs: number;
   private cancelReconnect: () => void = () => {};
   private cancelLiveness: () => void = () => {};
+  private cancelHelloWait: () => void = () => {};
   private reconnects = 0;
   private lastError: string | null = null;
 
@@ -203,10 +206,18 @@ export class SerialSource implements SensorSource {
         ),
     });
     this.link.start();
+    this.cancelHelloWait = this.options.clock.setTimeout(() => {
+      if (this.port !== port || this.link?.node) return;
+      this.log.warn(
+        { path: this.options.path, unreadableFrames: this.link?.stats.frameErrors ?? 0 },
+        `no sensor node introduced itself on ${this.options.path}; check that the device runs Hearth node firmware at ${this.options.baudRate ?? 115_200} baud`,
+      );
+    }, this.options.helloTimeoutMs ?? 10_000);
   }
 
   /** Drops the current connection's link and port handles, keeping its statistics. */
   private detach(): void {
+    this.cancelHelloWait();
     if (this.link) {
       for (const key of Object.keys(this.totals) as (keyof HubLinkStats)[])
         this.totals[key] += this.link.stats[key];
@@ -244,6 +255,8 @@ export class SerialSource implements SensorSource {
     const { message } = delivery;
     if (message.type === 'hello') {
       if (!this.node || this.node.nodeId !== message.nodeId) {
+        // Another node on this line (the technician swapped devices): the old one's sensors are gone.
+        if (this.node) this.markUnavailable('replaced');
         this.node = new SerialNode(message, now, this.options.rooms ?? {});
       }
       if (delivery.newBoot) {
@@ -288,7 +301,7 @@ export class SerialSource implements SensorSource {
     }, timeout);
   }
 
-  private markUnavailable(reason: 'silent' | 'disconnected'): void {
+  private markUnavailable(reason: 'silent' | 'disconnected' | 'replaced'): void {
     this.cancelLiveness();
     const node = this.node;
     if (!node) return;
