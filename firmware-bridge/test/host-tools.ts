@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { hostToolAvailable } from '../src/node-simulator.js';
 
 /**
  * Whether a host program the integration tests need (cc, socat) is on PATH. Missing outside CI, the
@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
  * the run instead, so a green CI always means these suites ran.
  */
 export function hostTool(command: string, installHint: string): { available: boolean; reason: string } {
-  const found = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).status === 0;
+  const found = hostToolAvailable(command);
   const reason = `${command} not found on PATH (${installHint})`;
   if (!found) {
     if (process.env.CI === 'true') throw new Error(`${reason}; CI=true requires it`);

@@ -17,7 +17,7 @@ const missing = ['socat', 'cc'].filter((tool) => !hostToolAvailable(tool));
 if (missing.length > 0) {
   const reason = `${missing.join(' and ')} not installed (apt-get install socat gcc)`;
   if (process.env.CI === 'true')
-    throw new Error(`the serial end-to-end test needs ${reason}; CI=true requires it`);
+    throw new Error(`the serial end-to-end test cannot run: ${reason}; CI=true requires it`);
   console.warn(`\n*** SKIPPING the serial end-to-end test over pseudo-terminals: ${reason} ***\n`);
 }
 
