@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Logger } from 'pino';
+import { AlertEscalator } from './alerts/escalator.js';
 import { type CloudApp, createApp } from './app.js';
 import { AuditLog } from './audit/audit-log.js';
 import { StaffStore } from './auth/staff-store.js';
@@ -34,6 +35,8 @@ export interface StartCloudOptions {
   /** Use this bus instead of the configured one. */
   bus?: Bus;
   socketLimits?: Partial<StaffSocketLimits>;
+  /** How often due escalations are looked for (default 5 s). */
+  escalationTickMs?: number;
   now?: () => Date;
 }
 
@@ -122,6 +125,8 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
   const app = createApp(deps);
   const sockets = new StaffSockets(deps, { ...DEFAULT_SOCKET_LIMITS, ...options.socketLimits });
   await sockets.start();
+  const escalator = new AlertEscalator(deps, options.escalationTickMs);
+  escalator.start();
 
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   server.on('upgrade', (req, socket, head) => {
@@ -156,6 +161,7 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
         // Refuse new connections, tell dashboards, let in-flight requests finish, then close storage.
         for (const t of housekeeping) clearInterval(t);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await escalator.stop();
         await sockets.stop();
         server.closeIdleConnections();
         const drained = await Promise.race([closed.then(() => true), sleep(5000).then(() => false)]);

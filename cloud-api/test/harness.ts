@@ -33,6 +33,7 @@ export interface TestCloudOptions {
   bus?: Bus;
   env?: Record<string, string>;
   socketLimits?: Partial<StaffSocketLimits>;
+  escalationTickMs?: number;
   now?: () => Date;
 }
 
@@ -69,6 +70,7 @@ export class TestCloud {
       ...(options.bus && { bus: options.bus }),
       ...(options.socketLimits && { socketLimits: options.socketLimits }),
       ...(options.now && { now: options.now }),
+      ...(options.escalationTickMs && { escalationTickMs: options.escalationTickMs }),
     });
     return new TestCloud(cloud, config, async () => {
       await ownDb?.close();

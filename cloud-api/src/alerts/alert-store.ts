@@ -183,4 +183,6 @@ export const ALERTS_CHANNEL = 'alerts';
 /** What travels on the alerts channel. */
 export interface AlertRing {
   alert: Alert;
+  /** Present when this change is an escalation step. */
+  escalation?: { level: number; notifiedStaff: string[]; at: string };
 }

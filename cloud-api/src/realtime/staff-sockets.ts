@@ -33,12 +33,15 @@ export const DEFAULT_SOCKET_LIMITS: StaffSocketLimits = {
   pingIntervalMs: 30_000,
 };
 
+/** An alert as pushed: the shared Alert, plus the escalation step when that is what changed. */
+export type AlertUpdate = Alert & { escalation?: AlertRing['escalation'] };
+
 /** One connected dashboard. */
 export interface StaffClient {
   staff: StaffPrincipal;
   ws: WebSocket;
   /** Topics this client is subscribed to; a topic whose snapshot is being prepared buffers its updates. */
-  topics: Map<string, { pending: Alert[] | null }>;
+  topics: Map<string, { pending: AlertUpdate[] | null }>;
   alive: boolean;
 }
 
@@ -196,7 +199,7 @@ export class StaffSockets {
         requestId,
       );
     }
-    const state: { pending: Alert[] | null } = { pending: [] };
+    const state: { pending: AlertUpdate[] | null } = { pending: [] };
     client.topics.set(topic, state);
     if (topic !== 'alerts') {
       state.pending = null;
@@ -222,14 +225,14 @@ export class StaffSockets {
     const buffered = state.pending ?? [];
     state.pending = null;
     const inSnapshot = new Map(list.map((a) => [a.id, a.cursor]));
-    for (const alert of buffered) {
-      if ((inSnapshot.get(alert.id) ?? -1) < alert.cursor) this.sendUpdate(client, alert);
+    for (const update of buffered) {
+      if ((inSnapshot.get(update.id) ?? -1) < update.cursor) this.sendUpdate(client, update);
     }
   }
 
   private async onAlertRing(ring: AlertRing): Promise<void> {
-    const alert = ring?.alert;
-    if (!alert?.seniorId) return;
+    if (!ring?.alert?.seniorId) return;
+    const alert: AlertUpdate = ring.escalation ? { ...ring.alert, escalation: ring.escalation } : ring.alert;
     if (this.registry.members('alerts').size === 0) return;
     const assigned = new Set((await this.seniors.assignedStaff(alert.seniorId)).map((a) => a.staffId));
     for (const client of [...this.registry.members<StaffClient>('alerts')]) {
@@ -241,7 +244,7 @@ export class StaffSockets {
     }
   }
 
-  private sendUpdate(client: StaffClient, alert: Alert): void {
+  private sendUpdate(client: StaffClient, alert: AlertUpdate): void {
     this.send(client, { type: 'update', topic: 'alerts', data: alert, id: alert.cursor });
   }
 
