@@ -1,8 +1,8 @@
 import type { Delivery, HelloMessage } from '@hearth/firmware-bridge';
 import type { SensorReading } from './source.js';
 
-/** Why a node's sensors were reported unavailable. */
-export type UnavailableReason = 'silent' | 'disconnected';
+/** Why a node's sensors were reported unavailable: it fell silent, its device went away, or another node took its line. */
+export type UnavailableReason = 'silent' | 'disconnected' | 'replaced';
 
 /** What the hub knows about one node on a serial line, for `hearth status` and diagnostics. */
 export interface SerialNodeStatus {

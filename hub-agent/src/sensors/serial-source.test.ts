@@ -65,7 +65,7 @@ function setup(overrides: Partial<SerialSourceOptions> = {}) {
         timeout: 1000,
       });
   };
-  const open = () => vi.waitFor(() => expect(source.status().connected).toBe(true), { timeout: 1000 });
+  const open = () => vi.waitFor(() => expect(source.status().connected).toBe(true), { timeout: 5000 });
   return {
     clock,
     source,
@@ -79,6 +79,9 @@ function setup(overrides: Partial<SerialSourceOptions> = {}) {
     emit: (r: SensorReading) => readings.push(r),
   };
 }
+
+/** Waits for an asynchronous outcome; generous, since CI runs suites side by side on two cores. */
+const eventually = (check: () => void) => vi.waitFor(check, { timeout: 5000 });
 
 const of = (readings: SensorReading[], kind: string) => readings.filter((r) => r.kind === kind);
 
@@ -96,7 +99,7 @@ describe('SerialSource', () => {
     const t = setup();
     await t.source.start(t.emit);
     await t.open();
-    await vi.waitFor(() => expect(t.written().map((f) => f.message.type)).toEqual(['sync']));
+    await eventually(() => expect(t.written().map((f) => f.message.type)).toEqual(['sync']));
     await t.send(0, hello);
     await t.send(1, { type: 'reading', sensor: 0, uptimeMs: 10_000, value: 21.5 });
     await t.send(2, { type: 'event', sensor: 1, uptimeMs: 10_000, active: true });
@@ -125,7 +128,7 @@ describe('SerialSource', () => {
     await t.send(0, hello);
     await t.send(1, { type: 'reading', sensor: 0, uptimeMs: 10_000, value: 20 });
     await t.send(1, { type: 'reading', sensor: 0, uptimeMs: 10_000, value: 20 });
-    await vi.waitFor(() => expect(t.acks()).toEqual([0, 1, 1]));
+    await eventually(() => expect(t.acks()).toEqual([0, 1, 1]));
     expect(of(t.readings, 'temperature')).toHaveLength(1);
     expect(t.source.status().link.duplicates).toBe(1);
     await t.source.stop();
@@ -156,7 +159,7 @@ describe('SerialSource', () => {
     t.current().port!.emitData(
       encodeFrame({ seq: 1, message: { type: 'reading', sensor: 0, uptimeMs: 10_000, value: 17 } }),
     );
-    await vi.waitFor(() => expect(t.source.status().link.handlerFailures).toBe(1));
+    await eventually(() => expect(t.source.status().link.handlerFailures).toBe(1));
     expect(t.acks()).toEqual([0]);
     full = false;
     await t.send(1, { type: 'reading', sensor: 0, uptimeMs: 10_000, value: 17 });
@@ -180,7 +183,7 @@ describe('SerialSource', () => {
       ['hall/door', false],
     ]);
     await t.send(0, { type: 'heartbeat', uptimeMs: 30_000, pending: 0, dropped: 0 });
-    await vi.waitFor(() => expect(of(t.readings, 'availability')).toHaveLength(6));
+    await eventually(() => expect(of(t.readings, 'availability')).toHaveLength(6));
     expect(
       of(t.readings, 'availability')
         .slice(4)
@@ -205,7 +208,7 @@ describe('SerialSource', () => {
     MockBinding.reset();
     const t = setup({ reconnectInitialMs: 100, reconnectMaxMs: 400 });
     await t.source.start(t.emit);
-    await vi.waitFor(() => expect(t.source.status().lastError).toMatch(/does not exist/));
+    await eventually(() => expect(t.source.status().lastError).toMatch(/does not exist/));
     expect(t.source.status().connected).toBe(false);
     for (const wait of [100, 200, 400, 400]) {
       const attempts = t.ports.length;
@@ -213,12 +216,12 @@ describe('SerialSource', () => {
       expect(t.ports.length).toBe(attempts);
       t.clock.advance(1);
       expect(t.ports.length).toBe(attempts + 1);
-      await vi.waitFor(() => expect(t.clock.pendingTimers()).toBe(1));
+      await eventually(() => expect(t.clock.pendingTimers()).toBe(1));
     }
     MockBinding.createPort(PATH, { echo: false, record: true });
     t.clock.advance(400);
     await t.open();
-    await vi.waitFor(() => expect(t.written().map((f) => f.message.type)).toEqual(['sync']));
+    await eventually(() => expect(t.written().map((f) => f.message.type)).toEqual(['sync']));
     await t.source.stop();
   });
 
@@ -230,7 +233,7 @@ describe('SerialSource', () => {
     await t.send(1, { type: 'reading', sensor: 0, uptimeMs: 10_000, value: 21 });
     MockBinding.reset();
     t.current().close(undefined, Object.assign(new Error('device unplugged'), { disconnected: true }));
-    await vi.waitFor(() => expect(t.source.status().connected).toBe(false));
+    await eventually(() => expect(t.source.status().connected).toBe(false));
     expect(of(t.readings, 'availability').map((r) => r.value)).toEqual([true, true, false, false]);
     MockBinding.createPort(PATH, { echo: false, record: true });
     t.clock.advance(120);
@@ -259,7 +262,7 @@ describe('SerialSource', () => {
     await t.source.start(t.emit);
     await t.open();
     t.current().port!.emitData(Buffer.from('\x00garbage at the wrong baud rate\x00', 'latin1'));
-    await vi.waitFor(() => expect(t.source.status().link.frameErrors).toBe(1));
+    await eventually(() => expect(t.source.status().link.frameErrors).toBe(1));
     t.clock.advance(10_000);
     const warning = lines.map((l) => JSON.parse(l) as { msg: string; unreadableFrames: number }).at(-1);
     expect(warning?.msg).toMatch(/no sensor node introduced itself.*Hearth node firmware at 115200 baud/);

@@ -8,7 +8,7 @@ import {
 import pino, { type Logger } from 'pino';
 import { SerialPort, type SerialPortMock } from 'serialport';
 import type { Clock } from '../clock.js';
-import { SerialNode, type SerialNodeStatus } from './serial-node.js';
+import { SerialNode, type SerialNodeStatus, type UnavailableReason } from './serial-node.js';
 import type { SensorReading, SensorSource } from './source.js';
 
 /** A port as the source uses it: serialport's `SerialPort`, or `SerialPortMock` in tests. */
@@ -301,7 +301,7 @@ export class SerialSource implements SensorSource {
     }, timeout);
   }
 
-  private markUnavailable(reason: 'silent' | 'disconnected' | 'replaced'): void {
+  private markUnavailable(reason: UnavailableReason): void {
     this.cancelLiveness();
     const node = this.node;
     if (!node) return;
