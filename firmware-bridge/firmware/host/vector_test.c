@@ -138,6 +138,21 @@ int main(void) {
     }
   }
 
+  /* Encoding failures say which: a buffer too small for the message, or fields the protocol refuses. */
+  for (size_t i = 0; i < COUNT(frame_vectors); i++) {
+    const frame_vector_t *v = &frame_vectors[i];
+    if (v->msg.type != HEARTH_HELLO) continue;
+    hearth_msg_t bad = v->msg;
+    if (hearth_frame_encode(&v->msg, buf, 20, &n) != HEARTH_ERR_BUFFER_OVERFLOW) fail("encode", v->name, "small buffer not reported");
+    bad.u.hello.node_id = hearth_text("has space");
+    if (hearth_frame_encode(&bad, buf, sizeof buf, &n) != HEARTH_ERR_PAYLOAD_INVALID) fail("encode", v->name, "bad node id accepted");
+    bad = v->msg;
+    bad.u.hello.sensors[0].kind = 0;
+    if (bad.u.hello.sensor_count > 0 && hearth_frame_encode(&bad, buf, sizeof buf, &n) != HEARTH_ERR_PAYLOAD_INVALID) {
+      fail("encode", v->name, "unknown sensor kind accepted");
+    }
+  }
+
   printf("%d vectors checked, %d failed\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }

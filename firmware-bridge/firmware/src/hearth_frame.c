@@ -18,12 +18,13 @@ typedef struct {
   uint8_t *buf;
   size_t cap;
   size_t len;
-  int ok;
+  int ok;       /* 0 once a field was invalid */
+  int overflow; /* 1 once the caller's buffer was too small */
 } writer_t;
 
 static void put(writer_t *w, uint8_t b) {
   if (w->len >= w->cap) {
-    w->ok = 0;
+    w->overflow = 1;
     return;
   }
   w->buf[w->len++] = b;
@@ -62,7 +63,7 @@ static void put_text(writer_t *w, hearth_text_t t, uint8_t max, int identifier) 
 static int kind_ok(uint8_t kind) { return kind >= HEARTH_KIND_MOTION && kind <= HEARTH_KIND_HUMIDITY; }
 
 hearth_err_t hearth_frame_encode_raw(const hearth_msg_t *msg, uint8_t *raw, size_t cap, size_t *len) {
-  writer_t w = {raw, cap < HEARTH_MAX_FRAME ? cap : HEARTH_MAX_FRAME, 0, 1};
+  writer_t w = {raw, cap < HEARTH_MAX_FRAME ? cap : HEARTH_MAX_FRAME, 0, 1, 0};
   put(&w, HEARTH_PROTOCOL_VERSION);
   put(&w, msg->type);
   put16(&w, msg->seq);
@@ -110,18 +111,21 @@ hearth_err_t hearth_frame_encode_raw(const hearth_msg_t *msg, uint8_t *raw, size
   }
   if (!w.ok) return HEARTH_ERR_PAYLOAD_INVALID;
   put16(&w, hearth_crc16(raw, w.len, HEARTH_CRC_INIT));
-  if (!w.ok) return HEARTH_ERR_PAYLOAD_INVALID;
+  if (w.overflow) return cap < HEARTH_MAX_FRAME ? HEARTH_ERR_BUFFER_OVERFLOW : HEARTH_ERR_PAYLOAD_INVALID;
   *len = w.len;
   return HEARTH_OK;
 }
 
 hearth_err_t hearth_frame_encode(const hearth_msg_t *msg, uint8_t *out, size_t cap, size_t *len) {
-  uint8_t raw[HEARTH_MAX_FRAME];
+  /* Stuffed in place to spare an 8-bit node a second frame-sized buffer: the raw frame is laid out
+     two bytes in, and COBS never writes past the byte it is reading for frames under 254 bytes
+     (each output index is at most 1 + the input index, the input sits at 2 + its index). */
   size_t raw_len = 0;
-  hearth_err_t err = hearth_frame_encode_raw(msg, raw, sizeof raw, &raw_len);
+  if (cap < 3) return HEARTH_ERR_BUFFER_OVERFLOW;
+  hearth_err_t err = hearth_frame_encode_raw(msg, out + 2, cap - 2, &raw_len);
   if (err != HEARTH_OK) return err;
   if (cap < HEARTH_COBS_MAX_ENCODED(raw_len) + 1) return HEARTH_ERR_BUFFER_OVERFLOW;
-  size_t n = hearth_cobs_encode(raw, raw_len, out);
+  size_t n = hearth_cobs_encode(out + 2, raw_len, out);
   out[n++] = 0x00;
   *len = n;
   return HEARTH_OK;

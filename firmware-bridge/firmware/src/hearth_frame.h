@@ -106,10 +106,16 @@ typedef struct {
 /* Makes a hearth_text_t from a NUL-terminated string. */
 hearth_text_t hearth_text(const char *s);
 
-/* Header, payload and CRC (no stuffing) into `raw`; sets *len. Returns HEARTH_ERR_PAYLOAD_INVALID for bad fields. */
+/*
+ * Header, payload and CRC (no stuffing) into `raw`; sets *len. Returns HEARTH_ERR_PAYLOAD_INVALID for
+ * bad fields, HEARTH_ERR_BUFFER_OVERFLOW when `cap` is too small for this message.
+ */
 hearth_err_t hearth_frame_encode_raw(const hearth_msg_t *msg, uint8_t *raw, size_t cap, size_t *len);
 
-/* Wire bytes (COBS + trailing 0x00) into `out`; sets *len. `out` should hold HEARTH_MAX_ENCODED + 1. */
+/*
+ * Wire bytes (COBS + trailing 0x00) into `out`; sets *len. HEARTH_MAX_ENCODED + 1 bytes always suffice;
+ * a buffer sized for the message at hand (raw length + 3) is enough. Uses no other buffer.
+ */
 hearth_err_t hearth_frame_encode(const hearth_msg_t *msg, uint8_t *out, size_t cap, size_t *len);
 
 /*

@@ -74,9 +74,9 @@ static hearth_pending_t *free_slot(hearth_node_t *node) {
 static int32_t enqueue(hearth_node_t *node, hearth_msg_t *msg, uint32_t now) {
   hearth_pending_t *slot;
   size_t len = 0;
-  uint8_t out[HEARTH_MAX_ENCODED + 1];
+  uint8_t out[HEARTH_QUEUE_FRAME_MAX];
   msg->seq = node->next_seq;
-  if (hearth_frame_encode(msg, out, sizeof out, &len) != HEARTH_OK || len > HEARTH_QUEUE_FRAME_MAX) return -1;
+  if (hearth_frame_encode(msg, out, sizeof out, &len) != HEARTH_OK) return -1;
   node->next_seq++;
   slot = free_slot(node);
   slot->used = 1;
