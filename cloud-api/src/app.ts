@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { swaggerUI } from '@hono/swagger-ui';
 import { Hono } from 'hono';
 import { alertRoutes } from './alerts/routes.js';
 import { authRoutes } from './auth/routes.js';
@@ -8,15 +9,17 @@ import { ApiError } from './http/errors.js';
 import { HubStore } from './hubs/hub-store.js';
 import { hubRoutes } from './hubs/routes.js';
 import { ingestRoutes } from './ingest/routes.js';
+import type { CloudMetrics } from './ops/metrics.js';
 import { safetyCheckRoutes } from './safety/routes.js';
 import { historyRoutes } from './seniors/history-routes.js';
 import { seniorRoutes } from './seniors/routes.js';
+import { openApiDocument } from './web/openapi.js';
 import { dashboardRoutes } from './web/routes.js';
 
 /** Hooks the composition root passes in to observe the app (metrics). */
 export interface AppHooks {
-  onRequest?: (info: { method: string; route: string; status: number; seconds: number }) => void;
-  onIngested?: (rows: number) => void;
+  /** Serves GET /metrics and counts requests and ingested rows. */
+  metrics?: CloudMetrics;
 }
 
 /**
@@ -37,7 +40,10 @@ export function createApp(deps: CloudDeps, hooks: AppHooks = {}) {
     await next();
     const seconds = (performance.now() - started) / 1000;
     const route = c.req.routePath || 'unmatched';
-    hooks.onRequest?.({ method: c.req.method, route, status: c.res.status, seconds });
+    if (hooks.metrics) {
+      hooks.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+      hooks.metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
+    }
     c.var.log.info(
       { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) },
       'request',
@@ -54,9 +60,24 @@ export function createApp(deps: CloudDeps, hooks: AppHooks = {}) {
     }
   });
 
+  const metrics = hooks.metrics;
+  if (metrics) {
+    app.get('/metrics', async (c) => {
+      c.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+      return c.body(await metrics.render());
+    });
+  }
+
+  const openapi = openApiDocument();
+  app.get('/openapi.json', (c) => c.json(openapi));
+  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Hearth cloud API' }));
+
   const api = new Hono<AppEnv>();
   api.route('/', authRoutes(deps));
-  api.route('/', ingestRoutes(deps, hubs, hooks.onIngested));
+  api.route(
+    '/',
+    ingestRoutes(deps, hubs, (rows) => hooks.metrics?.ingestRows.inc({}, rows)),
+  );
   api.route('/', hubRoutes(deps, hubs));
   api.route('/', alertRoutes(deps));
   api.route('/', historyRoutes(deps));

@@ -17,6 +17,7 @@ import {
   refreshActivity,
 } from './db/timeseries.js';
 import type { CloudDeps } from './deps.js';
+import { CloudMetrics } from './ops/metrics.js';
 import type { Bus } from './realtime/bus.js';
 import { InProcessBus } from './realtime/memory-bus.js';
 import { RedisBus } from './realtime/redis-bus.js';
@@ -122,8 +123,26 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     }
   }
 
-  const app = createApp(deps);
-  const sockets = new StaffSockets(deps, { ...DEFAULT_SOCKET_LIMITS, ...options.socketLimits });
+  const metrics = new CloudMetrics();
+  const app = createApp(deps, { metrics });
+  const sockets = new StaffSockets(
+    deps,
+    { ...DEFAULT_SOCKET_LIMITS, ...options.socketLimits },
+    {
+      sent: (n) => metrics.wsMessages.inc({}, n),
+      busLag: (s) => metrics.busLag.observe({}, s),
+    },
+  );
+  metrics.gauge('hearth_ws_clients', 'Dashboards connected to this instance.', () => [
+    [{}, sockets.clientCount],
+  ]);
+  metrics.gauge('hearth_alerts', 'Alerts by status.', async () => {
+    const rows = await db.sql<
+      { status: string; n: number }[]
+    >`select status, count(*)::int as n from alerts group by status`;
+    const by = new Map(rows.map((r) => [r.status, r.n]));
+    return ['open', 'acknowledged', 'resolved'].map((status) => [{ status }, by.get(status) ?? 0]);
+  });
   await sockets.start();
   const escalator = new AlertEscalator(deps, options.escalationTickMs);
   escalator.start();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Role, SensorEvent } from '@hearth/shared';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { StaffStore } from '../src/auth/staff-store.js';
 import { type CloudConfig, loadConfig } from '../src/config.js';
 import { type Database, openDatabase } from '../src/db/database.js';
@@ -35,6 +35,8 @@ export interface TestCloudOptions {
   socketLimits?: Partial<StaffSocketLimits>;
   escalationTickMs?: number;
   now?: () => Date;
+  /** Log here instead of nowhere (tests that read the logs). */
+  log?: Logger;
 }
 
 const silent = () => pino({ level: process.env.HEARTH_TEST_LOG ?? 'silent' });
@@ -65,7 +67,7 @@ export class TestCloud {
       database = ownDb;
     }
     const cloud = await startCloud(config, {
-      log: silent(),
+      log: options.log ?? silent(),
       ...(database && { database }),
       ...(options.bus && { bus: options.bus }),
       ...(options.socketLimits && { socketLimits: options.socketLimits }),

@@ -14,6 +14,7 @@ import { type GpioBackend, OnoffGpioBackend } from './sensors/gpio/backend.js';
 import { GpioSource } from './sensors/gpio/gpio-source.js';
 import { readGpioChips } from './sensors/gpio/header-lines.js';
 import { SensorRegistry } from './sensors/registry.js';
+import { SerialSource } from './sensors/serial-source.js';
 import { SimulatedHome } from './sensors/simulated-home.js';
 import type { SensorReading, SensorSource } from './sensors/source.js';
 import { SourceSet } from './sensors/source-set.js';
@@ -177,8 +178,21 @@ export function buildAgent(deps: AgentDeps): Agent {
       );
     }
     if (serial.length > 0) {
-      if (deps.serialSources) sources.push(...deps.serialSources(serial));
-      else log.error({ devices: serial.map((d) => d.id) }, 'this build cannot read serial sensors');
+      const build =
+        deps.serialSources ??
+        ((list: PairedDevice[]) =>
+          list.map(
+            (d) =>
+              new SerialSource({
+                path: String(d.settings.path),
+                baudRate: Number(d.settings.baudRate ?? 115_200),
+                clock,
+                log: log.child({ module: 'serial', sensorId: d.id }),
+                // The device id is the node's id, so the room applies to every sensor of the node.
+                rooms: d.room ? { [d.id]: d.room } : {},
+              }),
+          ));
+      sources.push(...build(serial));
     }
     return sources;
   };

@@ -1,6 +1,8 @@
 import type { Alert, AlertStatus, RaisedAlert } from '@hearth/shared';
+import type { Logger } from 'pino';
 import type { Sql } from '../db/database.js';
 import type { StaffPrincipal } from '../http/env.js';
+import type { Bus } from '../realtime/bus.js';
 
 export interface AlertRow {
   id: string;
@@ -183,6 +185,20 @@ export const ALERTS_CHANNEL = 'alerts';
 /** What travels on the alerts channel. */
 export interface AlertRing {
   alert: Alert;
+  /** When it was rung (ms since epoch), to measure bus lag. */
+  sentAt?: number;
   /** Present when this change is an escalation step. */
   escalation?: { level: number; notifiedStaff: string[]; at: string };
+}
+
+/**
+ * Rings the bus about an alert change, after its transaction committed. A failed ring is logged and
+ * swallowed: the row is the truth, and dashboards catch up from their cursor.
+ */
+export async function ringAlert(bus: Bus, ring: Omit<AlertRing, 'sentAt'>, log: Logger): Promise<void> {
+  try {
+    await bus.publish(ALERTS_CHANNEL, { ...ring, sentAt: Date.now() } satisfies AlertRing);
+  } catch (err) {
+    log.warn({ err, alertId: ring.alert.id }, 'alert change stored but the bus ring failed');
+  }
 }

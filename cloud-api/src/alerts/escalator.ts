@@ -1,5 +1,5 @@
 import type { CloudDeps } from '../deps.js';
-import { ALERTS_CHANNEL, type AlertRing, type AlertRow, toAlert } from './alert-store.js';
+import { type AlertRow, ringAlert, toAlert } from './alert-store.js';
 
 /** Highest escalation level: 0 primary carer, 1 every carer of the senior, 2 every admin. */
 export const MAX_ESCALATION_LEVEL = 2;
@@ -72,9 +72,7 @@ export class AlertEscalator {
     })) as { alert: AlertRow; step: EscalationStep }[];
     for (const { alert, step } of steps) {
       this.deps.log.warn({ alertId: alert.id, level: step.level }, 'alert escalated');
-      await this.deps.bus
-        .publish(ALERTS_CHANNEL, { alert: toAlert(alert), escalation: step } satisfies AlertRing)
-        .catch((err) => this.deps.log.warn({ err }, 'escalation stored but the bus ring failed'));
+      await ringAlert(this.deps.bus, { alert: toAlert(alert), escalation: step }, this.deps.log);
     }
     return steps.length;
   }

@@ -9,7 +9,7 @@ import { notFound } from '../http/errors.js';
 import { clientAddress } from '../http/request-info.js';
 import { IdParam } from '../seniors/schemas.js';
 import { SeniorStore } from '../seniors/senior-store.js';
-import { ALERTS_CHANNEL, type AlertRing, AlertStore } from './alert-store.js';
+import { AlertStore, ringAlert } from './alert-store.js';
 
 export const AlertListQuery = z.object({
   status: z
@@ -30,11 +30,6 @@ export function alertRoutes(deps: CloudDeps) {
   const app = new Hono<AppEnv>();
   app.use('/alerts', requireStaff(deps));
   app.use('/alerts/*', requireStaff(deps));
-
-  const ring = (alert: AlertRing['alert'], log: AppEnv['Variables']['log']) =>
-    deps.bus.publish(ALERTS_CHANNEL, { alert } satisfies AlertRing).catch((err) => {
-      log.warn({ err, alertId: alert.id }, 'alert change stored but the bus ring failed');
-    });
 
   app.get('/alerts', async (c) => {
     const q = validate(AlertListQuery, c.req.query(), 'query');
@@ -98,7 +93,7 @@ export function alertRoutes(deps: CloudDeps) {
           targetId: id,
           ip: clientAddress(c),
         });
-        await ring(result.alert, c.var.log);
+        await ringAlert(deps.bus, { alert: result.alert }, c.var.log);
       }
       return c.json(result.alert);
     });

@@ -1,6 +1,6 @@
 import { UploadBatch } from '@hearth/shared';
 import { Hono } from 'hono';
-import { ALERTS_CHANNEL, type AlertRing, AlertStore } from '../alerts/alert-store.js';
+import { AlertStore, ringAlert } from '../alerts/alert-store.js';
 import type { CloudDeps } from '../deps.js';
 import { readJson } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
@@ -48,15 +48,8 @@ export function ingestRoutes(deps: CloudDeps, hubs: HubStore, onIngested?: (rows
     }
     const result = await events.ingest(hub, batch.events);
     onIngested?.(result.inserted);
-    for (const alert of result.alerts) {
-      // After commit: the row is the truth; the ring only tells dashboards to look.
-      deps.bus.publish(ALERTS_CHANNEL, { alert } satisfies AlertRing).catch((err) => {
-        c.var.log.warn(
-          { err, alertId: alert.id },
-          'alert stored but the bus ring failed; dashboards catch up on resume',
-        );
-      });
-    }
+    // After commit: the row is the truth; the ring only tells dashboards to look.
+    for (const alert of result.alerts) await ringAlert(deps.bus, { alert }, c.var.log);
     return c.json({ ackedThroughSeq: result.ackedThroughSeq });
   });
 

@@ -63,7 +63,7 @@ export class StaffSockets {
   constructor(
     private readonly deps: CloudDeps,
     private readonly limits: StaffSocketLimits = DEFAULT_SOCKET_LIMITS,
-    private readonly onSent: (n: number) => void = () => {},
+    private readonly observe: { sent?: (n: number) => void; busLag?: (seconds: number) => void } = {},
   ) {
     this.alerts = new AlertStore(deps.sql);
     this.seniors = new SeniorStore(deps.sql);
@@ -232,6 +232,7 @@ export class StaffSockets {
 
   private async onAlertRing(ring: AlertRing): Promise<void> {
     if (!ring?.alert?.seniorId) return;
+    if (typeof ring.sentAt === 'number') this.observe.busLag?.(Math.max(0, Date.now() - ring.sentAt) / 1000);
     const alert: AlertUpdate = ring.escalation ? { ...ring.alert, escalation: ring.escalation } : ring.alert;
     if (this.registry.members('alerts').size === 0) return;
     const assigned = new Set((await this.seniors.assignedStaff(alert.seniorId)).map((a) => a.staffId));
@@ -275,7 +276,7 @@ export class StaffSockets {
       return;
     }
     ws.send(JSON.stringify(msg));
-    this.onSent(1);
+    this.observe.sent?.(1);
   }
 
   private pingAll(): void {

@@ -177,8 +177,10 @@ export class Uplink {
     );
     const lastOrdered = ordered[ordered.length - 1]?.seq ?? cursor;
     if (lastOrdered < lastSeq) {
+      // Every waiting alert, even those in the next ordered batch: the first request after an
+      // outage then carries all of them. The cloud keeps the second copy only once.
       const early = store
-        .pendingAlerts(this.batchSize, Math.max(lastOrdered, this.alertsSentThrough))
+        .pendingAlerts(this.batchSize, Math.max(cursor, this.alertsSentThrough))
         .map((e) => toWireEvent(e, hubId));
       if (early.length > 0) return { events: early, early: early[early.length - 1]!.seq };
     }

@@ -1,0 +1,190 @@
+import {
+  Alert,
+  ClaimRequest,
+  ClaimResponse,
+  ErrorEnvelope,
+  HubConfig,
+  LoginRequest,
+  LoginResponse,
+  PairingCode,
+  StaffMember,
+  UploadAck,
+  UploadBatch,
+} from '@hearth/shared';
+import { z } from 'zod';
+import { AlertListQuery, ResolveRequest } from '../alerts/routes.js';
+import { CreateStaffRequest, LogoutRequest, RefreshRequest } from '../auth/routes.js';
+import { SafetyCheckRequest } from '../safety/routes.js';
+import { ActivityQuery, EventsQuery } from '../seniors/history-routes.js';
+import { AssignStaffRequest, CreateSeniorRequest, Senior, UpdateSeniorRequest } from '../seniors/schemas.js';
+
+type Auth = 'staff' | 'hub' | 'none';
+interface Operation {
+  summary: string;
+  auth: Auth;
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  ok?: z.ZodType;
+  status?: number;
+}
+
+const json = (schema: z.ZodType) =>
+  z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'openapi-3.0' }) as Record<
+    string,
+    unknown
+  >;
+
+/** The API, described from the same zod schemas the routes validate with. Keyed by `METHOD /path`. */
+export const OPERATIONS: Record<string, Operation> = {
+  'POST /auth/login': {
+    summary: 'Log in with email and password',
+    auth: 'none',
+    body: LoginRequest,
+    ok: LoginResponse,
+  },
+  'POST /auth/refresh': {
+    summary: 'Rotate a refresh token',
+    auth: 'none',
+    body: RefreshRequest,
+    ok: LoginResponse,
+  },
+  'POST /auth/logout': {
+    summary: 'Revoke the refresh token family',
+    auth: 'staff',
+    body: LogoutRequest,
+    status: 204,
+  },
+  'GET /me': { summary: 'The signed-in staff member', auth: 'staff', ok: StaffMember },
+  'GET /staff': {
+    summary: 'All staff (admin)',
+    auth: 'staff',
+    ok: z.object({ staff: z.array(StaffMember) }),
+  },
+  'POST /staff': {
+    summary: 'Create a staff account (admin)',
+    auth: 'staff',
+    body: CreateStaffRequest,
+    ok: StaffMember,
+    status: 201,
+  },
+  'GET /seniors': {
+    summary: 'Seniors you look after',
+    auth: 'staff',
+    ok: z.object({ seniors: z.array(Senior) }),
+  },
+  'POST /seniors': {
+    summary: 'Add a senior (admin)',
+    auth: 'staff',
+    body: CreateSeniorRequest,
+    ok: Senior,
+    status: 201,
+  },
+  'GET /seniors/{id}': { summary: 'One senior', auth: 'staff', ok: Senior },
+  'PATCH /seniors/{id}': {
+    summary: 'Change a senior (admin)',
+    auth: 'staff',
+    body: UpdateSeniorRequest,
+    ok: Senior,
+  },
+  'GET /seniors/{id}/events': { summary: 'Sensor history', auth: 'staff', query: EventsQuery },
+  'GET /seniors/{id}/activity': { summary: 'Activity per hour or day', auth: 'staff', query: ActivityQuery },
+  'GET /seniors/{id}/alerts': { summary: "A senior's alerts", auth: 'staff', query: AlertListQuery },
+  'POST /seniors/{id}/staff': {
+    summary: 'Assign a staff member (admin)',
+    auth: 'staff',
+    body: AssignStaffRequest,
+  },
+  'POST /seniors/{id}/pairing-codes': {
+    summary: 'A 15-minute pairing code (admin, technician)',
+    auth: 'staff',
+    ok: PairingCode,
+    status: 201,
+  },
+  'POST /seniors/{id}/safety-checks': {
+    summary: 'Ask the robot to check on the senior',
+    auth: 'staff',
+    body: SafetyCheckRequest,
+    status: 202,
+  },
+  'GET /safety-checks/{id}': { summary: 'A safety check', auth: 'staff' },
+  'POST /hubs/claim': {
+    summary: 'Claim a pairing code for a hub',
+    auth: 'none',
+    body: ClaimRequest,
+    ok: ClaimResponse,
+    status: 201,
+  },
+  'GET /hubs': { summary: 'Hubs of your seniors', auth: 'staff' },
+  'DELETE /hubs/{id}': { summary: 'Deregister a hub (admin, technician)', auth: 'staff', status: 204 },
+  'POST /hubs/{id}/rotate-key': { summary: "Replace a hub's API key (admin, technician)", auth: 'staff' },
+  'GET /hub/config': { summary: "The hub's own configuration", auth: 'hub', ok: HubConfig },
+  'POST /hub/events': {
+    summary: 'Upload a batch of events (gzip accepted); idempotent on (hubId, seq)',
+    auth: 'hub',
+    body: UploadBatch,
+    ok: UploadAck,
+  },
+  'GET /alerts': {
+    summary: 'Alerts you may see',
+    auth: 'staff',
+    query: AlertListQuery,
+    ok: z.object({ alerts: z.array(Alert) }),
+  },
+  'GET /alerts/{id}': { summary: 'One alert', auth: 'staff', ok: Alert },
+  'POST /alerts/{id}/ack': { summary: 'Acknowledge an alert', auth: 'staff', ok: Alert },
+  'POST /alerts/{id}/resolve': {
+    summary: 'Resolve an alert',
+    auth: 'staff',
+    body: ResolveRequest,
+    ok: Alert,
+  },
+};
+
+/** The OpenAPI 3.0 document served at /openapi.json. */
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const errorResponse = {
+    description: 'Error',
+    content: { 'application/json': { schema: json(ErrorEnvelope) } },
+  };
+  for (const [key, op] of Object.entries(OPERATIONS)) {
+    const [method, path] = key.split(' ') as [string, string];
+    const parameters: unknown[] = [];
+    if (path.includes('{id}'))
+      parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } });
+    if (op.query) {
+      const shape = json(op.query) as { properties?: Record<string, unknown>; required?: string[] };
+      for (const [name, schema] of Object.entries(shape.properties ?? {})) {
+        parameters.push({ name, in: 'query', required: shape.required?.includes(name) ?? false, schema });
+      }
+    }
+    const status = String(op.status ?? 200);
+    paths[`/api/v1${path}`] ??= {};
+    paths[`/api/v1${path}`]![method.toLowerCase()] = {
+      summary: op.summary,
+      ...(op.auth !== 'none' && { security: [{ [op.auth === 'hub' ? 'hubKey' : 'staffToken']: [] }] }),
+      ...(parameters.length > 0 && { parameters }),
+      ...(op.body && {
+        requestBody: { required: true, content: { 'application/json': { schema: json(op.body) } } },
+      }),
+      responses: {
+        [status]: {
+          description: 'OK',
+          ...(op.ok && { content: { 'application/json': { schema: json(op.ok) } } }),
+        },
+        '4XX': errorResponse,
+      },
+    };
+  }
+  return {
+    openapi: '3.0.3',
+    info: { title: 'Hearth cloud API', version: '1' },
+    paths,
+    components: {
+      securitySchemes: {
+        staffToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        hubKey: { type: 'http', scheme: 'bearer', description: 'hub API key hk_<prefix>_<secret>' },
+      },
+    },
+  };
+}
