@@ -208,7 +208,7 @@ describe('SerialSource', () => {
     MockBinding.reset();
     const t = setup({ reconnectInitialMs: 100, reconnectMaxMs: 400 });
     await t.source.start(t.emit);
-    await eventually(() => expect(t.source.status().lastError).toMatch(/does not exist/));
+    await eventually(() => expect(t.source.status().lastError).toMatch(/does not exist.*not plugged in/));
     expect(t.source.status().connected).toBe(false);
     for (const wait of [100, 200, 400, 400]) {
       const attempts = t.ports.length;

@@ -8,6 +8,7 @@ import {
 import pino, { type Logger } from 'pino';
 import { SerialPort, type SerialPortMock } from 'serialport';
 import type { Clock } from '../clock.js';
+import { serialOpenHint } from './serial-hints.js';
 import { SerialNode, type SerialNodeStatus, type UnavailableReason } from './serial-node.js';
 import type { SensorReading, SensorSource } from './source.js';
 
@@ -233,12 +234,17 @@ export class SerialSource implements SensorSource {
       const message = err instanceof Error ? err.message : String(err);
       // Log the first failure loudly; repeats of the same failure only at debug, so a missing
       // device does not flood the journal.
-      if (message !== this.lastError) {
-        this.log.warn({ path: this.options.path, err: message }, 'cannot open the serial device; will retry');
+      const hint = serialOpenHint(message);
+      const explained = hint ? `${message} (${hint})` : message;
+      if (explained !== this.lastError) {
+        this.log.warn(
+          { path: this.options.path, err: message, hint },
+          'cannot open the serial device; will retry',
+        );
       } else {
         this.log.debug({ path: this.options.path, err: message }, 'serial device still unavailable');
       }
-      this.lastError = message;
+      this.lastError = explained;
     }
     const jitter = 0.8 + 0.4 * (this.options.random ?? Math.random)();
     const wait = Math.round(this.backoffMs * jitter);
