@@ -43,8 +43,8 @@ try {
 
   const admin = new ApiClient(cloud.url);
   await admin.login('admin@demo.hearth', 'demo-admin');
-  const staffList = await admin.request<{ items: { id: string; email: string }[] }>('GET', '/api/v1/staff');
-  const carer = staffList.items.find((s) => s.email === 'staff@demo.hearth');
+  const staffList = await admin.request<{ staff: { id: string; email: string }[] }>('GET', '/api/v1/staff');
+  const carer = staffList.staff.find((s) => s.email === 'staff@demo.hearth');
   if (!carer) throw new Error('the demo staff account is missing');
 
   for (const [index, senior] of seniors.entries()) {
