@@ -8,6 +8,7 @@ import {
 import pino, { type Logger } from 'pino';
 import { SerialPort, type SerialPortMock } from 'serialport';
 import type { Clock } from '../clock.js';
+import { ReconnectBackoff } from './serial-backoff.js';
 import { serialOpenHint } from './serial-hints.js';
 import { SerialNode, type SerialNodeStatus, type UnavailableReason } from './serial-node.js';
 import type { SensorReading, SensorSource } from './source.js';
@@ -86,7 +87,7 @@ export class SerialSource implements SensorSource {
   private link: HubLink | undefined;
   private node: SerialNode | undefined;
   private running = false;
-  private backoffMs: number;
+  private readonly backoff: ReconnectBackoff;
   private cancelReconnect: () => void = () => {};
   private cancelLiveness: () => void = () => {};
   private cancelHelloWait: () => void = () => {};
@@ -96,7 +97,11 @@ export class SerialSource implements SensorSource {
   constructor(private readonly options: SerialSourceOptions) {
     this.name = `serial:${options.path}`;
     this.log = options.log ?? pino({ level: 'silent' });
-    this.backoffMs = options.reconnectInitialMs ?? 500;
+    this.backoff = new ReconnectBackoff(
+      options.reconnectInitialMs ?? 500,
+      options.reconnectMaxMs ?? 30_000,
+      options.random,
+    );
   }
 
   async start(emit: (reading: SensorReading) => void): Promise<void> {
@@ -167,7 +172,7 @@ export class SerialSource implements SensorSource {
 
   private attach(port: SerialPortLike): void {
     this.port = port;
-    this.backoffMs = this.options.reconnectInitialMs ?? 500;
+    this.backoff.reset();
     this.lastError = null;
     this.log.info({ path: this.options.path }, 'serial device open; asking the node to introduce itself');
     port.on('error', (err: Error) => {
@@ -246,9 +251,7 @@ export class SerialSource implements SensorSource {
       }
       this.lastError = explained;
     }
-    const jitter = 0.8 + 0.4 * (this.options.random ?? Math.random)();
-    const wait = Math.round(this.backoffMs * jitter);
-    this.backoffMs = Math.min(this.backoffMs * 2, this.options.reconnectMaxMs ?? 30_000);
+    const wait = this.backoff.next();
     this.cancelReconnect();
     this.cancelReconnect = this.options.clock.setTimeout(() => {
       this.reconnects++;
