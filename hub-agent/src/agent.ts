@@ -8,19 +8,15 @@ import { dataPaths } from './config/paths.js';
 import { ControlServer } from './control/server.js';
 import type { AgentStatus } from './control/status.js';
 import { createDetector } from './detect/index.js';
-import { AvailabilityMonitor } from './sensors/availability.js';
-import { heartbeatMs, parseDevice } from './sensors/devices.js';
-import { type GpioBackend, OnoffGpioBackend } from './sensors/gpio/backend.js';
-import { GpioSource } from './sensors/gpio/gpio-source.js';
-import { readGpioChips } from './sensors/gpio/header-lines.js';
+import type { GpioBackend } from './sensors/gpio/backend.js';
 import { SensorRegistry } from './sensors/registry.js';
-import { SerialSource } from './sensors/serial-source.js';
-import { SimulatedHome } from './sensors/simulated-home.js';
-import type { SensorReading, SensorSource } from './sensors/source.js';
-import { SourceSet } from './sensors/source-set.js';
+import type { SimulatedHome } from './sensors/simulated-home.js';
+import type { SensorSource } from './sensors/source.js';
+import { buildSensors } from './sensors/wiring.js';
 import type { OutboxEntry, OutboxStore, PairedDevice } from './store/outbox.js';
 import { openSqliteOutbox } from './store/sqlite-outbox.js';
 import { ClockSync, readBootId, systemClockSynced } from './time/clock-sync.js';
+import { HubConfigSync } from './uplink/hub-config.js';
 import { Uplink } from './uplink/uplink.js';
 
 /** A piece of the agent with a lifetime: started in order, stopped in reverse. */
@@ -109,7 +105,18 @@ export function buildAgent(deps: AgentDeps): Agent {
     idlePollMs: config.uplink.idlePollMs,
     requestTimeoutMs: config.uplink.requestTimeoutMs,
   });
-  const detector = createDetector({ clock, log: log.child({ module: 'detect' }) });
+  const paired = credentials();
+  const detector = createDetector({
+    clock,
+    log: log.child({ module: 'detect' }),
+    config: paired?.timezone ? { timezone: paired.timezone } : {},
+  });
+  const homeConfig = new HubConfigSync({
+    clock,
+    log: log.child({ module: 'home-config' }),
+    credentials,
+    apply: (home) => detector.setConfig({ ...home.rules, timezone: home.timezone }),
+  });
   const collector = new Collector({
     store,
     detector,
@@ -127,95 +134,18 @@ export function buildAgent(deps: AgentDeps): Agent {
         log.warn({ alertId: alert.alertId, kind: alert.kind }, 'serious alert: no robot is paired to check')),
   });
 
-  const simulatedHome =
-    config.simulate && !deps.sources
-      ? new SimulatedHome({
-          clock,
-          speed: config.simSpeed,
-          pendantEveryMs: config.simPendantEverySeconds * 1000,
-        })
-      : null;
-  const availability = new AvailabilityMonitor({
+  const sensors = buildSensors({
+    config,
+    store,
     clock,
-    emit: (reading) => record('availability', reading),
-    defaultHeartbeatMs: config.defaultHeartbeatSeconds * 1000,
+    log,
+    registry,
+    record: (reading) => collector.record(reading),
+    sources: deps.sources,
+    gpio: deps.gpio,
+    serialSources: deps.serialSources,
   });
-  const record = (source: string, reading: SensorReading) => {
-    registry.seen(reading, source);
-    if (source !== 'availability') availability.observe(reading);
-    collector.record(reading);
-  };
-  const buildSources = (): SensorSource[] => {
-    if (deps.sources) return deps.sources;
-    if (simulatedHome) {
-      for (const sensor of simulatedHome.sensors())
-        registry.declare({ ...sensor, source: simulatedHome.name });
-      return [simulatedHome];
-    }
-    const devices = store.listDevices();
-    for (const device of devices) {
-      registry.declare({
-        id: device.id,
-        kind: String(device.settings.kind ?? device.type),
-        room: device.room,
-        source: device.type,
-      });
-      const beat = heartbeatMs(device);
-      if (beat) availability.expect(device.id, beat, device.room);
-    }
-    const gpio = devices.filter((d) => d.type === 'gpio');
-    const serial = devices.filter((d) => d.type === 'serial');
-    const sources: SensorSource[] = [];
-    if (gpio.length > 0) {
-      sources.push(
-        new GpioSource({
-          devices: gpio,
-          backend: deps.gpio?.backend ?? new OnoffGpioBackend(),
-          clock,
-          log: log.child({ module: 'gpio' }),
-          chips: () => readGpioChips(deps.gpio?.sysfsGpio),
-        }),
-      );
-    }
-    if (serial.length > 0) {
-      const build =
-        deps.serialSources ??
-        ((list: PairedDevice[]) =>
-          list.map(
-            (d) =>
-              new SerialSource({
-                path: String(d.settings.path),
-                baudRate: Number(d.settings.baudRate ?? 115_200),
-                clock,
-                log: log.child({ module: 'serial', sensorId: d.id }),
-                // The device id is the node's id, so the room applies to every sensor of the node.
-                rooms: d.room ? { [d.id]: d.room } : {},
-              }),
-          ));
-      sources.push(...build(serial));
-    }
-    return sources;
-  };
-  const sourceSet = new SourceSet({ build: buildSources, record, log: log.child({ module: 'sensors' }) });
-
-  const sensorsApi = {
-    list: () => ({ devices: store.listDevices(), sensors: registry.list() }),
-    async add(input: unknown) {
-      const device = parseDevice(input, clock.now());
-      store.putDevice(device);
-      await sourceSet.reload();
-      return device;
-    },
-    async remove(id: string) {
-      const removed = store.removeDevice(id);
-      if (removed) {
-        availability.forget(id);
-        registry.forget(id);
-        await sourceSet.reload();
-      }
-      return removed;
-    },
-  };
+  const { simulatedHome, sourceSet, availability } = sensors;
 
   const status = (): AgentStatus => {
     const creds = credentials();
@@ -261,7 +191,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     socketPath: paths.socket,
     log: log.child({ module: 'control' }),
     status,
-    sensors: sensorsApi,
+    sensors: sensors.api,
     subscribe: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -308,6 +238,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     { name: 'clock-sync', start: () => clockSync.start(), stop: () => clockSync.stop() },
     quota,
     { name: 'uplink', start: () => uplink.start(), stop: () => uplink.stop() },
+    { name: 'home-config', start: () => homeConfig.start(), stop: () => homeConfig.stop() },
     { name: 'collector', start: () => collector.start(), stop: () => collector.stop() },
     { name: 'availability', start: () => availability.start(), stop: () => availability.stop() },
     { name: 'sensors', start: () => sourceSet.start(), stop: () => sourceSet.stop() },

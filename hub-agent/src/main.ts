@@ -69,6 +69,14 @@ async function main(): Promise<void> {
     process.exit(error instanceof ConfigError ? EXIT_CONFIG : EXIT_SOFTWARE);
   }
 
+  // A crash is logged as one JSON line; systemd restarts the agent and the outbox still holds everything.
+  const crash = (error: unknown) => {
+    log.fatal({ err: error instanceof Error ? error.message : String(error) }, 'hearth-agent crashed');
+    process.exit(EXIT_SOFTWARE);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+
   const notifier = createNotifier();
   const started: Module[] = [];
   let stopping = false;

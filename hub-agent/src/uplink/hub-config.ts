@@ -1,0 +1,78 @@
+import { HubConfig, type RulesConfigInput } from '@hearth/shared';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { UplinkCredentials } from './uplink.js';
+
+/** What the cloud says about the home; `rules` is the senior's rule settings when the cloud sends them. */
+export type HomeConfig = HubConfig & { rules?: RulesConfigInput };
+
+export interface HubConfigSyncDeps {
+  clock: Clock;
+  log: Logger;
+  credentials: () => UplinkCredentials | null;
+  /** Applies a configuration the cloud sent; throwing means it was refused (logged, old one stays). */
+  apply: (config: HomeConfig) => void;
+  /** How often to ask again, in ms (default ten minutes). */
+  everyMs?: number;
+}
+
+/**
+ * Fetches `GET /api/v1/hub/config` at start and then periodically, so the home's time zone and the
+ * senior's rule settings follow what staff set in the cloud. Offline, the last settings stay.
+ */
+export class HubConfigSync {
+  private cancel: () => void = () => {};
+  private running = false;
+  private last: HomeConfig | null = null;
+
+  constructor(private readonly deps: HubConfigSyncDeps) {}
+
+  async start(): Promise<void> {
+    this.running = true;
+    void this.refresh();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.cancel();
+  }
+
+  /** The configuration last applied, or null. */
+  current(): HomeConfig | null {
+    return this.last;
+  }
+
+  /** Asks the cloud now; resolves whatever happens (failures are logged). */
+  async refresh(): Promise<void> {
+    const credentials = this.deps.credentials();
+    try {
+      if (credentials) await this.fetchAndApply(credentials);
+    } catch (error) {
+      this.deps.log.warn({ reason: (error as Error).message }, 'could not refresh the home configuration');
+    }
+    if (this.running) {
+      this.cancel();
+      this.cancel = this.deps.clock.setTimeout(() => void this.refresh(), this.deps.everyMs ?? 600_000);
+    }
+  }
+
+  private async fetchAndApply(credentials: UplinkCredentials): Promise<void> {
+    const response = await fetch(`${credentials.cloudUrl}/api/v1/hub/config`, {
+      headers: { authorization: `Bearer ${credentials.apiKey}` },
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!response.ok) throw new Error(`the cloud answered ${response.status}`);
+    const body = (await response.json()) as Record<string, unknown>;
+    const parsed = HubConfig.safeParse(body);
+    if (!parsed.success) throw new Error('the cloud sent a configuration in an unexpected shape');
+    const config: HomeConfig = { ...parsed.data };
+    if (body.rules && typeof body.rules === 'object') config.rules = body.rules as RulesConfigInput;
+    if (JSON.stringify(config) === JSON.stringify(this.last)) return;
+    this.deps.apply(config);
+    this.last = config;
+    this.deps.log.info(
+      { timezone: config.timezone, rules: config.rules !== undefined },
+      'home configuration applied',
+    );
+  }
+}
