@@ -25,8 +25,8 @@ export interface AgentProcess {
   exited: Promise<number | null>;
 }
 
-export function startAgent(args: string[], env: Record<string, string> = {}): AgentProcess {
-  const child = spawn(process.execPath, [agentBin, ...args], {
+export function startAgent(args: string[], env: Record<string, string> = {}, bin = agentBin): AgentProcess {
+  const child = spawn(process.execPath, [bin, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

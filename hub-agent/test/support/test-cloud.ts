@@ -15,9 +15,13 @@ export class TestCloud {
   apiKey = `hk_${randomUUID()}`;
   /** Events held, by seq (first write wins, like the real cloud). */
   readonly events = new Map<number, SensorEvent>();
+  /** Seqs uploaded again with content different from what is held: a hub reusing a seq. */
+  readonly conflicts: number[] = [];
   /** Every upload request's seqs, in arrival order, duplicates included. */
   readonly batches: number[][] = [];
   readonly pairingCodes = new Set<string>(['ABCD-1234']);
+  /** What GET /hub/config answers besides the identity fields. */
+  home: Record<string, unknown> = { seniorName: 'Ada Lovelace', timezone: 'Europe/London' };
   private failures: number[] = [];
   private resets = 0;
   private server: Server | null = null;
@@ -71,12 +75,7 @@ export class TestCloud {
       return send(res, 401, envelope('UNAUTHENTICATED', 'unknown hub key'));
     }
     if (req.method === 'GET' && path === '/api/v1/hub/config') {
-      return send(res, 200, {
-        hubId: this.hubId,
-        seniorId: this.seniorId,
-        seniorName: 'Ada Lovelace',
-        timezone: 'Europe/London',
-      });
+      return send(res, 200, { hubId: this.hubId, seniorId: this.seniorId, ...this.home });
     }
     if (req.method === 'POST' && path === '/api/v1/hub/events') {
       const failure = this.failures.shift();
@@ -88,7 +87,15 @@ export class TestCloud {
       for (const event of parsed.data.events) {
         if (event.hubId !== this.hubId)
           return send(res, 403, envelope('HUB_MISMATCH', 'event from another hub'));
-        if (!this.events.has(event.seq)) this.events.set(event.seq, event);
+        const held = this.events.get(event.seq);
+        if (!held) this.events.set(event.seq, event);
+        else if (
+          JSON.stringify(held) !== JSON.stringify(event) &&
+          !isGapMarker(held) &&
+          !isGapMarker(event)
+        ) {
+          this.conflicts.push(event.seq);
+        }
       }
       if (this.resets > 0) {
         this.resets--;
@@ -99,6 +106,10 @@ export class TestCloud {
     }
     send(res, 404, envelope('NOT_FOUND', `no route ${req.method} ${path}`));
   }
+}
+
+function isGapMarker(event: SensorEvent): boolean {
+  return event.sensorId === 'hub' && event.value === 'reading_dropped';
 }
 
 function envelope(code: string, message: string) {
