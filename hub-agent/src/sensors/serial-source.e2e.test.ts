@@ -65,7 +65,7 @@ describe.skipIf(missing.length > 0)(
       return sim;
     };
 
-    it('delivers every reading once with acks, through lost acks, an unplug and a node restart', async () => {
+    it('delivers every reading once with acks, through lost acks, an unplug, a silent node and its restart', async () => {
       const readings: SensorReading[] = [];
       const temps = (from = 0) => readings.slice(from).filter((r) => r.kind === 'temperature');
       const availability = (from = 0) =>
@@ -108,11 +108,15 @@ describe.skipIf(missing.length > 0)(
       expect(source.status().reconnects).toBeGreaterThan(0);
 
       // The node restarts (a new boot): its numbering starts again and nothing of it is taken for a duplicate.
+      // A node that stops (power lost) while its line stays: silent past three heartbeats, then unavailable.
+      const beforeSilence = readings.length;
       const firstSummary = await first.stop();
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await eventually(() => expect(availability(beforeSilence).at(-1)?.value).toBe(false));
+      expect(source.status().connected).toBe(true);
       const beforeRestart = readings.length;
       const second = simulator(2);
       await eventually(() => expect(temps(beforeRestart).length).toBeGreaterThanOrEqual(10));
+      expect(availability(beforeRestart)[0]?.value).toBe(true);
       const secondSummary = await second.stop();
 
       // Every reading of the first boot reached the hub at most once; what is missing is what the node
