@@ -163,7 +163,7 @@ export class SerialSource implements SensorSource {
         return;
       }
       if (!this.running) {
-        port.close();
+        port.close(() => {}); // stopped while opening; a failure to close has nobody left to tell
         return;
       }
       this.attach(port);
