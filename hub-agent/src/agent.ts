@@ -8,6 +8,7 @@ import { dataPaths } from './config/paths.js';
 import { ControlServer } from './control/server.js';
 import type { AgentStatus } from './control/status.js';
 import { createDetector } from './detect/index.js';
+import { ModelKeeper } from './model-wiring.js';
 import type { GpioBackend } from './sensors/gpio/backend.js';
 import { SensorRegistry } from './sensors/registry.js';
 import type { SimulatedHome } from './sensors/simulated-home.js';
@@ -106,16 +107,27 @@ export function buildAgent(deps: AgentDeps): Agent {
     requestTimeoutMs: config.uplink.requestTimeoutMs,
   });
   const paired = credentials();
+  const models = new ModelKeeper({
+    dataDir: deps.dataDir,
+    clock,
+    log: log.child({ module: 'model' }),
+    credentials,
+  });
   const detector = createDetector({
     clock,
     log: log.child({ module: 'detect' }),
     config: paired?.timezone ? { timezone: paired.timezone } : {},
+    model: models.slot,
   });
   const homeConfig = new HubConfigSync({
     clock,
     log: log.child({ module: 'home-config' }),
     credentials,
-    apply: (home) => detector.setConfig({ ...home.rules, timezone: home.timezone }),
+    apply: (home) => {
+      detector.setConfig({ ...home.rules, timezone: home.timezone });
+      // The cloud answered with this key: if the hub was just paired, fetch the senior's model too.
+      void models.ensure();
+    },
   });
   const collector = new Collector({
     store,
@@ -183,7 +195,7 @@ export function buildAgent(deps: AgentDeps): Agent {
       sensors: registry.list(),
       sources: sourceSet.describe(),
       robot: { state: 'not_paired' },
-      model: { state: 'rules_only' },
+      model: models.status(),
     };
   };
 
@@ -237,6 +249,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     { name: 'outbox', start: async () => {}, stop: async () => store.close() },
     { name: 'clock-sync', start: () => clockSync.start(), stop: () => clockSync.stop() },
     quota,
+    { name: 'model', start: () => models.start(), stop: () => models.stop() },
     { name: 'uplink', start: () => uplink.start(), stop: () => uplink.stop() },
     { name: 'home-config', start: () => homeConfig.start(), stop: () => homeConfig.stop() },
     { name: 'collector', start: () => collector.start(), stop: () => collector.stop() },

@@ -56,7 +56,9 @@ export async function status(socketPath: string, out: Output): Promise<AgentStat
     `Clock      ${s.clock.synced ? 'synchronised' : 'NOT synchronised (timestamps are flagged until it is)'}`,
   );
   out.line(`Robot      ${s.robot.state}`);
-  out.line(`Model      ${s.model.state}`);
+  out.line(
+    `Model      ${s.model.version ? `version ${s.model.version} (${s.model.sha256?.slice(0, 12)}…)` : 'none yet: hard rules only'}`,
+  );
   out.line(`Sensors    ${s.sensors.length === 0 ? 'none (add one: hearth sensors add …)' : ''}`);
   for (const sensor of s.sensors) {
     const state =

@@ -45,6 +45,6 @@ export const AgentStatus = z.object({
   /** Sensor sources running, and those that could not start with the reason. */
   sources: z.object({ running: z.array(z.string()), failed: z.record(z.string(), z.string()) }),
   robot: z.object({ state: z.string() }),
-  model: z.object({ state: z.string() }),
+  model: z.object({ state: z.string(), version: z.string().nullable(), sha256: z.string().nullable() }),
 });
 export type AgentStatus = z.infer<typeof AgentStatus>;
