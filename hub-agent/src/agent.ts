@@ -15,6 +15,7 @@ import type { SimulatedHome } from './sensors/simulated-home.js';
 import type { SensorSource } from './sensors/source.js';
 import { buildSensors } from './sensors/wiring.js';
 import type { OutboxEntry, OutboxStore, PairedDevice } from './store/outbox.js';
+import { enforceOutboxQuota } from './store/quota.js';
 import { openSqliteOutbox } from './store/sqlite-outbox.js';
 import { ClockSync, readBootId, systemClockSynced } from './time/clock-sync.js';
 import { HubConfigSync } from './uplink/hub-config.js';
@@ -232,7 +233,10 @@ export function buildAgent(deps: AgentDeps): Agent {
     name: 'outbox-quota',
     async start() {
       const run = () => {
-        const dropped = store.enforceQuota(config.outboxMaxEntries);
+        const dropped = enforceOutboxQuota(store, {
+          maxEntries: config.outboxMaxEntries,
+          maxBytes: config.outboxMaxMegabytes * 2 ** 20,
+        });
         if (dropped > 0)
           log.warn({ dropped }, 'outbox full: dropped the oldest routine readings (never alerts)');
         cancelQuota = clock.setTimeout(run, quotaEvery);

@@ -18,6 +18,8 @@ export const AgentConfig = z
     defaultHeartbeatSeconds: z.number().int().min(1).default(60),
     /** Most entries kept in the outbox before the oldest routine readings are dropped. */
     outboxMaxEntries: z.number().int().min(1000).default(5_000_000),
+    /** Most disk the outbox may use, in MiB, before the oldest routine readings are dropped. */
+    outboxMaxMegabytes: z.number().int().min(16).default(2048),
     uplink: z
       .object({
         batchSize: z.number().int().min(1).max(1000).default(1000),

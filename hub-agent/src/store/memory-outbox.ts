@@ -108,6 +108,17 @@ export class MemoryOutboxStore implements OutboxStore {
     return dropped;
   }
 
+  storageBytes(): number {
+    this.assertOpen();
+    // An estimate: the JSON size of what is held.
+    return this.entries.reduce((sum, e) => sum + JSON.stringify(e).length, 0);
+  }
+
+  entryCount(): number {
+    this.assertOpen();
+    return this.entries.length;
+  }
+
   getSetting(key: string): string | undefined {
     this.assertOpen();
     return this.settings.get(key);

@@ -93,6 +93,10 @@ export interface OutboxStore {
    * Returns how many unuploaded readings were dropped.
    */
   enforceQuota(maxEntries: number): number;
+  /** Bytes the entries occupy on disk (pages in use; free pages are reused, not counted). */
+  storageBytes(): number;
+  /** Number of entries held, uploaded or not. */
+  entryCount(): number;
   /** A stored setting, or undefined. */
   getSetting(key: string): string | undefined;
   /** Stores a setting durably. */
