@@ -1,5 +1,6 @@
 import { simulateDays } from '@hearth/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseTargets } from '../../test/targets.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { trainCommand } from './cli.js';
@@ -9,8 +10,9 @@ import { ModelRegistry } from './registry.js';
 const DAY = 86_400_000;
 const month = Date.UTC(2026, 0, 5);
 
-describe('hearth-cloud train', () => {
+describe.each(databaseTargets())('hearth-cloud train on $name', (target) => {
   let db: Database;
+  let drop: () => Promise<void>;
   let seniorId: string;
   const store = new MemoryObjectStore();
   const lines: string[] = [];
@@ -23,7 +25,9 @@ describe('hearth-cloud train', () => {
   });
 
   beforeAll(async () => {
-    db = await openDatabase({ databaseUrl: undefined, dataDir: 'memory' });
+    const created = await target.createDatabase();
+    drop = created.drop;
+    db = await openDatabase({ databaseUrl: created.url, dataDir: 'memory' });
     await migrate(db.sql);
     const [senior] = await db.sql<
       { id: string }[]
@@ -45,6 +49,7 @@ describe('hearth-cloud train', () => {
   });
   afterAll(async () => {
     await db?.close();
+    await drop?.();
   });
 
   it('trains and activates the senior’s model, printing the new version', async () => {
