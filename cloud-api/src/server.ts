@@ -47,6 +47,8 @@ export interface RunningCloud {
   url: string;
   port: number;
   deps: CloudDeps;
+  /** The database this instance uses. */
+  database: Database;
   /** The Hono app (its `routes` list the API). */
   app: CloudApp;
   sockets: StaffSockets;
@@ -173,6 +175,7 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     url,
     port,
     deps,
+    database: db,
     app,
     sockets,
     stop() {

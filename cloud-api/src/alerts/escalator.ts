@@ -1,3 +1,4 @@
+import { transaction } from '../db/database.js';
 import type { CloudDeps } from '../deps.js';
 import { type AlertRow, ringAlert, toAlert } from './alert-store.js';
 
@@ -45,7 +46,7 @@ export class AlertEscalator {
   /** Escalates every alert that is due now. @returns how many steps were taken. */
   async tick(): Promise<number> {
     const { sql, config } = this.deps;
-    const steps = (await sql.begin(async (tx) => {
+    const steps = (await transaction(sql, async (tx) => {
       const due = await tx<AlertRow[]>`
         select * from alerts where status = 'open' and next_escalation_at <= now()
         order by next_escalation_at limit 100 for update skip locked`;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Sql } from '../db/database.js';
+import { type Sql, transaction } from '../db/database.js';
 import { ApiError } from '../http/errors.js';
 
 /** Lifetime of a refresh token, seconds. */
@@ -37,7 +37,7 @@ export class RefreshTokens {
    * the family is revoked first (committed even though the call fails).
    */
   async rotate(token: string): Promise<{ staffId: string; refreshToken: string }> {
-    const outcome = await this.sql.begin(async (tx) => {
+    const outcome = await transaction(this.sql, async (tx) => {
       const [row] = await tx<
         {
           id: string;

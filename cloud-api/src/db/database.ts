@@ -13,6 +13,8 @@ export interface Database {
   sql: Sql;
   /** True when backed by PGlite in this process. */
   embedded: boolean;
+  /** The PGlite instance in embedded mode (for tools such as benchmarks that use its own COPY). */
+  pglite?: PGlite;
   /** Ends the client (waiting up to `timeoutSeconds` for running queries) and stops PGlite if embedded. */
   close(timeoutSeconds?: number): Promise<void>;
 }
@@ -73,10 +75,34 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return {
     sql,
     embedded: true,
+    pglite,
     async close(timeout = 5) {
       await sql.end({ timeout });
       await server.stop();
       await pglite.close();
     },
   };
+}
+
+/**
+ * Runs `fn` in a transaction on a reserved connection: commit when it resolves, rollback when it throws
+ * (the error is rethrown). Used instead of postgres.js `sql.begin`, which loses track of its connection
+ * when the socket applies backpressure at the moment BEGIN is written (seen under load over pglite-socket).
+ */
+export async function transaction<T>(sql: Sql, fn: (tx: Sql) => Promise<T>): Promise<T> {
+  const tx = await sql.reserve();
+  try {
+    await tx`begin`;
+    let result: T;
+    try {
+      result = await fn(tx as unknown as Sql);
+    } catch (err) {
+      await tx`rollback`.catch(() => {});
+      throw err;
+    }
+    await tx`commit`;
+    return result;
+  } finally {
+    tx.release();
+  }
 }

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Sql } from './database.js';
+import { type Sql, transaction } from './database.js';
 
 /** Key of the advisory lock every instance takes before migrating, so two starting together never race. */
 const MIGRATION_LOCK_KEY = 7_243_011_001;
@@ -39,7 +39,7 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
  * @throws (and rolls back everything) when a migration fails.
  */
 export async function migrate(sql: Sql, migrations = readMigrations()): Promise<number[]> {
-  return sql.begin(async (tx) => {
+  return transaction(sql, async (tx) => {
     await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
     await tx`create table if not exists schema_migrations (
       version integer primary key,

@@ -1,4 +1,4 @@
-import type { Sql } from './database.js';
+import { type Sql, transaction } from './database.js';
 
 /** How sensor history is stored in this database. */
 export type TimeseriesMode = 'timescaledb' | 'native';
@@ -31,7 +31,7 @@ export async function ensurePartitions(sql: Sql, now: Date, monthsAhead = 3): Pr
     const from = monthStart(now, offset);
     const to = monthStart(now, offset + 1);
     const name = partitionName(from);
-    const made = await sql.begin(async (tx) => {
+    const made = await transaction(sql, async (tx) => {
       await tx`select pg_advisory_xact_lock(7243011002)`;
       const [exists] = await tx`select 1 from pg_class where relname = ${name}`;
       if (exists) return false;
@@ -56,7 +56,7 @@ export async function ensurePartitions(sql: Sql, now: Date, monthsAhead = 3): Pr
  * hours. Idempotent; cheap for the recent window the dashboard asks about.
  */
 export async function refreshActivity(sql: Sql, from: Date, to: Date, seniorId?: string): Promise<void> {
-  await sql.begin(async (tx) => {
+  await transaction(sql, async (tx) => {
     const lo = new Date(Math.floor(from.getTime() / 3_600_000) * 3_600_000);
     const hi = new Date(Math.ceil(to.getTime() / 3_600_000) * 3_600_000);
     await tx`delete from activity_hourly where bucket >= ${lo} and bucket < ${hi}

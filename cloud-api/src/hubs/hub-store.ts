@@ -1,4 +1,4 @@
-import type { Sql } from '../db/database.js';
+import { type Sql, transaction } from '../db/database.js';
 import { keyMatches, keyPrefix, newHubKey, newPairingCode, normalisePairingCode, sha256 } from './keys.js';
 
 /** Minutes a pairing code stays valid. */
@@ -52,7 +52,7 @@ export class HubStore {
     code: string,
     deviceId: string,
   ): Promise<{ hubId: string; apiKey: string; seniorId: string } | undefined> {
-    return this.sql.begin(async (tx) => {
+    return transaction(this.sql, async (tx) => {
       const [spent] = await tx<{ senior_id: string }[]>`
         update pairing_codes set used_at = now()
         where code_hash = ${sha256(normalisePairingCode(code))} and used_at is null and expires_at > ${this.now()}

@@ -1,6 +1,6 @@
 import type { Alert, SensorEvent } from '@hearth/shared';
 import type { AlertStore, RecordOptions } from '../alerts/alert-store.js';
-import type { Sql } from '../db/database.js';
+import { type Sql, transaction } from '../db/database.js';
 
 export interface IngestResult {
   /** Highest seq stored for the hub with no gap before it. */
@@ -31,7 +31,7 @@ export class EventStore {
     // Every column travels as text[] and is cast in SQL: one statement whatever the batch size.
     const col = (f: (e: SensorEvent) => string | null) => this.sql.array(batch.map(f) as string[]);
 
-    return this.sql.begin(async (txRaw) => {
+    return transaction(this.sql, async (txRaw) => {
       const tx = txRaw as unknown as Sql;
       const [locked] = await tx<{ acked_through_seq: number }[]>`
         select acked_through_seq from hubs where id = ${hub.id} for update`;

@@ -236,12 +236,17 @@ export class StaffSockets {
     const alert: AlertUpdate = ring.escalation ? { ...ring.alert, escalation: ring.escalation } : ring.alert;
     if (this.registry.members('alerts').size === 0) return;
     const assigned = new Set((await this.seniors.assignedStaff(alert.seniorId)).map((a) => a.staffId));
+    let text: string | undefined;
     for (const client of [...this.registry.members<StaffClient>('alerts')]) {
       if (client.staff.role !== 'admin' && !assigned.has(client.staff.id)) continue;
       const state = client.topics.get('alerts');
       if (!state) continue;
       if (state.pending) state.pending.push(alert);
-      else this.sendUpdate(client, alert);
+      else {
+        // Serialised once for every recipient: with thousands of dashboards this is most of the work.
+        text ??= JSON.stringify({ type: 'update', topic: 'alerts', data: alert, id: alert.cursor });
+        this.sendText(client, text);
+      }
     }
   }
 
@@ -264,6 +269,10 @@ export class StaffSockets {
     client: StaffClient,
     msg: { type: WsMessageType; topic: string; data?: unknown; id?: string | number },
   ) {
+    this.sendText(client, JSON.stringify(msg));
+  }
+
+  private sendText(client: StaffClient, text: string): void {
     const ws = client.ws;
     if (ws.readyState !== ws.OPEN) return;
     if (ws.bufferedAmount > this.limits.maxQueueBytes) {
@@ -275,7 +284,7 @@ export class StaffSockets {
       setTimeout(() => ws.terminate(), 1000).unref();
       return;
     }
-    ws.send(JSON.stringify(msg));
+    ws.send(text);
     this.observe.sent?.(1);
   }
 

@@ -1,0 +1,98 @@
+// Starts a cloud instance for a benchmark: embedded (PGlite) by default, or against DATABASE_URL in a
+// throwaway database that is dropped afterwards. Same code path as production.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import postgres from 'postgres';
+import { StaffStore } from '../../cloud-api/src/auth/staff-store.js';
+import { loadConfig } from '../../cloud-api/src/config.js';
+import type { StaffSocketLimits } from '../../cloud-api/src/realtime/staff-sockets.js';
+import { type RunningCloud, startCloud } from '../../cloud-api/src/server.js';
+
+export interface BenchCloud {
+  cloud: RunningCloud;
+  target: 'pglite' | 'postgres';
+  adminToken: string;
+  stop(): Promise<void>;
+}
+
+export async function startBenchCloud(socketLimits?: Partial<StaffSocketLimits>): Promise<BenchCloud> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hearth-bench-cloud-'));
+  const adminUrl = process.env.DATABASE_URL;
+  let dbName: string | undefined;
+  let url: string | undefined;
+  if (adminUrl) {
+    dbName = `hearth_bench_${randomBytes(5).toString('hex')}`;
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${dbName}`);
+    await admin.end();
+    const u = new URL(adminUrl);
+    u.pathname = `/${dbName}`;
+    url = u.toString();
+  }
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    HEARTH_DATA_DIR: dataDir,
+    HEARTH_JWT_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'warn',
+    ...(url && { DATABASE_URL: url }),
+    ...(process.env.REDIS_URL && {
+      REDIS_URL: process.env.REDIS_URL,
+      HEARTH_REDIS_PREFIX: `hearth-bench-${dbName}:`,
+    }),
+  });
+  const cloud = await startCloud(config, {
+    log: pino({ level: 'warn' }),
+    ...(socketLimits && { socketLimits }),
+  });
+  const email = 'bench-admin@bench.hearth';
+  const password = randomBytes(12).toString('hex');
+  await new StaffStore(cloud.deps.sql).create({ email, password, name: 'Bench', role: 'admin' });
+  const login = await fetch(`${cloud.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const adminToken = ((await login.json()) as { accessToken: string }).accessToken;
+  return {
+    cloud,
+    target: url ? 'postgres' : 'pglite',
+    adminToken,
+    async stop() {
+      await cloud.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      if (adminUrl && dbName) {
+        const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+        await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+        await admin.end();
+      }
+    },
+  };
+}
+
+/** POST as JSON with the bench admin's token; throws on a non-2xx answer. */
+export async function call<T>(base: string, token: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${base}/api/v1/${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+/** A senior with a paired hub. */
+export async function pairedHub(base: string, token: string) {
+  const senior = await call<{ id: string }>(base, token, 'seniors', { name: 'Bench Senior' });
+  const code = await call<{ code: string }>(base, token, `seniors/${senior.id}/pairing-codes`, {});
+  const claim = await fetch(`${base}/api/v1/hubs/claim`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code: code.code, deviceId: `bench-${randomBytes(4).toString('hex')}` }),
+  });
+  return { seniorId: senior.id, ...((await claim.json()) as { hubId: string; apiKey: string }) };
+}
