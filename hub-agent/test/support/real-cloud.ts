@@ -15,13 +15,16 @@ export interface RealCloud {
   stop(): Promise<void>;
 }
 
-export async function startRealCloud(dataDir: string): Promise<RealCloud> {
+export async function startRealCloud(
+  dataDir: string,
+  env: Record<string, string | undefined> = {},
+): Promise<RealCloud> {
   const child: ChildProcess = spawn(
     process.execPath,
     [join(repoRoot, 'cloud-api/bin/hearth-cloud.js'), 'serve'],
     {
       cwd: repoRoot,
-      env: { ...process.env, PORT: '0', HEARTH_DATA_DIR: dataDir, HEARTH_DEMO_ACCOUNTS: '1' },
+      env: { ...process.env, PORT: '0', HEARTH_DATA_DIR: dataDir, HEARTH_DEMO_ACCOUNTS: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
