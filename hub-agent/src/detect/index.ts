@@ -1,4 +1,4 @@
-import { RulesConfig, type RulesConfigInput, summariseIssues } from '@hearth/shared';
+import { type FeatureSpec, RulesConfig, type RulesConfigInput, summariseIssues } from '@hearth/shared';
 import type { Clock } from '../clock.js';
 import type { ModelSource } from './anomaly.js';
 import { CooldownGate } from './cooldown.js';
@@ -32,6 +32,12 @@ export interface DetectorDeps {
 
 /** The hub's detector: the Detector seam plus live reconfiguration. */
 export interface HubDetector extends Detector {
+  /**
+   * Gives the detector recent history from the outbox at start (oldest first), without judging
+   * it: no alert is raised for the past. Lets the model score at once after a restart. Silence
+   * before the detector was created still does not count as inactivity.
+   */
+  warmUp(events: readonly ObservedEvent[]): void;
   /** Replaces the rule settings without losing the window. Throws `RulesConfigError` if invalid (old settings stay). */
   setConfig(config: RulesConfigInput): void;
   /** The settings in force. */
@@ -43,6 +49,11 @@ export interface HubDetector extends Detector {
 /** Raised when rule settings fail validation; `message` names each bad setting. */
 export class RulesConfigError extends Error {
   readonly code = 'INVALID_RULES_CONFIG';
+}
+
+/** History the model needs before its features mean what they meant in training. */
+function modelHistoryMs(spec: FeatureSpec): number {
+  return (Math.max(spec.windowMinutes, spec.longWindowMinutes) + 60) * 60_000;
 }
 
 export function parseRulesConfig(input: RulesConfigInput | undefined): RulesConfig {
@@ -96,7 +107,8 @@ export function createDetector(deps: DetectorDeps): HubDetector {
       window.trim(now);
       const findings = run({ window, now, config });
       const model = deps.model?.current() ?? null;
-      if (model) {
+      // A model judging a window it has not seen in full would call every restart unusual.
+      if (model && now - window.historyFrom >= modelHistoryMs(model.spec)) {
         try {
           const verdict = await evaluateModel(model, { window, now, config }, unusualSince ?? now);
           unusualSince = verdict?.finding ? (unusualSince ?? now) : null;
@@ -106,6 +118,10 @@ export function createDetector(deps: DetectorDeps): HubDetector {
         }
       }
       return gate.admit(findings, now).map(strip);
+    },
+    warmUp(events: readonly ObservedEvent[]): void {
+      for (const event of events) window.add(event);
+      window.trim(deps.clock.now());
     },
     setConfig(input: RulesConfigInput): void {
       config = parseRulesConfig(input);

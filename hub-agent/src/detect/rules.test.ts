@@ -107,6 +107,7 @@ describe('the detector and a misbehaving model', () => {
       model: { current: () => failing },
       log: { warn: (_o, msg) => warnings.push(msg) },
     });
+    detector.warmUp([ev(at(4, 0), 'motion', true, 'living')]);
     expect(await detector.tick(at(9, 1))).toEqual([]);
     expect(warnings).toEqual(['model failed to score the window']);
     expect(await detector.observe(ev(at(9, 2), 'button', true, 'living'))).toMatchObject([
@@ -123,6 +124,7 @@ describe('the detector and a misbehaving model', () => {
       model: { current: () => m },
       config: { model: { threshold: 5 }, inactivity: { enabled: false } },
     });
+    detector.warmUp([ev(at(4, 0), 'motion', true, 'living')]);
     expect(await detector.tick(at(9, 1))).toEqual([]);
     score = 6;
     expect(await detector.tick(at(9, 2))).toMatchObject([{ kind: 'model_anomaly', source: 'model' }]);
@@ -132,5 +134,28 @@ describe('the detector and a misbehaving model', () => {
     expect(await detector.tick(at(13, 4))).toEqual([]);
     score = 6;
     expect(await detector.tick(at(13, 5))).toMatchObject([{ kind: 'model_anomaly' }]);
+  });
+
+  it('does not let the model judge until it has a full window of history, and never alerts on the past', async () => {
+    const clock = new FakeClock(at(9, 0));
+    let asked = 0;
+    const m = model(async () => {
+      asked++;
+      return 10;
+    });
+    const detector = createDetector({
+      clock,
+      model: { current: () => m },
+      config: { inactivity: { enabled: false } },
+    });
+    expect(await detector.tick(at(9, 30))).toEqual([]);
+    expect(await detector.tick(at(12, 59))).toEqual([]);
+    expect(asked).toBe(0);
+    expect(await detector.tick(at(13, 1))).toMatchObject([{ kind: 'model_anomaly' }]);
+
+    clock.advance(at(13, 1) - clock.now());
+    const restarted = createDetector({ clock, config: { inactivity: { enabled: false } } });
+    restarted.warmUp([ev(at(8, 0), 'button', true, 'living'), ev(at(8, 1), 'motion', true, 'bathroom')]);
+    expect(await restarted.tick(at(13, 2))).toEqual([]);
   });
 });

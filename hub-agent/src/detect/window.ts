@@ -13,6 +13,8 @@ export interface EventWindow {
   readonly heartbeating: ReadonlySet<string>;
   /** When observation began: nothing before this is known, so silence before it is not evidence. */
   readonly since: number;
+  /** The earliest moment the window holds history for (earlier than `since` once warmed up from the outbox). */
+  readonly historyFrom: number;
 }
 
 /** The mutable store behind an EventWindow; the detector owns exactly one. */
@@ -20,11 +22,14 @@ export class SlidingWindow implements EventWindow {
   private buffer: ObservedEvent[] = [];
   readonly latest = new Map<string, ObservedEvent>();
   readonly heartbeating = new Set<string>();
+  historyFrom: number;
 
   constructor(
     readonly since: number,
     private readonly retentionMs: number,
-  ) {}
+  ) {
+    this.historyFrom = since;
+  }
 
   get events(): readonly ObservedEvent[] {
     return this.buffer;
@@ -42,6 +47,7 @@ export class SlidingWindow implements EventWindow {
     const prev = this.latest.get(event.sensorId);
     if (!prev || prev.ts <= event.ts) this.latest.set(event.sensorId, event);
     if (event.kind === 'heartbeat') this.heartbeating.add(event.sensorId);
+    if (event.ts < this.historyFrom) this.historyFrom = event.ts;
   }
 
   /** Forgets events older than the retention before `now`. */

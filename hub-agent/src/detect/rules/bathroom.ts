@@ -9,7 +9,8 @@ export const bathroomRule: Rule = {
     if (!cfg.enabled) return [];
     const at = whereabouts(window.events, now);
     if (!at || !cfg.rooms.includes(at.room)) return [];
-    const stay = now - at.enteredAt;
+    // A stay that began before the hub started watching counts only from then.
+    const stay = now - Math.max(at.enteredAt, window.since);
     if (stay <= minutesToMs(cfg.maxMinutes)) return [];
     return [
       {

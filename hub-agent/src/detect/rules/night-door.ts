@@ -21,7 +21,8 @@ export const nightDoorRule: Rule = {
       const cooldownMs = minutesToMs(cfg.cooldownMinutes);
 
       if (latest.value === true) {
-        const open = now - latest.ts;
+        // Only what the hub itself watched counts: an opening before a restart is timed from the restart.
+        const open = now - Math.max(latest.ts, window.since);
         if (atNight(latest.ts) && open > minutesToMs(cfg.openMaxMinutes)) {
           findings.push({
             ...common,
@@ -37,7 +38,8 @@ export const nightDoorRule: Rule = {
 
       // Closed: was it opened at night just before, and has anyone moved indoors since it closed?
       const opened = previousOpening(window.events, sensorId, latest.ts);
-      if (!opened || !atNight(opened.ts) || now - latest.ts <= minutesToMs(cfg.returnMinutes)) continue;
+      if (!opened || !atNight(opened.ts)) continue;
+      if (now - Math.max(latest.ts, window.since) <= minutesToMs(cfg.returnMinutes)) continue;
       const cameBack = window.events.some((e) => e.ts > latest.ts && e.ts <= now && isMotion(e));
       if (cameBack) continue;
       findings.push({

@@ -14,7 +14,7 @@ export const temperatureRule: Rule = {
       if (latest.kind !== 'temperature' || latest.ts > now || !outOfRange(latest)) continue;
       const run = currentRun(window.events, latest, outOfRange);
       const start = (run[0] ?? latest).ts;
-      if (now - start < minutesToMs(cfg.sustainMinutes)) continue;
+      if (now - Math.max(start, window.since) < minutesToMs(cfg.sustainMinutes)) continue;
       const value = latest.value as number;
       const cold = value < cfg.minC;
       const where = latest.room ?? latest.sensorId;
