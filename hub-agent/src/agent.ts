@@ -205,6 +205,10 @@ export function buildAgent(deps: AgentDeps): Agent {
     log: log.child({ module: 'control' }),
     status,
     sensors: sensors.api,
+    credentialsChanged: () => {
+      uplink.kick();
+      void homeConfig.refresh();
+    },
     subscribe: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -79,6 +79,26 @@ describe('hearth-agent with the technician CLI', () => {
     expect(agent.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
   });
 
+  it('starts uploading as soon as the technician pairs a hub that was already running', async () => {
+    cloud = await new TestCloud().start();
+    const dataDir = mkdtempSync(join(tmpdir(), 'hearth-agent-'));
+    agent = startAgent(['--data-dir', dataDir, '--simulate']);
+    await agent.waitFor((e) => e.msg === 'hearth-agent ready');
+    await hearth(['simulate', 'press', 'pendant', '--data-dir', dataDir]);
+    const before = JSON.parse((await hearth(['status', '--json', '--data-dir', dataDir])).stdout);
+    expect(before).toMatchObject({ hubId: null, cloud: { state: 'unpaired' } });
+    expect(before.outbox.backlog).toBeGreaterThanOrEqual(2);
+
+    const paired = await hearth(['pair', '--cloud', cloud.url, '--code', 'ABCD-1234', '--data-dir', dataDir]);
+    expect(paired.stdout).toMatch(/hearth-agent is using them now/);
+    const deadline = Date.now() + 3000;
+    while (Date.now() < deadline && ![...cloud.events.values()].some((e) => e.kind === 'alert')) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // The press made before pairing reaches the cloud without waiting for a poll or a restart.
+    expect([...cloud.events.values()].some((e) => e.alert?.kind === 'pendant_pressed')).toBe(true);
+  });
+
   it('tells the technician what is wrong, with an exit code a script can check', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hearth-agent-'));
     const notRunning = await hearth(['status', '--data-dir', dataDir]);

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { ClaimResponse, ErrorEnvelope, HubConfig } from '@hearth/shared';
 import { type HubCredentials, readCredentials, writeCredentials } from '../config/credentials.js';
 import { dataPaths, ensureDataDir } from '../config/paths.js';
+import { AgentClient } from '../control/client.js';
 import { CliError, EXIT, type Output } from './output.js';
 
 export interface PairOptions {
@@ -111,11 +112,15 @@ export async function pair(options: PairOptions, out: Output): Promise<HubCreden
     timezone: home.data.timezone,
   };
   writeCredentials(paths.credentials, credentials);
+  const agentNotified = await new AgentClient(paths.socket)
+    .call('POST', '/credentials/changed', {}, 2000)
+    .then(() => true)
+    .catch(() => false);
   out.line(`Paired with ${home.data.seniorName}'s home (hub ${credentials.hubId}) at ${cloudUrl}.`);
   if (previous && previous.hubId !== credentials.hubId)
     out.line(`This replaces the earlier pairing as hub ${previous.hubId}.`);
   out.line(`Credentials stored in ${paths.credentials} (readable by the hearth user only).`);
-  out.line('A running hearth-agent picks them up within a few seconds.');
+  out.line(agentNotified ? 'hearth-agent is using them now.' : 'hearth-agent uses them when it starts.');
   const { apiKey: _secret, ...shown } = credentials;
   out.result({ paired: true, ...shown, credentialsFile: paths.credentials });
   return credentials;

@@ -22,6 +22,8 @@ export interface ControlDeps {
     /** False when no device had that id. */
     remove(id: string): Promise<boolean>;
   };
+  /** Tells the agent that `hearth pair` wrote new credentials, so it uses them at once. */
+  credentialsChanged: () => void;
   /** Present only with --simulate: triggers a simulated sensor. Throws for an unknown id. */
   press?: (sensorId: string) => OutboxEntry | null;
 }
@@ -79,7 +81,11 @@ export class ControlServer {
       if (req.method === 'GET' && url.pathname === '/status') json(res, 200, this.deps.status());
       else if (req.method === 'GET' && url.pathname === '/events') this.stream(url, res);
       else if (req.method === 'POST' && url.pathname === '/simulate/press') void this.press(req, res);
-      else if (req.method === 'GET' && url.pathname === '/sensors') json(res, 200, this.deps.sensors.list());
+      else if (req.method === 'POST' && url.pathname === '/credentials/changed') {
+        this.deps.credentialsChanged();
+        json(res, 202, { reloading: true });
+      } else if (req.method === 'GET' && url.pathname === '/sensors')
+        json(res, 200, this.deps.sensors.list());
       else if (req.method === 'POST' && url.pathname === '/sensors') void this.addSensor(req, res);
       else if (req.method === 'DELETE' && url.pathname.startsWith('/sensors/')) {
         void this.removeSensor(decodeURIComponent(url.pathname.slice('/sensors/'.length)), res);

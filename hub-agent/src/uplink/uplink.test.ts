@@ -174,6 +174,61 @@ describe('Uplink', () => {
     );
   });
 
+  it("continues under a new hub id after pairing again, and keeps another home's backlog to itself", async () => {
+    const { store, uplink, clock } = await setup();
+    const first = cloud;
+    const second = await new TestCloud().start();
+    const third = await new TestCloud().start();
+    let paired = { cloud: first, seniorId: 'senior-a' };
+    const up = new Uplink({
+      store,
+      clock,
+      log,
+      credentials: () => ({
+        cloudUrl: paired.cloud.url,
+        hubId: paired.cloud.hubId,
+        apiKey: paired.cloud.apiKey,
+        seniorId: paired.seniorId,
+      }),
+      idlePollMs: 1000,
+    });
+    await uplink.stop();
+    await up.start();
+    try {
+      store.append([reading(1), reading(2)]);
+      up.kick();
+      await eventually(() => store.ackedThroughSeq() === 2, { clock, stepMs: 1000 });
+
+      // Re-paired for the same senior (say after a lost key): the backlog goes to the new identity from seq 1.
+      first.fail(100);
+      store.append([reading(3), reading(4)]);
+      await eventually(() => up.status().consecutiveFailures > 0, { clock, stepMs: 100 });
+      paired = { cloud: second, seniorId: 'senior-a' };
+      await eventually(() => store.ackedThroughSeq() === 4, { clock, stepMs: 1000 });
+      expect([...second.events.values()].map((e) => [e.seq, e.ts])).toEqual([
+        [1, new Date(1_767_600_000_003).toISOString()],
+        [2, new Date(1_767_600_000_004).toISOString()],
+      ]);
+
+      // Moved to another senior's home: the unsent reading stays here; only new ones go.
+      second.fail(100);
+      store.append([reading(5)]);
+      await eventually(() => up.status().consecutiveFailures > 0, { clock, stepMs: 100 });
+      paired = { cloud: third, seniorId: 'senior-b' };
+      await eventually(() => store.ackedThroughSeq() === 5, { clock, stepMs: 1000 });
+      expect(third.events.size).toBe(0);
+      store.append([reading(6)]);
+      up.kick();
+      await eventually(() => third.events.size === 1, { clock, stepMs: 1000 });
+      expect(third.events.get(1)?.ts).toBe(new Date(1_767_600_000_006).toISOString());
+      expect(store.ackedThroughSeq()).toBe(6);
+    } finally {
+      await up.stop();
+      await second.stop();
+      await third.stop();
+    }
+  });
+
   it('passes holes left by the disk quota with markers, so the cursor can move on', async () => {
     const { store, uplink, clock } = await setup();
     store.append([reading(1), reading(2), alert(3), reading(4), reading(5)]);

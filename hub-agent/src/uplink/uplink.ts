@@ -20,6 +20,8 @@ export interface UplinkCredentials {
   cloudUrl: string;
   hubId: string;
   apiKey: string;
+  /** The senior whose home this is; decides what happens to the backlog when the hub is paired again. */
+  seniorId?: string;
 }
 
 export interface UplinkDeps {
@@ -130,6 +132,7 @@ export class Uplink {
         continue;
       }
       this.rejectedKey = null;
+      const base = this.seqBase(credentials);
       const batch = this.nextBatch(credentials.hubId);
       if (batch.events.length === 0) {
         this.current.state = 'idle';
@@ -138,7 +141,8 @@ export class Uplink {
       }
       this.current.state = 'uploading';
       try {
-        const acked = await this.send(credentials, batch.events);
+        const wire = base === 0 ? batch.events : batch.events.map((e) => ({ ...e, seq: e.seq - base }));
+        const acked = (await this.send(credentials, wire)) + base;
         const before = this.deps.store.ackedThroughSeq();
         const after = this.deps.store.acknowledge(acked, this.deps.clock.now());
         if (batch.early) this.alertsSentThrough = Math.max(this.alertsSentThrough, batch.early);
@@ -158,6 +162,40 @@ export class Uplink {
         await this.failed(error, credentials.apiKey);
       }
     }
+  }
+
+  /**
+   * The cloud numbers each hub identity's events from 1. When the hub is paired again (a new hub
+   * id), uploads continue under the new identity from its cursor: readings not yet uploaded still
+   * go, for the same home. Paired to another senior's home, the previous home's backlog stays on
+   * this hub (it is someone else's record) and only what happens from now on is uploaded.
+   */
+  private seqBase(credentials: UplinkCredentials): number {
+    const store = this.deps.store;
+    if (store.getSetting('uplink.hubId') === credentials.hubId)
+      return Number(store.getSetting('uplink.seqBase') ?? 0);
+    const previous = store.getSetting('uplink.hubId');
+    const sameHome =
+      previous === undefined || store.getSetting('uplink.seniorId') === (credentials.seniorId ?? '');
+    let base = 0;
+    if (previous !== undefined) {
+      if (!sameHome) {
+        const withheld = store.lastSeq() - store.ackedThroughSeq();
+        // A deliberate handover, not an upload: the previous home's readings are kept here, not sent.
+        store.acknowledge(store.lastSeq(), this.deps.clock.now());
+        this.deps.log.warn(
+          { withheld, previousHub: previous },
+          "paired to another home: the previous home's backlog stays on this hub",
+        );
+      }
+      base = store.ackedThroughSeq();
+    }
+    // The hub id last: it marks the switch as done, so a crash in between only repeats it.
+    store.setSetting('uplink.seqBase', String(base));
+    store.setSetting('uplink.seniorId', credentials.seniorId ?? '');
+    store.setSetting('uplink.hubId', credentials.hubId);
+    this.alertsSentThrough = 0;
+    return base;
   }
 
   /** Alerts waiting behind more than one batch of backlog go first; otherwise the next in-order run. */
