@@ -9,6 +9,8 @@ export interface IngestResult {
   inserted: number;
   /** Alerts created or changed, to ring on the bus after commit. */
   alerts: Alert[];
+  /** The events this call stored, in seq order. */
+  stored: SensorEvent[];
 }
 
 /**
@@ -71,7 +73,8 @@ export class EventStore {
         ) t where d = ${acked}`;
       const through = next?.through ?? acked;
       await tx`update hubs set acked_through_seq = ${through}, last_seen_at = now() where id = ${hub.id}`;
-      return { ackedThroughSeq: through, inserted: inserted.size, alerts: changed };
+      const stored = batch.filter((e) => inserted.has(e.seq)).sort((a, b) => a.seq - b.seq);
+      return { ackedThroughSeq: through, inserted: inserted.size, alerts: changed, stored };
     }) as Promise<IngestResult>;
   }
 }

@@ -7,6 +7,7 @@ import type { AppEnv } from '../http/env.js';
 import { ApiError } from '../http/errors.js';
 import { requireHub } from '../hubs/hub-auth.js';
 import type { HubStore } from '../hubs/hub-store.js';
+import { EVENTS_CHANNEL, type EventsRing, MAX_LIVE_EVENTS } from '../realtime/topic-feeds.js';
 import { EventStore } from './event-store.js';
 
 /** `POST /hub/events`: a hub uploads a batch of its outbox; the answer tells it how far it may advance. */
@@ -50,6 +51,27 @@ export function ingestRoutes(deps: CloudDeps, hubs: HubStore, onIngested?: (rows
     onIngested?.(result.inserted);
     // After commit: the row is the truth; the ring only tells dashboards to look.
     for (const alert of result.alerts) await ringAlert(deps.bus, { alert }, c.var.log);
+    if (result.stored.length > 0) {
+      const live = result.stored
+        .slice(-MAX_LIVE_EVENTS)
+        .map(({ hubId, seq, ts, sensorId, kind, value, room }) => ({
+          hubId,
+          seq,
+          ts,
+          sensorId,
+          kind,
+          value,
+          room,
+        }));
+      const ring: EventsRing = {
+        seniorId: hub.seniorId,
+        events: live,
+        omitted: result.stored.length - live.length,
+      };
+      await deps.bus
+        .publish(EVENTS_CHANNEL, ring)
+        .catch((err) => c.var.log.warn({ err }, 'live events ring failed'));
+    }
     return c.json({ ackedThroughSeq: result.ackedThroughSeq });
   });
 

@@ -15,7 +15,9 @@ import { bearerToken } from '../auth/tokens.js';
 import type { CloudDeps } from '../deps.js';
 import type { StaffPrincipal } from '../http/env.js';
 import { ApiError } from '../http/errors.js';
+import { SAFETY_CHECKS_CHANNEL } from '../safety/routes.js';
 import { SeniorStore } from '../seniors/senior-store.js';
+import { EVENTS_CHANNEL, type EventsRing, feedSnapshot, isFeedTopic } from './topic-feeds.js';
 import { TopicRegistry } from './topics.js';
 
 export interface StaffSocketLimits {
@@ -81,6 +83,24 @@ export class StaffSockets {
     this.unsubscribe = await this.deps.bus.subscribe(ALERTS_CHANNEL, (m) => {
       this.onAlertRing(m as AlertRing).catch((err) => this.log.error({ err }, 'failed to fan out an alert'));
     });
+    const events = await this.deps.bus.subscribe(EVENTS_CHANNEL, (m) => {
+      const ring = m as EventsRing;
+      if (ring?.seniorId)
+        this.forward(`senior:${ring.seniorId}`, { events: ring.events, omitted: ring.omitted });
+    });
+    const checks = await this.deps.bus.subscribe(SAFETY_CHECKS_CHANNEL, (m) => {
+      const check = (m as { check?: { seniorId?: string } })?.check;
+      if (!check?.seniorId) return;
+      this.forwardVisible('safety-checks', check.seniorId, check).catch((err) =>
+        this.log.error({ err }, 'failed to fan out a safety check'),
+      );
+    });
+    const alerts = this.unsubscribe;
+    this.unsubscribe = () => {
+      alerts?.();
+      events();
+      checks();
+    };
     this.pinger = setInterval(() => this.pingAll(), this.limits.pingIntervalMs);
     this.pinger.unref();
   }
@@ -175,7 +195,7 @@ export class StaffSockets {
   }
 
   private async subscribe(client: StaffClient, topic: string, data: unknown, requestId?: string | number) {
-    if (topic !== 'alerts' && !/^senior:[0-9a-f-]{36}$/.test(topic)) {
+    if (topic !== 'alerts' && !isFeedTopic(topic)) {
       return this.sendError(client, topic, 'NOT_FOUND', `unknown topic ${topic || '(none)'}`, requestId);
     }
     if (topic.startsWith('senior:') && !(await this.seniors.canSee(client.staff, topic.slice(7)))) {
@@ -202,11 +222,22 @@ export class StaffSockets {
     const state: { pending: AlertUpdate[] | null } = { pending: [] };
     client.topics.set(topic, state);
     if (topic !== 'alerts') {
+      // Feeds have no cursor: a reconnecting dashboard simply takes a fresh snapshot.
       state.pending = null;
+      if (topic.startsWith('senior:')) {
+        await this.deps.audit.record({
+          actorType: 'staff',
+          actorId: client.staff.id,
+          action: 'senior.live.subscribe',
+          targetType: 'senior',
+          targetId: topic.slice(7),
+        });
+      }
+      const snapshot = await feedSnapshot(this.deps.sql, client.staff, topic);
       return this.send(client, {
         type: 'snapshot',
         topic,
-        data: {},
+        data: snapshot,
         ...(requestId !== undefined && { id: requestId }),
       });
     }
@@ -247,6 +278,24 @@ export class StaffSockets {
         text ??= JSON.stringify({ type: 'update', topic: 'alerts', data: alert, id: alert.cursor });
         this.sendText(client, text);
       }
+    }
+  }
+
+  /** Sends an update to every subscriber of a topic whose visibility was checked at subscribe. */
+  private forward(topic: string, data: unknown): void {
+    const members = this.registry.members<StaffClient>(topic);
+    if (members.size === 0) return;
+    const text = JSON.stringify({ type: 'update', topic, data });
+    for (const client of [...members]) this.sendText(client, text);
+  }
+
+  /** Sends an update about one senior to the subscribers of a shared topic who may see that senior. */
+  private async forwardVisible(topic: string, seniorId: string, data: unknown): Promise<void> {
+    if (this.registry.members(topic).size === 0) return;
+    const assigned = new Set((await this.seniors.assignedStaff(seniorId)).map((a) => a.staffId));
+    const text = JSON.stringify({ type: 'update', topic, data });
+    for (const client of [...this.registry.members<StaffClient>(topic)]) {
+      if (client.staff.role === 'admin' || assigned.has(client.staff.id)) this.sendText(client, text);
     }
   }
 
