@@ -13,6 +13,8 @@ export interface RealCloud {
   /** Calls the API as the demo admin. */
   api<T>(method: string, path: string, body?: unknown): Promise<T>;
   stop(): Promise<void>;
+  /** SIGKILL: the cloud dies mid-request, as in a crash. */
+  kill(): Promise<void>;
 }
 
 export async function startRealCloud(
@@ -76,8 +78,13 @@ export async function startRealCloud(
     lines,
     api: call,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
       await exited;
     },
   };
