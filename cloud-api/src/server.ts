@@ -17,11 +17,14 @@ import {
   refreshActivity,
 } from './db/timeseries.js';
 import type { CloudDeps } from './deps.js';
+import { HubStore } from './hubs/hub-store.js';
 import { CloudMetrics } from './ops/metrics.js';
 import type { Bus } from './realtime/bus.js';
+import { HubSockets } from './realtime/hub-sockets.js';
 import { InProcessBus } from './realtime/memory-bus.js';
 import { RedisBus } from './realtime/redis-bus.js';
 import { DEFAULT_SOCKET_LIMITS, type StaffSocketLimits, StaffSockets } from './realtime/staff-sockets.js';
+import { rejectUpgrade } from './realtime/upgrade.js';
 
 /** The demo logins created by HEARTH_DEMO_ACCOUNTS=1. */
 export const DEMO_ACCOUNTS = [
@@ -52,6 +55,7 @@ export interface RunningCloud {
   /** The Hono app (its `routes` list the API). */
   app: CloudApp;
   sockets: StaffSockets;
+  hubSockets: HubSockets;
   /** Drains HTTP, says `shutdown` on sockets, closes the bus and (unless passed in) the database. */
   stop(): Promise<void>;
 }
@@ -146,14 +150,20 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     return ['open', 'acknowledged', 'resolved'].map((status) => [{ status }, by.get(status) ?? 0]);
   });
   await sockets.start();
+  const hubSockets = new HubSockets(deps, new HubStore(db.sql, now));
+  await hubSockets.start();
   const escalator = new AlertEscalator(deps, options.escalationTickMs);
   escalator.start();
 
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   server.on('upgrade', (req, socket, head) => {
-    if (!sockets.handleUpgrade(req, socket, head)) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-    }
+    if (sockets.handleUpgrade(req, socket, head) || hubSockets.handleUpgrade(req, socket, head)) return;
+    rejectUpgrade(
+      socket,
+      404,
+      'NOT_FOUND',
+      'no WebSocket at this path; dashboards use /ws, hubs /api/v1/hub/ws',
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -178,6 +188,7 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     database: db,
     app,
     sockets,
+    hubSockets,
     stop() {
       stopped ??= (async () => {
         // Refuse new connections, tell dashboards, let in-flight requests finish, then close storage.
@@ -185,6 +196,7 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         await escalator.stop();
         await sockets.stop();
+        await hubSockets.stop();
         server.closeIdleConnections();
         const drained = await Promise.race([closed.then(() => true), sleep(5000).then(() => false)]);
         if (!drained) server.closeAllConnections();

@@ -175,6 +175,11 @@ export class TestCloud {
     return WsTestClient.connect(this.url, token, via);
   }
 
+  /** The hub's control socket, authenticated with its API key. */
+  hubWs(apiKey: string): Promise<WsTestClient> {
+    return WsTestClient.connect(this.url, apiKey, 'header', '/api/v1/hub/ws');
+  }
+
   /** Rows stored for a hub, in seq order. */
   async storedSeqs(hubId: string): Promise<number[]> {
     const rows = await this.sql<

@@ -26,8 +26,13 @@ export class WsTestClient {
     );
   }
 
-  static connect(baseUrl: string, token: string, via: 'header' | 'query' = 'query'): Promise<WsTestClient> {
-    const url = `${baseUrl.replace(/^http/, 'ws')}/ws${via === 'query' ? `?token=${encodeURIComponent(token)}` : ''}`;
+  static connect(
+    baseUrl: string,
+    token: string,
+    via: 'header' | 'query' = 'query',
+    path = '/ws',
+  ): Promise<WsTestClient> {
+    const url = `${baseUrl.replace(/^http/, 'ws')}${path}${via === 'query' ? `?token=${encodeURIComponent(token)}` : ''}`;
     const socket = new WebSocket(
       url,
       via === 'header' ? { headers: { authorization: `Bearer ${token}` } } : {},

@@ -7,6 +7,7 @@ import type { AppEnv } from '../http/env.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { RateLimiter } from '../http/rate-limit.js';
 import { clientAddress } from '../http/request-info.js';
+import { sendToHub } from '../realtime/hub-commands.js';
 import { IdParam } from '../seniors/schemas.js';
 import { SeniorStore } from '../seniors/senior-store.js';
 import { requireHub } from './hub-auth.js';
@@ -81,6 +82,7 @@ export function hubRoutes(deps: CloudDeps, hubs: HubStore) {
     if (c.var.staff.role === 'staff')
       throw new ApiError(403, 'FORBIDDEN', 'only an admin or a technician may manage hubs');
     await hubs.revoke(id);
+    await sendToHub(deps.bus, { hubId: id, disconnect: true }).catch(() => {});
     await deps.audit.record({
       actorType: 'staff',
       actorId: c.var.staff.id,
@@ -100,6 +102,7 @@ export function hubRoutes(deps: CloudDeps, hubs: HubStore) {
       throw new ApiError(403, 'FORBIDDEN', 'only an admin or a technician may manage hubs');
     const apiKey = await hubs.rotateKey(id);
     if (!apiKey) throw new ApiError(409, 'CONFLICT', 'this hub is revoked; pair it again instead');
+    await sendToHub(deps.bus, { hubId: id, disconnect: true }).catch(() => {});
     await deps.audit.record({
       actorType: 'staff',
       actorId: c.var.staff.id,

@@ -19,6 +19,7 @@ import { SAFETY_CHECKS_CHANNEL } from '../safety/routes.js';
 import { SeniorStore } from '../seniors/senior-store.js';
 import { EVENTS_CHANNEL, type EventsRing, feedSnapshot, isFeedTopic } from './topic-feeds.js';
 import { TopicRegistry } from './topics.js';
+import { rejectUpgrade } from './upgrade.js';
 
 export interface StaffSocketLimits {
   /** Bytes waiting to be sent to one client before it is disconnected as too slow. */
@@ -366,12 +367,4 @@ export class StaffSockets {
     for (const client of this.clients) client.ws.terminate();
     this.wss.close();
   }
-}
-
-function rejectUpgrade(socket: Duplex, status: number, code: ErrorCode, message: string): void {
-  const body = JSON.stringify({ error: { code, message } });
-  const reason = status === 401 ? 'Unauthorized' : 'Service Unavailable';
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }
