@@ -131,14 +131,14 @@ export async function diagnose(options: DiagnoseOptions, out: Output): Promise<n
         },
   );
 
-  add(await cloudCheck(paths.credentials, out));
+  add(await out.task('checking the cloud', cloudCheck(paths.credentials)));
 
   const ok = checks.every((c) => c.result !== 'fail');
   out.result({ ok, checks });
   return ok ? EXIT.OK : EXIT.CHECK_FAILED;
 }
 
-async function cloudCheck(credentialsFile: string, out: Output): Promise<Check> {
+async function cloudCheck(credentialsFile: string): Promise<Check> {
   let credentials: ReturnType<typeof readCredentials>;
   try {
     credentials = readCredentials(credentialsFile);
@@ -157,7 +157,6 @@ async function cloudCheck(credentialsFile: string, out: Output): Promise<Check> 
       detail: 'this hub is not paired',
       hint: 'hearth pair --cloud URL --code CODE',
     };
-  out.progress(`contacting ${credentials.cloudUrl}`);
   const started = Date.now();
   try {
     const response = await fetch(`${credentials.cloudUrl}/api/v1/hub/config`, {

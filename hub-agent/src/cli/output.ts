@@ -44,6 +44,31 @@ export class Output {
     if (!this.json) this.err.write(`… ${text}\n`);
   }
 
+  /**
+   * Runs `work` while showing `label` with a spinner on a terminal (a plain line otherwise), then
+   * marks it done or failed. Returns or throws what `work` does.
+   */
+  async task<T>(label: string, work: Promise<T>): Promise<T> {
+    const tty = !this.json && (this.err as NodeJS.WriteStream).isTTY === true;
+    if (!tty) {
+      this.progress(label);
+      return work;
+    }
+    const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    let frame = 0;
+    const timer = setInterval(() => this.err.write(`\r${frames[frame++ % frames.length]} ${label}`), 80);
+    try {
+      const result = await work;
+      this.err.write(`\r✓ ${label}\n`);
+      return result;
+    } catch (error) {
+      this.err.write(`\r✗ ${label}\n`);
+      throw error;
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
   /** The command's result for scripts; printed only with --json. */
   result(value: unknown): void {
     if (this.json) this.out.write(`${JSON.stringify(value, null, 2)}\n`);

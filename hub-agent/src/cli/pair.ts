@@ -77,12 +77,14 @@ export async function pair(options: PairOptions, out: Output): Promise<HubCreden
   const previous = safeRead(paths.credentials);
   const deviceId = options.deviceId ?? deviceIdentity();
 
-  out.progress(`claiming pairing code ${options.code} at ${cloudUrl}`);
-  const claim = await call(`${cloudUrl}/api/v1/hubs/claim`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ code: options.code, deviceId }),
-  });
+  const claim = await out.task(
+    `claiming pairing code ${options.code} at ${cloudUrl}`,
+    call(`${cloudUrl}/api/v1/hubs/claim`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: options.code, deviceId }),
+    }),
+  );
   if (claim.status !== 200 && claim.status !== 201)
     throw refusal('the cloud refused the pairing code', claim.status, claim.body);
   const claimed = ClaimResponse.safeParse(claim.body);
@@ -92,10 +94,10 @@ export async function pair(options: PairOptions, out: Output): Promise<HubCreden
       EXIT.FAILED,
     );
 
-  out.progress('checking the new key');
-  const config = await call(`${cloudUrl}/api/v1/hub/config`, {
-    headers: { authorization: `Bearer ${claimed.data.apiKey}` },
-  });
+  const config = await out.task(
+    'checking the new key',
+    call(`${cloudUrl}/api/v1/hub/config`, { headers: { authorization: `Bearer ${claimed.data.apiKey}` } }),
+  );
   if (config.status !== 200) throw refusal('the cloud refused the new hub key', config.status, config.body);
   const home = HubConfig.safeParse(config.body);
   if (!home.success)
