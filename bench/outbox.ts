@@ -3,11 +3,13 @@
 // batches — next to raw better-sqlite3 batched inserts into a bare table in the same run.
 // Then the time the real uplink takes to drain a backlog into the real cloud (embedded PostgreSQL).
 // `npm run bench -- outbox [events] [drainEvents]`
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
+import postgres from 'postgres';
 import { systemClock } from '../hub-agent/src/clock.js';
 import type { NewOutboxEntry } from '../hub-agent/src/store/outbox.js';
 import { openSqliteOutbox } from '../hub-agent/src/store/sqlite-outbox.js';
@@ -31,6 +33,23 @@ function perSecond(count: number, started: bigint): number {
   return Math.round(count / seconds);
 }
 
+async function throwawayDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) return null;
+  const name = `hearth_bench_${randomBytes(5).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
 /** A backlog of `count` readings drained by the uplink into a freshly started cloud; seconds until all acked. */
 async function drain(dir: string, count: number): Promise<Record<string, unknown>> {
   if (count <= 0) return {};
@@ -38,12 +57,19 @@ async function drain(dir: string, count: number): Promise<Record<string, unknown
   for (let i = 0; i < count; i += BATCH) {
     store.append(Array.from({ length: Math.min(BATCH, count - i) }, (_, j) => reading(i + j)));
   }
-  // Embedded PostgreSQL: the figure is the hub's path end to end, not a tuned server's.
-  const cloud = await startRealCloud(join(dir, 'cloud'), { DATABASE_URL: undefined, REDIS_URL: undefined });
+  // With DATABASE_URL the cloud writes into a throwaway database on that server; otherwise embedded.
+  const database = await throwawayDatabase();
+  let cloud: Awaited<ReturnType<typeof startRealCloud>> | null = null;
   try {
+    cloud = await startRealCloud(join(dir, 'cloud'), {
+      DATABASE_URL: database?.url,
+      HEARTH_JWT_SECRET: randomBytes(32).toString('hex'),
+      REDIS_URL: undefined,
+    });
+    const { url } = cloud;
     const senior = await cloud.api<{ id: string }>('POST', '/api/v1/seniors', { name: 'Bench Senior' });
     const { code } = await cloud.api<{ code: string }>('POST', `/api/v1/seniors/${senior.id}/pairing-codes`);
-    const claim = await fetch(`${cloud.url}/api/v1/hubs/claim`, {
+    const claim = await fetch(`${url}/api/v1/hubs/claim`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ code, deviceId: 'bench-hub' }),
@@ -53,7 +79,7 @@ async function drain(dir: string, count: number): Promise<Record<string, unknown
       store,
       clock: systemClock,
       log: pino({ level: 'warn' }),
-      credentials: () => ({ cloudUrl: cloud.url, hubId, apiKey }),
+      credentials: () => ({ cloudUrl: url, hubId, apiKey }),
       idlePollMs: 100,
     });
     const started = process.hrtime.bigint();
@@ -65,11 +91,12 @@ async function drain(dir: string, count: number): Promise<Record<string, unknown
       drainEvents: count,
       drainSeconds: Math.round(seconds * 10) / 10,
       drainEventsPerSec: Math.round(count / seconds),
-      drainTarget: 'embedded PostgreSQL (PGlite)',
+      drainTarget: database ? 'PostgreSQL (DATABASE_URL)' : 'embedded PostgreSQL (PGlite)',
     };
   } finally {
     store.close();
-    await cloud.stop();
+    await cloud?.stop();
+    await database?.drop();
   }
 }
 
