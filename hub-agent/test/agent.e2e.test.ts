@@ -1,4 +1,4 @@
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -141,6 +141,27 @@ describe('hearth-agent with the technician CLI', () => {
     expect(noSim.stderr).toMatch(/--simulate/);
     const unknown = await hearth(['frobnicate', '--data-dir', dataDir]);
     expect(unknown.code).toBe(2);
+  });
+
+  it('moves a corrupt outbox aside at start and keeps working, continuing seqs', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hearth-agent-'));
+    agent = startAgent(['--data-dir', dataDir, '--simulate']);
+    await agent.waitFor((e) => e.msg === 'hearth-agent ready');
+    await hearth(['simulate', 'press', 'pendant', '--data-dir', dataDir]);
+    const before = JSON.parse((await hearth(['status', '--json', '--data-dir', dataDir])).stdout).outbox
+      .lastSeq;
+    expect(await agent.stop()).toBe(0);
+
+    writeFileSync(join(dataDir, 'outbox.db'), Buffer.alloc(8192, 0x5a));
+    agent = startAgent(['--data-dir', dataDir, '--simulate']);
+    const moved = await agent.waitFor((e) => typeof e.movedTo === 'string');
+    expect(moved.msg).toMatch(/moved aside/);
+    await agent.waitFor((e) => e.msg === 'hearth-agent ready');
+    expect(readdirSync(dataDir).some((f) => f.startsWith('outbox.db.corrupt-'))).toBe(true);
+    const pressed = JSON.parse(
+      (await hearth(['simulate', 'press', 'pendant', '--json', '--data-dir', dataDir])).stdout,
+    );
+    expect(pressed.seq).toBeGreaterThan(before);
   });
 
   it('refuses a bad setting at start, naming it', async () => {

@@ -130,6 +130,8 @@ export async function testSensor(
   await client.stream(
     `/events?sensor=${encodeURIComponent(id)}`,
     (entry) => {
+      // A device saying it is alive is not the technician's trigger.
+      if (entry.kind === 'availability' || entry.kind === 'heartbeat') return;
       heard = entry;
       controller.abort();
     },
