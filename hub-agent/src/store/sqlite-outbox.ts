@@ -1,10 +1,8 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { NewOutboxEntry, OutboxEntry, OutboxStats, OutboxStore, PairedDevice } from './outbox.js';
 import { migrate } from './schema.js';
-
-/** How far ahead of the last seq the reservation file points; see `reserveSeqs`. */
-const SEQ_RESERVATION_BLOCK = 10_000;
+import { SeqReservation } from './seq-reservation.js';
 
 export interface SqliteOutboxOptions {
   /** Path of the database file; `<path>.seq` holds the seq reservation. */
@@ -97,12 +95,12 @@ class SqliteOutboxStore implements OutboxStore {
   private readonly insert: Database.Statement;
   private readonly selectPending: Database.Statement;
   private readonly selectAlerts: Database.Statement;
-  private reservedThrough: number;
+  private readonly reservation: SeqReservation;
   private readonly appendTx: (entries: NewOutboxEntry[]) => OutboxEntry[];
 
   constructor(
     private readonly db: Database.Database,
-    private readonly path: string,
+    path: string,
     readonly bootId: string,
   ) {
     this.insert = db.prepare(
@@ -113,11 +111,12 @@ class SqliteOutboxStore implements OutboxStore {
     this.selectAlerts = db.prepare(
       'SELECT * FROM outbox WHERE is_alert = 1 AND seq > ? ORDER BY seq LIMIT ?',
     );
-    this.reservedThrough = this.readReservation();
+    this.reservation = new SeqReservation(`${path}.seq`);
     // A database recreated after corruption starts above every seq that may have been handed out.
     const last = this.lastSeq();
-    if (last === 0 && this.reservedThrough > 0) {
-      this.setLastSeq(this.reservedThrough);
+    const reserved = this.reservation.through();
+    if (last === 0 && reserved > 0) {
+      this.setLastSeq(reserved);
     }
     this.appendTx = db.transaction((entries: NewOutboxEntry[]) => {
       let seq = this.lastSeq();
@@ -152,7 +151,7 @@ class SqliteOutboxStore implements OutboxStore {
 
   append(entries: NewOutboxEntry[]): OutboxEntry[] {
     if (entries.length === 0) return [];
-    this.reserveSeqs(this.lastSeq() + entries.length);
+    this.reservation.reserve(this.lastSeq() + entries.length);
     return this.appendTx(entries);
   }
 
@@ -306,34 +305,5 @@ class SqliteOutboxStore implements OutboxStore {
 
   private countRows(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
-  }
-
-  /**
-   * Keeps a small file, outside the database, naming a seq above every seq handed out. If the
-   * database is ever lost, the fresh one continues above it: a reused seq would be silently
-   * ignored by the cloud as a duplicate, a gap is merely reported.
-   */
-  private reserveSeqs(through: number): void {
-    if (through <= this.reservedThrough) return;
-    const next = through + SEQ_RESERVATION_BLOCK;
-    const tmp = `${this.path}.seq.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, `${next}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, `${this.path}.seq`);
-    this.reservedThrough = next;
-  }
-
-  private readReservation(): number {
-    try {
-      const value = Number(readFileSync(`${this.path}.seq`, 'utf8').trim());
-      return Number.isSafeInteger(value) && value > 0 ? value : 0;
-    } catch {
-      return 0;
-    }
   }
 }

@@ -1,19 +1,9 @@
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
-import {
-  ErrorEnvelope,
-  MAX_BATCH_EVENTS,
-  PROTOCOL_HEADER,
-  PROTOCOL_VERSION,
-  type SensorEvent,
-  UploadAck,
-} from '@hearth/shared';
+import { MAX_BATCH_EVENTS, type SensorEvent } from '@hearth/shared';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { OutboxStore } from '../store/outbox.js';
+import { postEvents, UploadError } from './cloud-client.js';
 import { buildOrderedBatch, toWireEvent } from './wire.js';
-
-const gzip = promisify(gzipCallback);
 
 /** Where and as whom the hub uploads; null until the hub is paired. */
 export interface UplinkCredentials {
@@ -54,17 +44,6 @@ export interface UplinkStatus {
   /** The last failure, in words a technician can act on, or null. */
   lastError: string | null;
   consecutiveFailures: number;
-}
-
-/** A failed upload, with what the uplink should do about it. */
-class UploadError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'retry' | 'rejected' | 'too_large',
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -142,7 +121,7 @@ export class Uplink {
       this.current.state = 'uploading';
       try {
         const wire = base === 0 ? batch.events : batch.events.map((e) => ({ ...e, seq: e.seq - base }));
-        const acked = (await this.send(credentials, wire)) + base;
+        const acked = (await postEvents(credentials, wire, this.deps.requestTimeoutMs ?? 30_000)) + base;
         const before = this.deps.store.ackedThroughSeq();
         const after = this.deps.store.acknowledge(acked, this.deps.clock.now());
         if (batch.early) this.alertsSentThrough = Math.max(this.alertsSentThrough, batch.early);
@@ -225,56 +204,6 @@ export class Uplink {
     return { events: ordered };
   }
 
-  private async send(credentials: UplinkCredentials, events: SensorEvent[]): Promise<number> {
-    const body = await gzip(JSON.stringify({ events }));
-    const url = `${credentials.cloudUrl.replace(/\/+$/, '')}/api/v1/hub/events`;
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${credentials.apiKey}`,
-          'content-type': 'application/json',
-          'content-encoding': 'gzip',
-          [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
-        },
-        body,
-        signal: AbortSignal.timeout(this.deps.requestTimeoutMs ?? 30_000),
-      });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      throw new UploadError(
-        `cannot reach the cloud at ${credentials.cloudUrl} (${cause ?? String(error)})`,
-        'retry',
-      );
-    }
-    const text = await response.text().catch(() => '');
-    if (response.ok) {
-      const parsed = UploadAck.safeParse(safeJson(text));
-      if (!parsed.success)
-        throw new UploadError(`the cloud answered an upload with an unexpected body`, 'retry');
-      return parsed.data.ackedThroughSeq;
-    }
-    const envelope = ErrorEnvelope.safeParse(safeJson(text));
-    const detail = envelope.success
-      ? `${envelope.data.error.code}: ${envelope.data.error.message}`
-      : text.slice(0, 200);
-    if (response.status === 401 || response.status === 403) {
-      throw new UploadError(
-        `the cloud refused this hub's key (${detail}); pair the hub again with \`hearth pair\``,
-        'rejected',
-      );
-    }
-    if (response.status === 413)
-      throw new UploadError(`the cloud found a batch too large (${detail})`, 'too_large');
-    const retryAfter = Number(response.headers.get('retry-after'));
-    throw new UploadError(
-      `the cloud answered ${response.status} (${detail})`,
-      'retry',
-      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
-    );
-  }
-
   private async failed(error: unknown, apiKey: string): Promise<void> {
     const failure =
       error instanceof UploadError
@@ -317,13 +246,5 @@ export class Uplink {
       this.wake = done;
       if (this.stopped) done();
     });
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
