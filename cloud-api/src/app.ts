@@ -13,6 +13,7 @@ import type { CloudMetrics } from './ops/metrics.js';
 import { safetyCheckRoutes } from './safety/routes.js';
 import { historyRoutes } from './seniors/history-routes.js';
 import { seniorRoutes } from './seniors/routes.js';
+import { videoRoutes } from './video/routes.js';
 import { openApiDocument } from './web/openapi.js';
 import { dashboardRoutes } from './web/routes.js';
 
@@ -82,6 +83,7 @@ export function createApp(deps: CloudDeps, hooks: AppHooks = {}) {
   api.route('/', alertRoutes(deps));
   api.route('/', historyRoutes(deps));
   api.route('/', safetyCheckRoutes(deps));
+  api.route('/', videoRoutes(deps));
   api.route('/', seniorRoutes(deps));
   app.route('/api/v1', api);
   app.route('/', dashboardRoutes());

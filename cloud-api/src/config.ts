@@ -38,6 +38,17 @@ export const EnvSchema = z.object({
   HEARTH_ESCALATION_SECONDS: z.coerce.number().int().min(1).default(300),
   /** Seconds within which a second alert of the same kind for the same senior folds into the first. */
   HEARTH_ALERT_DEDUPE_SECONDS: z.coerce.number().int().min(0).default(120),
+  /** TURN servers for video (comma-separated `turn:`/`turns:` URIs) and coturn's `static-auth-secret`. */
+  HEARTH_TURN_URLS: z
+    .string()
+    .regex(/^(turns?:[^,\s]+)(,turns?:[^,\s]+)*$/, 'expected comma-separated turn: or turns: URIs')
+    .optional(),
+  HEARTH_TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** STUN servers offered for video (comma-separated `stun:` URIs). */
+  HEARTH_STUN_URLS: z
+    .string()
+    .regex(/^(stun:[^,\s]+)(,stun:[^,\s]+)*$/, 'expected comma-separated stun: URIs')
+    .optional(),
 });
 
 export type LogLevel = z.infer<typeof LogLevel>;
@@ -58,6 +69,8 @@ export interface CloudConfig {
   maxBodyBytes: number;
   escalationSeconds: number;
   alertDedupeSeconds: number;
+  /** ICE settings for video sessions. */
+  turn: { turnUrls: string[]; turnSecret: string | undefined; stunUrls: string[] };
 }
 
 /** Thrown when the environment is wrong; the message names each bad setting and its value. */
@@ -76,12 +89,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     const problems = result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '?');
       const value = env[key];
-      const shown = key.includes('SECRET') || key.includes('URL') ? '(hidden)' : JSON.stringify(value);
+      const shown = key.includes('SECRET') || key.endsWith('_URL') ? '(hidden)' : JSON.stringify(value);
       return `${key}=${shown}: ${issue.message}`;
     });
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = result.data;
+  if (e.HEARTH_TURN_URLS && !e.HEARTH_TURN_SECRET) {
+    throw new ConfigError('invalid configuration: HEARTH_TURN_URLS is set but HEARTH_TURN_SECRET is not');
+  }
   const dataDir = resolve(cwd, e.HEARTH_DATA_DIR ?? join('.hearth', 'cloud'));
   let jwtSecret = e.HEARTH_JWT_SECRET;
   if (!jwtSecret) {
@@ -105,6 +121,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxBodyBytes: e.HEARTH_MAX_BODY_BYTES,
     escalationSeconds: e.HEARTH_ESCALATION_SECONDS,
     alertDedupeSeconds: e.HEARTH_ALERT_DEDUPE_SECONDS,
+    turn: {
+      turnUrls: e.HEARTH_TURN_URLS?.split(',') ?? [],
+      turnSecret: e.HEARTH_TURN_SECRET,
+      stunUrls: e.HEARTH_STUN_URLS?.split(',') ?? [],
+    },
   };
 }
 

@@ -16,6 +16,7 @@ const ROUTES: Route[] = [
   ['POST', (i) => `seniors/${i.senior}/staff`, { staffId: randomUUID() }],
   ['POST', (i) => `seniors/${i.senior}/pairing-codes`],
   ['POST', (i) => `seniors/${i.senior}/safety-checks`],
+  ['POST', (i) => `seniors/${i.senior}/video-sessions`],
   ['GET', (i) => `safety-checks/${i.check}`],
   ['GET', (i) => `alerts/${i.alert}`],
   ['POST', (i) => `alerts/${i.alert}/ack`],

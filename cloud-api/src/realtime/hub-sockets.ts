@@ -9,6 +9,7 @@ import { bearerToken } from '../auth/tokens.js';
 import type { CloudDeps } from '../deps.js';
 import type { HubStore } from '../hubs/hub-store.js';
 import { SAFETY_CHECKS_CHANNEL } from '../safety/routes.js';
+import { relayFromHub, videoSessionOf } from '../video/video-relay.js';
 import { HUB_COMMANDS_CHANNEL, type HubCommand } from './hub-commands.js';
 import { rejectUpgrade } from './upgrade.js';
 
@@ -232,6 +233,17 @@ export class HubSockets {
         topic: msg.topic,
         ...(msg.id !== undefined && { id: msg.id }),
       });
+    }
+    if (msg.type === 'signal') {
+      const sessionId = videoSessionOf(msg.topic);
+      if (!sessionId || !(await relayFromHub(this.deps.sql, this.deps.bus, client, sessionId, msg.data))) {
+        return this.send(client, {
+          type: 'error',
+          topic: msg.topic,
+          data: { code: 'NOT_FOUND', message: 'video session not found' },
+        });
+      }
+      return;
     }
     if (msg.type === 'pong' || msg.type === 'ack') return;
     this.send(client, {

@@ -17,7 +17,9 @@ import type { StaffPrincipal } from '../http/env.js';
 import { ApiError } from '../http/errors.js';
 import { SAFETY_CHECKS_CHANNEL } from '../safety/routes.js';
 import { SeniorStore } from '../seniors/senior-store.js';
-import { EVENTS_CHANNEL, type EventsRing, feedSnapshot, isFeedTopic } from './topic-feeds.js';
+import { MAX_SIGNAL_BYTES, relayToHub, VIDEO_SIGNALS_CHANNEL, videoSessionOf } from '../video/video-relay.js';
+import { alertSnapshot, authoriseTopic, plainSnapshot } from './topic-access.js';
+import { EVENTS_CHANNEL, type EventsRing } from './topic-feeds.js';
 import { TopicRegistry } from './topics.js';
 import { rejectUpgrade } from './upgrade.js';
 
@@ -39,12 +41,18 @@ export const DEFAULT_SOCKET_LIMITS: StaffSocketLimits = {
 /** An alert as pushed: the shared Alert, plus the escalation step when that is what changed. */
 export type AlertUpdate = Alert & { escalation?: AlertRing['escalation'] };
 
+/** A subscription: updates buffered while its snapshot is read; the senior behind a video topic. */
+interface TopicState {
+  pending: AlertUpdate[] | null;
+  seniorId?: string;
+}
+
 /** One connected dashboard. */
 export interface StaffClient {
   staff: StaffPrincipal;
   ws: WebSocket;
   /** Topics this client is subscribed to; a topic whose snapshot is being prepared buffers its updates. */
-  topics: Map<string, { pending: AlertUpdate[] | null }>;
+  topics: Map<string, TopicState>;
   alive: boolean;
 }
 
@@ -96,11 +104,16 @@ export class StaffSockets {
         this.log.error({ err }, 'failed to fan out a safety check'),
       );
     });
+    const signals = await this.deps.bus.subscribe(VIDEO_SIGNALS_CHANNEL, (m) => {
+      const { sessionId, data } = m as { sessionId?: string; data?: unknown };
+      if (sessionId) this.forward(`video:${sessionId}`, data, 'signal');
+    });
     const alerts = this.unsubscribe;
     this.unsubscribe = () => {
       alerts?.();
       events();
       checks();
+      signals();
     };
     this.pinger = setInterval(() => this.pingAll(), this.limits.pingIntervalMs);
     this.pinger.unref();
@@ -190,51 +203,28 @@ export class StaffSockets {
           topic: msg.topic,
           ...(msg.id !== undefined && { id: msg.id }),
         });
+      case 'signal':
+        return this.relaySignal(client, msg.topic, msg.data);
       default:
         return this.sendError(client, msg.topic, 'BAD_REQUEST', `a dashboard may not send ${msg.type}`);
     }
   }
 
   private async subscribe(client: StaffClient, topic: string, data: unknown, requestId?: string | number) {
-    if (topic !== 'alerts' && !isFeedTopic(topic)) {
-      return this.sendError(client, topic, 'NOT_FOUND', `unknown topic ${topic || '(none)'}`, requestId);
-    }
-    if (topic.startsWith('senior:') && !(await this.seniors.canSee(client.staff, topic.slice(7)))) {
-      await this.deps.audit.record({
-        actorType: 'staff',
-        actorId: client.staff.id,
-        action: 'ws.subscribe',
-        targetType: 'senior',
-        targetId: topic.slice(7),
-        outcome: 'denied',
-      });
-      return this.sendError(client, topic, 'NOT_FOUND', 'senior not found', requestId);
-    }
+    const grant = await authoriseTopic(this.deps, client.staff, topic);
+    if (!grant.ok) return this.sendError(client, topic, grant.code, grant.message, requestId);
     if (client.topics.has(topic)) client.topics.delete(topic);
     else if (!this.registry.join(topic, client)) {
-      return this.sendError(
-        client,
-        topic,
-        'RATE_LIMITED',
-        `too many connections subscribed to ${topic}`,
-        requestId,
-      );
+      const message = `too many connections subscribed to ${topic}`;
+      return this.sendError(client, topic, 'RATE_LIMITED', message, requestId);
     }
-    const state: { pending: AlertUpdate[] | null } = { pending: [] };
+    // Updates rung while the snapshot is read wait here, then go out unless the snapshot had them.
+    const state: TopicState = { pending: [], ...(grant.kind === 'video' && { seniorId: grant.seniorId }) };
     client.topics.set(topic, state);
-    if (topic !== 'alerts') {
+    if (grant.kind !== 'alerts') {
       // Feeds have no cursor: a reconnecting dashboard simply takes a fresh snapshot.
       state.pending = null;
-      if (topic.startsWith('senior:')) {
-        await this.deps.audit.record({
-          actorType: 'staff',
-          actorId: client.staff.id,
-          action: 'senior.live.subscribe',
-          targetType: 'senior',
-          targetId: topic.slice(7),
-        });
-      }
-      const snapshot = await feedSnapshot(this.deps.sql, client.staff, topic);
+      const snapshot = await plainSnapshot(this.deps, client.staff, topic, grant);
       return this.send(client, {
         type: 'snapshot',
         topic,
@@ -242,21 +232,11 @@ export class StaffSockets {
         ...(requestId !== undefined && { id: requestId }),
       });
     }
-    const since = (data as { cursor?: unknown } | undefined)?.cursor;
-    const resume = typeof since === 'number' && Number.isInteger(since) && since >= 0;
-    const list = resume
-      ? await this.alerts.listVisible(client.staff, { sinceCursor: since })
-      : await this.alerts.listVisible(client.staff, { status: ['open', 'acknowledged'] });
-    const cursor = Math.max(resume ? since : await this.alerts.currentCursor(), ...list.map((a) => a.cursor));
-    this.send(client, {
-      type: 'snapshot',
-      topic,
-      data: { alerts: list, cursor, resumed: resume },
-      id: cursor,
-    });
+    const snapshot = await alertSnapshot(this.alerts, client.staff, data);
+    this.send(client, { type: 'snapshot', topic, data: snapshot, id: snapshot.cursor });
     const buffered = state.pending ?? [];
     state.pending = null;
-    const inSnapshot = new Map(list.map((a) => [a.id, a.cursor]));
+    const inSnapshot = new Map(snapshot.alerts.map((a) => [a.id, a.cursor]));
     for (const update of buffered) {
       if ((inSnapshot.get(update.id) ?? -1) < update.cursor) this.sendUpdate(client, update);
     }
@@ -282,11 +262,28 @@ export class StaffSockets {
     }
   }
 
-  /** Sends an update to every subscriber of a topic whose visibility was checked at subscribe. */
-  private forward(topic: string, data: unknown): void {
+  /** SDP/ICE from the dashboard to the hub; only on a video topic this client subscribed to. */
+  private async relaySignal(client: StaffClient, topic: string, data: unknown): Promise<void> {
+    const sessionId = videoSessionOf(topic);
+    const seniorId = client.topics.get(topic)?.seniorId;
+    if (!sessionId || !seniorId)
+      return this.sendError(client, topic, 'NOT_FOUND', 'subscribe to the video session first');
+    if (JSON.stringify(data ?? null).length > MAX_SIGNAL_BYTES) {
+      return this.sendError(
+        client,
+        topic,
+        'PAYLOAD_TOO_LARGE',
+        `signal data exceeds ${MAX_SIGNAL_BYTES} bytes`,
+      );
+    }
+    await relayToHub(this.deps.bus, seniorId, sessionId, data);
+  }
+
+  /** Sends to every subscriber of a topic whose visibility was checked at subscribe. */
+  private forward(topic: string, data: unknown, type: 'update' | 'signal' = 'update'): void {
     const members = this.registry.members<StaffClient>(topic);
     if (members.size === 0) return;
-    const text = JSON.stringify({ type: 'update', topic, data });
+    const text = JSON.stringify({ type, topic, data });
     for (const client of [...members]) this.sendText(client, text);
   }
 

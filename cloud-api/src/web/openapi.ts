@@ -107,6 +107,11 @@ export const OPERATIONS: Record<string, Operation> = {
     status: 202,
   },
   'GET /safety-checks/{id}': { summary: 'A safety check', auth: 'staff' },
+  'POST /seniors/{id}/video-sessions': {
+    summary: "Open a live video session with the senior's hub (signaling then over /ws video:<sessionId>)",
+    auth: 'staff',
+    status: 201,
+  },
   'POST /hubs/claim': {
     summary: 'Claim a pairing code for a hub',
     auth: 'none',
