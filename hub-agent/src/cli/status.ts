@@ -59,6 +59,8 @@ export async function status(socketPath: string, out: Output): Promise<AgentStat
   out.line(
     `Model      ${s.model.version ? `version ${s.model.version} (${s.model.sha256?.slice(0, 12)}…)` : 'none yet: hard rules only'}`,
   );
+  for (const [source, reason] of Object.entries(s.sources.failed))
+    out.line(`Source     ${source} FAILED: ${reason}`);
   out.line(`Sensors    ${s.sensors.length === 0 ? 'none (add one: hearth sensors add …)' : ''}`);
   for (const sensor of s.sensors) {
     const state =

@@ -104,7 +104,9 @@ export class ControlServer {
     this.streams.add(res);
     const unsubscribe = this.deps.subscribe((entry) => {
       if (sensor && entry.sensorId !== sensor) return;
-      res.write(`${JSON.stringify(entry)}\n`);
+      // A reader that stopped reading is cut off rather than buffered without end.
+      if (res.writableLength > 1024 * 1024) res.destroy();
+      else res.write(`${JSON.stringify(entry)}\n`);
     });
     res.on('close', () => {
       unsubscribe();
