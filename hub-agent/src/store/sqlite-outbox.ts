@@ -96,6 +96,7 @@ class SqliteOutboxStore implements OutboxStore {
   private readonly selectPending: Database.Statement;
   private readonly selectAlerts: Database.Statement;
   private readonly reservation: SeqReservation;
+  private readonly statements = new Map<string, Database.Statement>();
   private readonly appendTx: (entries: NewOutboxEntry[]) => OutboxEntry[];
 
   constructor(
@@ -123,12 +124,19 @@ class SqliteOutboxStore implements OutboxStore {
       const committed: OutboxEntry[] = [];
       for (const e of entries) {
         seq += 1;
+        // A literal, not a spread: spreading entries of varying shape halves the commit rate.
         const entry: OutboxEntry = {
-          ...e,
           seq,
+          ts: e.ts,
+          sensorId: e.sensorId,
+          kind: e.kind,
+          value: e.value,
           bootId: this.bootId,
           clockUnsynced: e.clockUnsynced ?? false,
         };
+        if (e.room !== undefined) entry.room = e.room;
+        if (e.monoMs !== undefined) entry.monoMs = e.monoMs;
+        if (e.alert !== undefined) entry.alert = e.alert;
         this.insert.run(
           seq,
           e.ts,
@@ -165,7 +173,7 @@ class SqliteOutboxStore implements OutboxStore {
 
   ackedThroughSeq(): number {
     return (
-      this.db.prepare('SELECT acked_through_seq FROM upload_cursor WHERE id = 1').get() as {
+      this.stmt('SELECT acked_through_seq FROM upload_cursor WHERE id = 1').get() as {
         acked_through_seq: number;
       }
     ).acked_through_seq;
@@ -205,7 +213,7 @@ class SqliteOutboxStore implements OutboxStore {
         'SELECT seq, mono_ms FROM outbox WHERE clock_unsynced = 1 AND boot_id = ? AND mono_ms IS NOT NULL AND seq > ?',
       )
       .all(this.bootId, this.ackedThroughSeq()) as { seq: number; mono_ms: number }[];
-    const update = this.db.prepare('UPDATE outbox SET ts = ?, clock_unsynced = 0 WHERE seq = ?');
+    const update = this.stmt('UPDATE outbox SET ts = ?, clock_unsynced = 0 WHERE seq = ?');
     this.db.transaction(() => {
       for (const row of rows) update.run(Math.round(correct(row.mono_ms)), row.seq);
     })();
@@ -246,7 +254,7 @@ class SqliteOutboxStore implements OutboxStore {
   }
 
   getSetting(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as
+    const row = this.stmt('SELECT value FROM settings WHERE key = ?').get(key) as
       | { value: string }
       | undefined;
     return row?.value;
@@ -261,7 +269,7 @@ class SqliteOutboxStore implements OutboxStore {
   }
 
   listDevices(): PairedDevice[] {
-    const rows = this.db.prepare('SELECT * FROM devices ORDER BY id').all() as {
+    const rows = this.stmt('SELECT * FROM devices ORDER BY id').all() as {
       id: string;
       type: string;
       settings: string;
@@ -287,7 +295,7 @@ class SqliteOutboxStore implements OutboxStore {
   }
 
   removeDevice(id: string): boolean {
-    return this.db.prepare('DELETE FROM devices WHERE id = ?').run(id).changes > 0;
+    return this.stmt('DELETE FROM devices WHERE id = ?').run(id).changes > 0;
   }
 
   close(): void {
@@ -295,15 +303,25 @@ class SqliteOutboxStore implements OutboxStore {
   }
 
   lastSeq(): number {
-    return (this.db.prepare('SELECT last_seq FROM seq_counter WHERE id = 1').get() as { last_seq: number })
+    return (this.stmt('SELECT last_seq FROM seq_counter WHERE id = 1').get() as { last_seq: number })
       .last_seq;
   }
 
   private setLastSeq(seq: number): void {
-    this.db.prepare('UPDATE seq_counter SET last_seq = ? WHERE id = 1').run(seq);
+    this.stmt('UPDATE seq_counter SET last_seq = ? WHERE id = 1').run(seq);
+  }
+
+  /** Prepared statements are compiled once; the hot paths run them for every commit. */
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   private countRows(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+    return (this.stmt('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
   }
 }
