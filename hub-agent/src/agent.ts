@@ -105,6 +105,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     batchSize: config.uplink.batchSize,
     backoff: { initialMs: config.uplink.backoffInitialMs, maxMs: config.uplink.backoffMaxMs },
     idlePollMs: config.uplink.idlePollMs,
+    lingerMs: config.uplink.lingerMs,
     requestTimeoutMs: config.uplink.requestTimeoutMs,
   });
   const paired = credentials();
@@ -138,7 +139,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     stamp: () => clockSync.stamp(),
     tickEveryMs: config.detectTickMs,
     onCommitted: (entries) => {
-      uplink.kick();
+      uplink.kick(entries.some((e) => e.alert !== undefined));
       for (const entry of entries) for (const listener of listeners) listener(entry);
     },
     onSeriousAlert:

@@ -42,7 +42,7 @@ describe('hearth-agent killed with SIGKILL at random moments', () => {
           simSpeed: 3000,
           simPendantEverySeconds: 0.2,
           logLevel: 'info',
-          uplink: { batchSize: 50, backoffInitialMs: 20, backoffMaxMs: 200, idlePollMs: 200 },
+          uplink: { batchSize: 50, backoffInitialMs: 20, backoffMaxMs: 200, idlePollMs: 200, lingerMs: 20 },
         }),
       );
       const args = ['--config', config, '--data-dir', dataDir];

@@ -26,6 +26,8 @@ export const AgentConfig = z
         backoffInitialMs: z.number().int().min(10).default(1000),
         backoffMaxMs: z.number().int().min(100).default(300_000),
         idlePollMs: z.number().int().min(100).default(15_000),
+        /** Routine readings wait this long to share a request; alerts go at once. */
+        lingerMs: z.number().int().min(0).default(2000),
         requestTimeoutMs: z.number().int().min(100).default(30_000),
       })
       .strict()

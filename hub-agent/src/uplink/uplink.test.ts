@@ -90,6 +90,26 @@ describe('Uplink', () => {
     expect(cloud.events.get(1)?.alert?.kind).toBe('pendant_pressed');
   });
 
+  it('lets routine readings wait a moment to share a request, but never an alert', async () => {
+    const { store, uplink, clock } = await setup();
+    await uplink.start();
+    await eventually(() => uplink.status().state === 'idle');
+    for (let i = 1; i <= 3; i++) {
+      store.append([reading(i)]);
+      uplink.kick(false);
+      clock.advance(500);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(cloud.batches).toEqual([]);
+    clock.advance(500);
+    await eventually(() => cloud.batches.length === 1);
+    expect(cloud.batches).toEqual([[1, 2, 3]]);
+    store.append([reading(4), alert(5)]);
+    uplink.kick(true);
+    await eventually(() => cloud.batches.length === 2, { what: 'the alert to go without waiting' });
+    expect(cloud.batches[1]).toEqual([4, 5]);
+  });
+
   it('backs off exponentially after failures and loses nothing', async () => {
     const { store, uplink, clock } = await setup();
     cloud.fail(3);

@@ -26,6 +26,8 @@ export interface UplinkDeps {
   backoff?: { initialMs: number; maxMs: number };
   /** How often to look for work when nothing kicked the uplink, in ms. */
   idlePollMs?: number;
+  /** Routine readings wait this long to travel together (alerts never wait), in ms; default 2000. */
+  lingerMs?: number;
   /** A request that takes longer is abandoned and retried, in ms. */
   requestTimeoutMs?: number;
   /** Source of jitter in [0, 1). */
@@ -66,6 +68,7 @@ export class Uplink {
   /** Alerts beyond the cursor already sent ahead of their turn; they are not sent early twice. */
   private alertsSentThrough = 0;
   private rejectedKey: string | null = null;
+  private cancelLinger: (() => void) | null = null;
   private batchSize: number;
 
   constructor(private readonly deps: UplinkDeps) {
@@ -83,14 +86,29 @@ export class Uplink {
   /** Finishes the request in flight (or abandons the wait) and stops. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.cancelLinger?.();
+    this.cancelLinger = null;
     this.wake?.();
     await this.running;
     this.current.state = 'stopped';
   }
 
-  /** Tells the uplink there is something new to send; ignored while backing off after a failure. */
-  kick(): void {
-    if (this.current.state !== 'backing_off') this.wake?.();
+  /**
+   * Tells the uplink there is something new to send. Urgent news (an alert) goes at once; routine
+   * readings wait up to `lingerMs` so a busy home sends one request per few seconds, not one per
+   * reading. Ignored while backing off after a failure.
+   */
+  kick(urgent = true): void {
+    if (this.current.state === 'backing_off') return;
+    if (urgent) {
+      this.wake?.();
+      return;
+    }
+    if (this.cancelLinger) return;
+    this.cancelLinger = this.deps.clock.setTimeout(() => {
+      this.cancelLinger = null;
+      if (this.current.state !== 'backing_off') this.wake?.();
+    }, this.deps.lingerMs ?? 2000);
   }
 
   status(): UplinkStatus {
