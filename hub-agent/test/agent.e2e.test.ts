@@ -77,6 +77,12 @@ describe('hearth-agent with the technician CLI', () => {
 
     expect(await agent.stop()).toBe(0);
     expect(agent.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+
+    // Stopped, the agent's outbox and identity can still be read, and the exit code says it is not running.
+    const offline = await hearth(['status', '--data-dir', dataDir]);
+    expect(offline.code).toBe(3);
+    expect(offline.stdout).toContain(`Hub        ${cloud.hubId}`);
+    expect(offline.stdout).toMatch(/Outbox\s+seq \d+, cloud has through \d+/);
   });
 
   it('starts uploading as soon as the technician pairs a hub that was already running', async () => {
@@ -104,6 +110,7 @@ describe('hearth-agent with the technician CLI', () => {
     const notRunning = await hearth(['status', '--data-dir', dataDir]);
     expect(notRunning.code).toBe(3);
     expect(notRunning.stderr).toMatch(/hearth-agent is not running/);
+    expect(notRunning.stdout).toMatch(/Hub\s+not paired/);
 
     const badUrl = await hearth(['pair', '--cloud', 'ftp://x', '--code', 'ABCD-1234', '--data-dir', dataDir]);
     expect(badUrl.code).toBe(2);

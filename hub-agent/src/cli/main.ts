@@ -72,7 +72,7 @@ async function run(argv: string[], out: () => Output): Promise<number> {
       await pair({ cloud: values.cloud, code: values.code, dataDir, deviceId: values['device-id'] }, output);
       return EXIT.OK;
     case 'status':
-      await status(socket, output);
+      await status(socket, output, dataDir);
       return EXIT.OK;
     case 'sensors': {
       const [action, id] = rest;

@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { readCredentials } from '../config/credentials.js';
+import { dataPaths } from '../config/paths.js';
 import { AgentClient, AgentUnreachable } from '../control/client.js';
 import { AgentStatus } from '../control/status.js';
 import { CliError, EXIT, type Output } from './output.js';
@@ -36,9 +40,57 @@ const ago = (iso: string | null, now: number) => {
   return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
 };
 
+/**
+ * What can be learned with the agent stopped: who the hub is and what the outbox holds, read
+ * without writing anything. Null when there is nothing to read.
+ */
+function offlineSummary(dataDir: string): string[] {
+  const lines: string[] = [];
+  try {
+    const creds = readCredentials(dataPaths(dataDir).credentials);
+    lines.push(
+      creds
+        ? `Hub        ${creds.hubId} (${creds.seniorName ?? creds.seniorId}) at ${creds.cloudUrl}`
+        : 'Hub        not paired',
+    );
+  } catch (error) {
+    lines.push(`Hub        ${(error as Error).message}`);
+  }
+  const path = dataPaths(dataDir).outbox;
+  if (!existsSync(path)) return lines;
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      const last = (db.prepare('SELECT last_seq FROM seq_counter').get() as { last_seq: number }).last_seq;
+      const acked = (
+        db.prepare('SELECT acked_through_seq FROM upload_cursor').get() as { acked_through_seq: number }
+      ).acked_through_seq;
+      const backlog = (
+        db.prepare('SELECT count(*) AS n FROM outbox WHERE seq > ?').get(acked) as { n: number }
+      ).n;
+      lines.push(
+        `Outbox     seq ${last}, cloud has through ${acked}, backlog ${backlog} (kept safely until the agent runs)`,
+      );
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    lines.push(`Outbox     cannot be read: ${(error as Error).message}`);
+  }
+  return lines;
+}
+
 /** `hearth status`: the agent's health in one screen; exit 0 when it runs, whatever the cloud link says. */
-export async function status(socketPath: string, out: Output): Promise<AgentStatus> {
-  const s = await fetchStatus(socketPath);
+export async function status(socketPath: string, out: Output, dataDir?: string): Promise<AgentStatus> {
+  let s: AgentStatus;
+  try {
+    s = await fetchStatus(socketPath);
+  } catch (error) {
+    if (dataDir && error instanceof CliError && error.exitCode === EXIT.AGENT_NOT_RUNNING) {
+      for (const line of offlineSummary(dataDir)) out.line(line);
+    }
+    throw error;
+  }
   out.result(s);
   const now = Date.now();
   out.line(`Hub        ${s.hubId ?? 'not paired (run: hearth pair --cloud URL --code CODE)'}`);
