@@ -6,7 +6,8 @@ import type { SensorReading, SensorSource } from './source.js';
 export interface SimulatedSensor {
   id: string;
   kind: SensorKind;
-  room: string;
+  /** Absent for what the senior wears: a pendant is wherever they are. */
+  room?: string;
 }
 
 export const SIMULATED_SENSORS: readonly SimulatedSensor[] = [
@@ -17,7 +18,7 @@ export const SIMULATED_SENSORS: readonly SimulatedSensor[] = [
   { id: 'pir-living', kind: 'motion', room: 'living' },
   { id: 'door-front', kind: 'contact', room: 'hall' },
   { id: 'temp-living', kind: 'temperature', room: 'living' },
-  { id: 'pendant', kind: 'button', room: 'worn' },
+  { id: 'pendant', kind: 'button' },
 ];
 
 /** Where the senior is at each time of day (hour, minute → place); `out` means left the home. */
@@ -126,7 +127,7 @@ export class SimulatedHome implements SensorSource {
       sensorId,
       kind: sensor.kind,
       value,
-      room: sensor.room,
+      ...(sensor.room ? { room: sensor.room } : {}),
       ts: this.options.clock.now(),
     };
     this.emit?.(reading);
