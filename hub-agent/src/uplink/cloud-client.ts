@@ -31,6 +31,8 @@ export async function postEvents(
   credentials: UplinkCredentials,
   events: SensorEvent[],
   timeoutMs: number,
+  /** Aborts the request when the agent stops; the batch is simply sent again at the next start. */
+  stopping?: AbortSignal,
 ): Promise<number> {
   const body = await gzip(JSON.stringify({ events }));
   const url = `${credentials.cloudUrl.replace(/\/+$/, '')}/api/v1/hub/events`;
@@ -45,7 +47,9 @@ export async function postEvents(
         [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
       },
       body,
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: stopping
+        ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping])
+        : AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;

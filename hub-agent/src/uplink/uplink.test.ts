@@ -147,6 +147,19 @@ describe('Uplink', () => {
     await eventually(() => cloud.events.size === 1);
   });
 
+  it('stops at once even while the cloud leaves a request hanging', async () => {
+    const { store, uplink } = await setup();
+    cloud.hang();
+    store.append([reading(1)]);
+    await uplink.start();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(uplink.status().state).toBe('uploading');
+    const started = Date.now();
+    await uplink.stop();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(store.ackedThroughSeq()).toBe(0);
+  });
+
   it('stops on a refused key and resumes only with a new one', async () => {
     const { store, uplink, clock } = await setup();
     hubKey = 'hk_revoked';

@@ -69,6 +69,7 @@ export class Uplink {
   private alertsSentThrough = 0;
   private rejectedKey: string | null = null;
   private cancelLinger: (() => void) | null = null;
+  private stopping = new AbortController();
   private batchSize: number;
 
   constructor(private readonly deps: UplinkDeps) {
@@ -79,6 +80,7 @@ export class Uplink {
   async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
+    this.stopping = new AbortController();
     this.current.lastUploadAt = this.deps.store.stats().lastUploadAt;
     this.running = this.loop();
   }
@@ -86,6 +88,7 @@ export class Uplink {
   /** Finishes the request in flight (or abandons the wait) and stops. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     this.cancelLinger?.();
     this.cancelLinger = null;
     this.wake?.();
@@ -139,7 +142,9 @@ export class Uplink {
       this.current.state = 'uploading';
       try {
         const wire = base === 0 ? batch.events : batch.events.map((e) => ({ ...e, seq: e.seq - base }));
-        const acked = (await postEvents(credentials, wire, this.deps.requestTimeoutMs ?? 30_000)) + base;
+        const acked =
+          (await postEvents(credentials, wire, this.deps.requestTimeoutMs ?? 30_000, this.stopping.signal)) +
+          base;
         const before = this.deps.store.ackedThroughSeq();
         const after = this.deps.store.acknowledge(acked, this.deps.clock.now());
         if (batch.early) this.alertsSentThrough = Math.max(this.alertsSentThrough, batch.early);
@@ -223,6 +228,8 @@ export class Uplink {
   }
 
   private async failed(error: unknown, apiKey: string): Promise<void> {
+    // Stopping aborted the request: nothing failed, the batch goes again at the next start.
+    if (this.stopped) return;
     const failure =
       error instanceof UploadError
         ? error

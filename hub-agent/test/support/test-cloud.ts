@@ -24,6 +24,7 @@ export class TestCloud {
   home: Record<string, unknown> = { seniorName: 'Ada Lovelace', timezone: 'Europe/London' };
   private failures: number[] = [];
   private resets = 0;
+  private hangs = 0;
   private server: Server | null = null;
   url = '';
 
@@ -46,6 +47,11 @@ export class TestCloud {
   /** The next `count` uploads answer `status` without storing anything. */
   fail(count: number, status = 503): void {
     for (let i = 0; i < count; i++) this.failures.push(status);
+  }
+
+  /** The next `count` uploads are never answered, like a cloud stuck behind a dead proxy. */
+  hang(count = 1): void {
+    this.hangs += count;
   }
 
   /** The next `count` uploads are stored, then the connection is destroyed before the answer. */
@@ -78,6 +84,10 @@ export class TestCloud {
       return send(res, 200, { hubId: this.hubId, seniorId: this.seniorId, ...this.home });
     }
     if (req.method === 'POST' && path === '/api/v1/hub/events') {
+      if (this.hangs > 0) {
+        this.hangs--;
+        return;
+      }
       const failure = this.failures.shift();
       if (failure) return send(res, failure, envelope('INTERNAL', 'the cloud is having a bad day'));
       const json = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
