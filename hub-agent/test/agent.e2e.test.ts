@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -103,6 +103,20 @@ describe('hearth-agent with the technician CLI', () => {
     }
     // The press made before pairing reaches the cloud without waiting for a poll or a restart.
     expect([...cloud.events.values()].some((e) => e.alert?.kind === 'pendant_pressed')).toBe(true);
+  });
+
+  it('leaves credentials written with sudo readable by the agent user only', async () => {
+    cloud = await new TestCloud().start();
+    const dataDir = mkdtempSync(join(tmpdir(), 'hearth-agent-'));
+    // As root, play `sudo hearth pair` on a data directory owned by the agent's user.
+    const root = process.getuid?.() === 0;
+    if (root) chownSync(dataDir, 4242, 4242);
+    const owner = root ? 4242 : process.getuid!();
+    expect(
+      (await hearth(['pair', '--cloud', cloud.url, '--code', 'ABCD-1234', '--data-dir', dataDir])).code,
+    ).toBe(0);
+    const file = statSync(join(dataDir, 'credentials.json'));
+    expect([file.uid, file.mode & 0o777]).toEqual([owner, 0o600]);
   });
 
   it('tells the technician what is wrong, with an exit code a script can check', async () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { chownSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ClaimResponse, ErrorEnvelope, HubConfig } from '@hearth/shared';
 import { type HubCredentials, readCredentials, writeCredentials } from '../config/credentials.js';
@@ -114,6 +114,9 @@ export async function pair(options: PairOptions, out: Output): Promise<HubCreden
     timezone: home.data.timezone,
   };
   writeCredentials(paths.credentials, credentials);
+  // `sudo hearth pair` runs as root; the agent runs as the data directory's owner and must read the key.
+  const owner = statSync(options.dataDir);
+  if (process.getuid?.() === 0 && owner.uid !== 0) chownSync(paths.credentials, owner.uid, owner.gid);
   const agentNotified = await new AgentClient(paths.socket)
     .call('POST', '/credentials/changed', {}, 2000)
     .then(() => true)
