@@ -15,7 +15,7 @@ const gzip = promisify(gzipCallback);
 export class UploadError extends Error {
   constructor(
     message: string,
-    readonly kind: 'retry' | 'rejected' | 'too_large',
+    readonly kind: 'retry' | 'rejected' | 'too_large' | 'refused',
     readonly retryAfterMs?: number,
   ) {
     super(message);
@@ -25,7 +25,7 @@ export class UploadError extends Error {
 /**
  * `POST /api/v1/hub/events` with a gzip body. Resolves with the cloud's `ackedThroughSeq`; throws an
  * UploadError saying whether to retry (network, 5xx, 429 with its Retry-After), stop (401/403: the key
- * is refused) or send smaller batches (413).
+ * is refused), send smaller batches (413) or find the event the cloud cannot accept (400 validation).
  */
 export async function postEvents(
   credentials: UplinkCredentials,
@@ -74,6 +74,13 @@ export async function postEvents(
       `the cloud refused this hub's key (${detail}); pair the hub again with \`hearth pair\``,
       'rejected',
     );
+  }
+  if (
+    (response.status === 400 || response.status === 422) &&
+    envelope.success &&
+    envelope.data.error.code === 'VALIDATION_FAILED'
+  ) {
+    throw new UploadError(`the cloud refused the batch's content (${detail})`, 'refused');
   }
   if (response.status === 413)
     throw new UploadError(`the cloud found a batch too large (${detail})`, 'too_large');

@@ -262,6 +262,35 @@ describe('Uplink', () => {
     }
   });
 
+  it('finds an event the cloud refuses, sends a marker in its place, and delivers the rest', async () => {
+    const { store, uplink, clock } = await setup();
+    store.append(Array.from({ length: 16 }, (_, i) => reading(i + 1)));
+    store.append([{ ts: 1, sensorId: 'odd-sensor', kind: 'motion', value: true }]);
+    store.append(Array.from({ length: 13 }, (_, i) => reading(i + 18)));
+    cloud.refuseSensor = 'odd-sensor';
+    await uplink.start();
+    await eventually(() => store.ackedThroughSeq() === 30, { clock, stepMs: 1000 });
+    expect(cloud.events.get(17)).toMatchObject({ sensorId: 'hub', value: 'reading_refused' });
+    expect([...cloud.events.values()].filter((e) => e.sensorId === 'pir')).toHaveLength(29);
+    // The refused event is still on the hub.
+    expect(store.pending(100, 16)[0]).toMatchObject({ seq: 17, sensorId: 'odd-sensor' });
+  });
+
+  it('does not replace every event when the cloud refuses them all: it waits and says why', async () => {
+    const { store, uplink, clock } = await setup();
+    store.append(Array.from({ length: 20 }, (_, i) => reading(i + 1)));
+    cloud.refuseSensor = 'pir';
+    await uplink.start();
+    await eventually(() => uplink.status().state === 'backing_off', { clock, stepMs: 100 });
+    clock.advance(10_000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(cloud.events.size).toBeLessThanOrEqual(3);
+    expect(uplink.status().lastError).toMatch(/refused the batch's content/);
+    cloud.refuseSensor = null;
+    await eventually(() => store.ackedThroughSeq() === 20, { clock, stepMs: 5000 });
+    expect([...cloud.events.values()].filter((e) => e.sensorId === 'pir').length).toBeGreaterThanOrEqual(17);
+  });
+
   it('passes holes left by the disk quota with markers, so the cursor can move on', async () => {
     const { store, uplink, clock } = await setup();
     store.append([reading(1), reading(2), alert(3), reading(4), reading(5)]);

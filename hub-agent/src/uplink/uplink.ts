@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { OutboxStore } from '../store/outbox.js';
 import { postEvents, UploadError } from './cloud-client.js';
-import { buildOrderedBatch, toWireEvent } from './wire.js';
+import { buildOrderedBatch, refusedMarker, toWireEvent } from './wire.js';
 
 /** Where and as whom the hub uploads; null until the hub is paired. */
 export interface UplinkCredentials {
@@ -69,11 +69,18 @@ export class Uplink {
   private alertsSentThrough = 0;
   private rejectedKey: string | null = null;
   private cancelLinger: (() => void) | null = null;
+  /** Seqs of events the cloud refused as invalid; a marker is sent in their place. */
+  private readonly refused = new Set<number>();
+  /** Batches were shrunk to find a refused event; they grow back after the next success. */
+  private refusalSearch = false;
+  private refusedInARow = 0;
   private stopping = new AbortController();
   private batchSize: number;
+  private readonly configuredBatchSize: number;
 
   constructor(private readonly deps: UplinkDeps) {
     this.batchSize = Math.min(deps.batchSize ?? MAX_BATCH_EVENTS, MAX_BATCH_EVENTS);
+    this.configuredBatchSize = this.batchSize;
   }
 
   /** Begins uploading in the background; resolves at once. */
@@ -152,6 +159,11 @@ export class Uplink {
         this.current.lastUploadAt = this.deps.clock.now();
         this.current.lastError = null;
         this.current.consecutiveFailures = 0;
+        if (batch.events.some((e) => !this.refused.has(e.seq))) this.refusedInARow = 0;
+        if (this.refusalSearch && this.refused.size > 0) {
+          this.refusalSearch = false;
+          this.batchSize = this.configuredBatchSize;
+        }
         if (!batch.early && after < batch.events[batch.events.length - 1]!.seq && after === before) {
           // The cloud kept the batch but holds a gap below it: resending at full speed cannot help.
           throw new UploadError(
@@ -161,7 +173,7 @@ export class Uplink {
         }
         this.deps.log.debug({ sent: batch.events.length, ackedThroughSeq: after }, 'uploaded');
       } catch (error) {
-        await this.failed(error, credentials.apiKey);
+        await this.failed(error, credentials.apiKey, batch.events);
       }
     }
   }
@@ -222,12 +234,17 @@ export class Uplink {
       const early = store
         .pendingAlerts(this.batchSize, Math.max(cursor, this.alertsSentThrough))
         .map((e) => toWireEvent(e, hubId));
-      if (early.length > 0) return { events: early, early: early[early.length - 1]!.seq };
+      if (early.length > 0) return { events: this.markRefused(early), early: early[early.length - 1]!.seq };
     }
-    return { events: ordered };
+    return { events: this.markRefused(ordered) };
   }
 
-  private async failed(error: unknown, apiKey: string): Promise<void> {
+  private markRefused(events: SensorEvent[]): SensorEvent[] {
+    if (this.refused.size === 0) return events;
+    return events.map((e) => (this.refused.has(e.seq) ? refusedMarker(e) : e));
+  }
+
+  private async failed(error: unknown, apiKey: string, sent: SensorEvent[]): Promise<void> {
     // Stopping aborted the request: nothing failed, the batch goes again at the next start.
     if (this.stopped) return;
     const failure =
@@ -241,6 +258,27 @@ export class Uplink {
       this.current.state = 'rejected';
       this.deps.log.error({ reason: failure.message }, 'uploads stopped: the cloud refused the hub key');
       return;
+    }
+    if (failure.kind === 'refused') {
+      // One event the cloud cannot accept must not block the rest: halve until it is found, then
+      // send a marker in its seq. The event itself stays in the outbox on this hub.
+      if (sent.length > 1) {
+        this.batchSize = Math.max(1, Math.floor(sent.length / 2));
+        this.refusalSearch = true;
+        return;
+      }
+      const [event] = sent;
+      // Several in a row means the cloud refuses this hub's events in general (a newer schema?):
+      // replacing them all would empty the record, so wait and say so instead.
+      if (event && this.refusedInARow < 3) {
+        this.refusedInARow += 1;
+        this.refused.add(event.seq);
+        this.deps.log.error(
+          { seq: event.seq, sensorId: event.sensorId, kind: event.kind, reason: failure.message },
+          'the cloud refused an event; it stays on this hub and a marker takes its place in the upload',
+        );
+        return;
+      }
     }
     if (failure.kind === 'too_large' && this.batchSize > 1) {
       this.batchSize = Math.max(1, Math.floor(this.batchSize / 2));

@@ -23,15 +23,20 @@ export function toWireEvent(entry: OutboxEntry, hubId: string): SensorEvent {
  * lost with a corrupt database). The cloud acknowledges only gap-free runs, so without it the
  * upload cursor could never pass the hole; the marker says honestly that the reading is gone.
  */
-export function gapMarker(seq: number, ts: number, hubId: string): SensorEvent {
+export function gapMarker(seq: number, ts: number, hubId: string, value = 'reading_dropped'): SensorEvent {
   return {
     hubId,
     seq,
     ts: new Date(ts).toISOString(),
     sensorId: 'hub',
     kind: 'heartbeat',
-    value: 'reading_dropped',
+    value,
   };
+}
+
+/** Stands in for an event the cloud refused as invalid; the event itself stays on the hub. */
+export function refusedMarker(event: SensorEvent): SensorEvent {
+  return gapMarker(event.seq, Date.parse(event.ts), event.hubId, 'reading_refused');
 }
 
 /**

@@ -25,6 +25,8 @@ export class TestCloud {
   private failures: number[] = [];
   private resets = 0;
   private hangs = 0;
+  /** Uploads containing an event from this sensor are refused as invalid, like a schema the cloud does not accept. */
+  refuseSensor: string | null = null;
   private server: Server | null = null;
   url = '';
 
@@ -93,6 +95,13 @@ export class TestCloud {
       const json = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
       const parsed = UploadBatch.safeParse(JSON.parse(json.toString('utf8')));
       if (!parsed.success) return send(res, 400, envelope('VALIDATION_FAILED', parsed.error.message));
+      if (this.refuseSensor && parsed.data.events.some((e) => e.sensorId === this.refuseSensor)) {
+        return send(
+          res,
+          400,
+          envelope('VALIDATION_FAILED', `events: sensor ${this.refuseSensor} is not accepted`),
+        );
+      }
       this.batches.push(parsed.data.events.map((e) => e.seq));
       for (const event of parsed.data.events) {
         if (event.hubId !== this.hubId)
