@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, readdirSync, statfsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { HubConfig } from '@hearth/shared';
 import { readCredentials } from '../config/credentials.js';
@@ -23,6 +23,36 @@ export interface DiagnoseOptions {
   dataDir: string;
   sysfsGpio?: string;
   serialByIdDir?: string;
+  /** The Pi's boot configuration, where pull-ups are set (default /boot/firmware/config.txt, else /boot/config.txt). */
+  bootConfig?: string;
+}
+
+/**
+ * GPIO sensors wired for a pull-up or pull-down that /boot/firmware/config.txt does not set: sysfs
+ * cannot set pulls, so without the line the input floats and reports phantom motion or doors.
+ */
+export function missingPulls(devices: PairedDevice[], bootConfigText: string): string[] {
+  const set = new Map<number, string>();
+  for (const raw of bootConfigText.split('\n')) {
+    const match = /^\s*gpio=([\d,-]+)=(.*)$/.exec(raw);
+    if (!match) continue;
+    const pull = /\bpu\b/.test(match[2]!)
+      ? 'up'
+      : /\bpd\b/.test(match[2]!)
+        ? 'down'
+        : /\bpn\b/.test(match[2]!)
+          ? 'none'
+          : null;
+    if (!pull) continue;
+    for (const part of match[1]!.split(',')) {
+      const [from, to] = part.split('-').map(Number);
+      for (let pin = from!; pin <= (to ?? from!); pin++) set.set(pin, pull);
+    }
+  }
+  return devices
+    .filter((d) => d.type === 'gpio' && (d.settings.pull === 'up' || d.settings.pull === 'down'))
+    .filter((d) => set.get(Number(d.settings.pin)) !== d.settings.pull)
+    .map((d) => `${d.id}: add "gpio=${d.settings.pin}=ip,${d.settings.pull === 'up' ? 'pu' : 'pd'}"`);
 }
 
 /** `hearth diagnose`: clock, disk, agent, GPIO, serial devices, cloud — each pass/fail with a hint. */
@@ -110,6 +140,24 @@ export async function diagnose(options: DiagnoseOptions, out: Output): Promise<n
       detail: (error as Error).message,
       hint: 'the agent user must be in the gpio group (SupplementaryGroups=gpio)',
     });
+  }
+
+  const pulled = gpioDevices.filter((d) => d.settings.pull === 'up' || d.settings.pull === 'down');
+  if (pulled.length > 0) {
+    const bootConfig =
+      options.bootConfig ?? ['/boot/firmware/config.txt', '/boot/config.txt'].find((p) => existsSync(p));
+    const text = bootConfig && existsSync(bootConfig) ? readFileSync(bootConfig, 'utf8') : '';
+    const missing = missingPulls(pulled, text);
+    add(
+      missing.length > 0
+        ? {
+            name: 'pulls',
+            result: 'fail',
+            detail: `not set in ${bootConfig ?? 'the boot configuration'}: ${missing.join('; ')}`,
+            hint: 'add the lines, then reboot: sysfs GPIO cannot set pull-ups itself',
+          }
+        : { name: 'pulls', result: 'pass', detail: `set in ${bootConfig} for ${pulled.length} sensor(s)` },
+    );
   }
 
   const byId = options.serialByIdDir ?? '/dev/serial/by-id';
