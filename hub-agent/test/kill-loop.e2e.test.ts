@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -63,8 +63,14 @@ describe('hearth-agent killed with SIGKILL at random moments', () => {
         await agent.kill();
       }
 
-      // Power returns for good: the agent drains its backlog and stops cleanly.
-      const agent = startAgent(args, {}, bundle);
+      // Power returns for good: the agent drains its backlog and stops cleanly. The simulated home is
+      // off now, so nothing new is committed between the last upload and the stop.
+      const drainConfig = join(dataDir, 'drain.json');
+      writeFileSync(
+        drainConfig,
+        JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), simulate: false }),
+      );
+      const agent = startAgent(['--config', drainConfig, '--data-dir', dataDir], {}, bundle);
       await agent.waitFor((e) => e.msg === 'hearth-agent ready');
       const db = new Database(join(dataDir, 'outbox.db'), { readonly: true });
       const lastSeq = () =>
