@@ -21,6 +21,8 @@ import { dashboardRoutes } from './web/routes.js';
 export interface AppHooks {
   /** Serves GET /metrics and counts requests and ingested rows. */
   metrics?: CloudMetrics;
+  /** Further feature routes mounted under /api/v1 (the composition root adds models and rules). */
+  apiRoutes?: Hono<AppEnv>[];
 }
 
 /**
@@ -85,6 +87,7 @@ export function createApp(deps: CloudDeps, hooks: AppHooks = {}) {
   api.route('/', safetyCheckRoutes(deps));
   api.route('/', videoRoutes(deps));
   api.route('/', seniorRoutes(deps));
+  for (const routes of hooks.apiRoutes ?? []) api.route('/', routes);
   app.route('/api/v1', api);
   app.route('/', dashboardRoutes());
 

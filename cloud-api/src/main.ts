@@ -5,9 +5,12 @@ import { StaffStore } from './auth/staff-store.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
+import { localModelStore, trainCommand } from './models/cli.js';
+import { sendToHub } from './realtime/hub-commands.js';
+import { RedisBus } from './realtime/redis-bus.js';
 import { startCloud } from './server.js';
 
-const USAGE = `usage: hearth-cloud [serve | migrate | create-admin --email <email> --password <password> [--name <name>]]`;
+const USAGE = `usage: hearth-cloud [serve | migrate | create-admin --email <email> --password <password> [--name <name>] | train --senior <id> [--days N] [--no-activate]]`;
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
@@ -65,6 +68,29 @@ async function main(argv: string[]): Promise<number> {
       await db.close();
     }
     return 0;
+  }
+
+  if (command === 'train') {
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    // With Redis the hub hears of its new model at once; embedded, it finds it on its next check.
+    const bus = config.redisUrl
+      ? new RedisBus({ url: config.redisUrl, prefix: config.redisPrefix })
+      : undefined;
+    try {
+      await migrate(db.sql);
+      await bus?.connect();
+      return await trainCommand(rest, {
+        sql: db.sql,
+        store: localModelStore(config.dataDir),
+        ...(bus && {
+          notifyHub: (seniorId, notice) =>
+            sendToHub(bus, { seniorId, message: { type: 'update', topic: 'model', data: notice } }),
+        }),
+      });
+    } finally {
+      await bus?.close();
+      await db.close();
+    }
   }
 
   throw new UsageError(`unknown command ${command}`);

@@ -18,8 +18,13 @@ import {
 } from './db/timeseries.js';
 import type { CloudDeps } from './deps.js';
 import { HubStore } from './hubs/hub-store.js';
+import { localModelStore } from './models/cli.js';
+import { ModelRegistry } from './models/registry.js';
+import { modelRoutes } from './models/routes.js';
+import { rulesRoutes } from './models/rules-routes.js';
 import { CloudMetrics } from './ops/metrics.js';
 import type { Bus } from './realtime/bus.js';
+import { sendToHub } from './realtime/hub-commands.js';
 import { HubSockets } from './realtime/hub-sockets.js';
 import { InProcessBus } from './realtime/memory-bus.js';
 import { RedisBus } from './realtime/redis-bus.js';
@@ -130,7 +135,22 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
   }
 
   const metrics = new CloudMetrics();
-  const app = createApp(deps, { metrics });
+  const hubStore = new HubStore(db.sql, now);
+  const app = createApp(deps, {
+    metrics,
+    apiRoutes: [
+      modelRoutes(deps, {
+        registry: new ModelRegistry(db.sql, localModelStore(config.dataDir)),
+        hubs: hubStore,
+        notifyHub: (seniorId, notice) =>
+          sendToHub(bus, { seniorId, message: { type: 'update', topic: 'model', data: notice } }),
+      }),
+      rulesRoutes(deps, {
+        onRulesChanged: (seniorId, rules) =>
+          sendToHub(bus, { seniorId, message: { type: 'update', topic: 'rules', data: rules } }),
+      }),
+    ],
+  });
   const sockets = new StaffSockets(
     deps,
     { ...DEFAULT_SOCKET_LIMITS, ...options.socketLimits },
@@ -150,7 +170,7 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     return ['open', 'acknowledged', 'resolved'].map((status) => [{ status }, by.get(status) ?? 0]);
   });
   await sockets.start();
-  const hubSockets = new HubSockets(deps, new HubStore(db.sql, now));
+  const hubSockets = new HubSockets(deps, hubStore);
   await hubSockets.start();
   const escalator = new AlertEscalator(deps, options.escalationTickMs);
   escalator.start();

@@ -4,26 +4,44 @@ import { cloudOn, pendantAlert, type TestCloud } from './harness.js';
 import { databaseTargets } from './targets.js';
 
 type Ids = { senior: string; alert: string; hub: string; check: string };
-type Route = [method: string, path: (ids: Ids) => string, body?: unknown];
+/** [method, path template, body?, admin only?]. Placeholders: :senior :alert :hub :check :version. */
+type Route = [method: string, template: string, body?: unknown, adminOnly?: boolean];
 
 /** Every staff route that names a resource. A new route with `:id` must be added here (checked below). */
 const ROUTES: Route[] = [
-  ['GET', (i) => `seniors/${i.senior}`],
-  ['PATCH', (i) => `seniors/${i.senior}`, { name: 'Renamed' }],
-  ['GET', (i) => `seniors/${i.senior}/events`],
-  ['GET', (i) => `seniors/${i.senior}/activity`],
-  ['GET', (i) => `seniors/${i.senior}/alerts`],
-  ['POST', (i) => `seniors/${i.senior}/staff`, { staffId: randomUUID() }],
-  ['POST', (i) => `seniors/${i.senior}/pairing-codes`],
-  ['POST', (i) => `seniors/${i.senior}/safety-checks`],
-  ['POST', (i) => `seniors/${i.senior}/video-sessions`],
-  ['GET', (i) => `safety-checks/${i.check}`],
-  ['GET', (i) => `alerts/${i.alert}`],
-  ['POST', (i) => `alerts/${i.alert}/ack`],
-  ['POST', (i) => `alerts/${i.alert}/resolve`, { note: 'not mine' }],
-  ['DELETE', (i) => `hubs/${i.hub}`],
-  ['POST', (i) => `hubs/${i.hub}/rotate-key`],
+  ['GET', 'seniors/:senior'],
+  ['PATCH', 'seniors/:senior', { name: 'Renamed' }],
+  ['GET', 'seniors/:senior/events'],
+  ['GET', 'seniors/:senior/activity'],
+  ['GET', 'seniors/:senior/alerts'],
+  ['POST', 'seniors/:senior/staff', { staffId: randomUUID() }],
+  ['POST', 'seniors/:senior/pairing-codes'],
+  ['POST', 'seniors/:senior/safety-checks'],
+  ['POST', 'seniors/:senior/video-sessions'],
+  ['GET', 'seniors/:senior/rules'],
+  ['PUT', 'seniors/:senior/rules', {}, true],
+  ['GET', 'seniors/:senior/models', undefined, true],
+  ['GET', 'seniors/:senior/models/active', undefined, true],
+  ['POST', 'seniors/:senior/models/train', {}, true],
+  ['POST', 'seniors/:senior/models', undefined, true],
+  ['GET', 'seniors/:senior/models/:version/file', undefined, true],
+  ['POST', 'seniors/:senior/models/:version/activate', undefined, true],
+  ['POST', 'seniors/:senior/models/rollback', undefined, true],
+  ['GET', 'safety-checks/:check'],
+  ['GET', 'alerts/:alert'],
+  ['POST', 'alerts/:alert/ack'],
+  ['POST', 'alerts/:alert/resolve', { note: 'not mine' }],
+  ['DELETE', 'hubs/:hub'],
+  ['POST', 'hubs/:hub/rotate-key'],
 ];
+
+const fill = (template: string, ids: Ids) =>
+  template
+    .replace(':senior', ids.senior)
+    .replace(':alert', ids.alert)
+    .replace(':hub', ids.hub)
+    .replace(':check', ids.check)
+    .replace(':version', '1');
 
 describe.each(databaseTargets())("someone else's senior is invisible on $name", (target) => {
   let cloud: TestCloud;
@@ -55,7 +73,7 @@ describe.each(databaseTargets())("someone else's senior is invisible on $name", 
 
   it('the sweep covers every staff route that takes an id', () => {
     const swept = new Set(
-      ROUTES.map(([m, p]) => `${m} /api/v1/${p({ senior: ':id', alert: ':id', hub: ':id', check: ':id' })}`),
+      ROUTES.map(([m, t]) => `${m} /api/v1/${t.replace(/:(senior|alert|hub|check)\b/, ':id')}`),
     );
     const withIds = cloud.cloud.app.routes
       .filter((r) => r.path.includes(':id') && r.method !== 'ALL')
@@ -65,23 +83,21 @@ describe.each(databaseTargets())("someone else's senior is invisible on $name", 
   });
 
   for (const role of ['staff', 'technician']) {
-    it.each(
-      ROUTES.map(
-        (r) =>
-          [
-            `${r[0]} ${r[1]({ senior: ':senior', alert: ':alert', hub: ':hub', check: ':check' })}`,
-            r,
-          ] as const,
-      ),
-    )(
-      `${role}: %s answers 404, exactly as for an id that does not exist`,
-      async (_name, [method, path, body]) => {
+    it.each(ROUTES.map((r) => [`${r[0]} ${r[1]}`, r] as const))(
+      `${role}: %s answers exactly as for an id that does not exist (404, or 403 on admin-only routes)`,
+      async (_name, [method, template, body, adminOnly]) => {
         const token = outsiders[role]!;
-        const theirs = await cloud.api(method, path(foreign), { token, ...(body !== undefined && { body }) });
-        const none = { senior: randomUUID(), alert: randomUUID(), hub: randomUUID(), check: randomUUID() };
-        const absent = await cloud.api(method, path(none), { token, ...(body !== undefined && { body }) });
-        expect(theirs.status).toBe(404);
-        expect(theirs.body.error.code).toBe('NOT_FOUND');
+        const send = (ids: Ids) =>
+          cloud.api(method, fill(template, ids), { token, ...(body !== undefined && { body }) });
+        const theirs = await send(foreign);
+        const absent = await send({
+          senior: randomUUID(),
+          alert: randomUUID(),
+          hub: randomUUID(),
+          check: randomUUID(),
+        });
+        expect(theirs.status).toBe(adminOnly ? 403 : 404);
+        expect(theirs.body.error.code).toBe(adminOnly ? 'FORBIDDEN' : 'NOT_FOUND');
         expect(theirs.body).toEqual(absent.body);
       },
     );

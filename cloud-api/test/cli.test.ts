@@ -111,7 +111,8 @@ describe.each(databaseTargets())('hearth-cloud as a process on $name', (target) 
     expect(await closed).toBe(1001);
     expect(messages.map((m) => JSON.parse(m).type)).toContain('shutdown');
     expect(server.out()).toMatch(/"msg":"stopped"/);
-  });
+    // Three process starts, each loading PGlite and compiling TypeScript: slow on a busy CI machine.
+  }, 120_000);
 
   it('refuses a bad setting at start, naming it', async () => {
     const bad = run(['serve'], { ...env, PORT: 'eighty' });

@@ -96,6 +96,21 @@ describe.each(databaseTargets())("the hub's control channel on $name", (target) 
     control.close();
   });
 
+  it('tells the hub when an admin changes its senior’s rules', async () => {
+    const control = await cloud.hubWs(hub.apiKey);
+    await control.next((m) => m.topic === 'hello');
+    const current = await cloud.api('GET', `seniors/${seniorId}/rules`, { token: admin.token });
+    expect(current.status).toBe(200);
+    const put = await cloud.api('PUT', `seniors/${seniorId}/rules`, {
+      token: admin.token,
+      body: current.body,
+    });
+    expect(put.status).toBe(200);
+    const pushed = await control.next((m) => m.topic === 'rules');
+    expect(pushed).toMatchObject({ type: 'update', data: put.body });
+    control.close();
+  });
+
   it('refuses an unknown key, and closes the socket the moment the hub is deregistered', async () => {
     await expect(cloud.hubWs(`hk_0123456789ab_${'y'.repeat(43)}`)).rejects.toMatchObject({ status: 401 });
     const doomed = await cloud.pairHub(admin.token, seniorId);

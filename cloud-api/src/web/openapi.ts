@@ -6,7 +6,9 @@ import {
   HubConfig,
   LoginRequest,
   LoginResponse,
+  ModelStatusReport,
   PairingCode,
+  RulesConfig,
   StaffMember,
   UploadAck,
   UploadBatch,
@@ -111,6 +113,45 @@ export const OPERATIONS: Record<string, Operation> = {
     summary: "Open a live video session with the senior's hub (signaling then over /ws video:<sessionId>)",
     auth: 'staff',
     status: 201,
+  },
+  'GET /seniors/{id}/rules': { summary: "The senior's hard-rule settings", auth: 'staff', ok: RulesConfig },
+  'PUT /seniors/{id}/rules': {
+    summary: 'Change the rule settings (admin); the hub is told',
+    auth: 'staff',
+    ok: RulesConfig,
+  },
+  'GET /seniors/{id}/models': {
+    summary: 'Model versions, newest first, and the active one (admin)',
+    auth: 'staff',
+  },
+  'GET /seniors/{id}/models/active': { summary: 'The active model version (admin)', auth: 'staff' },
+  'POST /seniors/{id}/models/train': {
+    summary: "Fit the senior's model from their history (admin)",
+    auth: 'staff',
+    status: 201,
+  },
+  'POST /seniors/{id}/models': {
+    summary: 'Register an ONNX model trained elsewhere (admin)',
+    auth: 'staff',
+    status: 201,
+  },
+  'GET /seniors/{id}/models/{version}/file': {
+    summary: 'The ONNX bytes of a version (admin)',
+    auth: 'staff',
+  },
+  'POST /seniors/{id}/models/{version}/activate': { summary: 'Make a version active (admin)', auth: 'staff' },
+  'POST /seniors/{id}/models/rollback': {
+    summary: 'Back to the previously active version (admin)',
+    auth: 'staff',
+  },
+  'GET /hub/model': {
+    summary: "The hub's active model (ONNX bytes, ETag = sha256, 304 when unchanged)",
+    auth: 'hub',
+  },
+  'POST /hub/model/status': {
+    summary: 'The hub loaded or rejected a model version',
+    auth: 'hub',
+    body: ModelStatusReport,
   },
   'POST /hubs/claim': {
     summary: 'Claim a pairing code for a hub',
