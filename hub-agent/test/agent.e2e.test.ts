@@ -97,7 +97,7 @@ describe('hearth-agent with the technician CLI', () => {
 
     const paired = await hearth(['pair', '--cloud', cloud.url, '--code', 'ABCD-1234', '--data-dir', dataDir]);
     expect(paired.stdout).toMatch(/hearth-agent is using them now/);
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + 5000;
     while (Date.now() < deadline && ![...cloud.events.values()].some((e) => e.kind === 'alert')) {
       await new Promise((r) => setTimeout(r, 20));
     }

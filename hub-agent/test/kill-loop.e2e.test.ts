@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -19,6 +19,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cloud?.stop();
+  if (bundle) rmSync(bundle, { force: true });
 });
 
 describe('hearth-agent killed with SIGKILL at random moments', () => {

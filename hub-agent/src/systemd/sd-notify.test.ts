@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -38,7 +38,7 @@ describe('sd_notify', () => {
     listener.stdout.on('data', (d: Buffer) => {
       received += d.toString();
     });
-    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 20));
     createNotifier({ ...process.env, NOTIFY_SOCKET: socket }).ready();
     const deadline = Date.now() + 5000;
     while (!received.includes('READY=1') && Date.now() < deadline)
