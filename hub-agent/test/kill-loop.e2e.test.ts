@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { writeCredentials } from '../src/config/credentials.js';
 import { buildAgentBundle } from './support/bundle.js';
 import { startAgent } from './support/programs.js';
@@ -53,15 +53,18 @@ describe('hearth-agent killed with SIGKILL at random moments', () => {
         if (i % 7 === 3) cloud.resetAfterCommit(1);
         if (i % 11 === 5) cloud.fail(2);
         const agent = startAgent(args, {}, bundle);
-        if (i % 2 === 0) {
-          // While it starts: opening, checking and migrating the database.
-          await new Promise((r) => setTimeout(r, Math.random() * 800));
-        } else {
-          // While it works: committing readings and alerts, uploading, advancing the cursor.
-          await agent.waitFor((e) => e.msg === 'hearth-agent ready');
-          await new Promise((r) => setTimeout(r, Math.random() * 400));
+        try {
+          if (i % 2 === 0) {
+            // While it starts: opening, checking and migrating the database.
+            await new Promise((r) => setTimeout(r, Math.random() * 800));
+          } else {
+            // While it works: committing readings and alerts, uploading, advancing the cursor.
+            await agent.waitFor((e) => e.msg === 'hearth-agent ready');
+            await new Promise((r) => setTimeout(r, Math.random() * 400));
+          }
+        } finally {
+          await agent.kill();
         }
-        await agent.kill();
       }
 
       // Power returns for good: the agent drains its backlog and stops cleanly. The simulated home is
@@ -72,6 +75,7 @@ describe('hearth-agent killed with SIGKILL at random moments', () => {
         JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), simulate: false }),
       );
       const agent = startAgent(['--config', drainConfig, '--data-dir', dataDir], {}, bundle);
+      onTestFinished(() => agent.kill());
       await agent.waitFor((e) => e.msg === 'hearth-agent ready');
       const db = new Database(join(dataDir, 'outbox.db'), { readonly: true });
       const lastSeq = () =>

@@ -33,10 +33,11 @@ export async function startRealCloud(
   const lines: string[] = [];
   const exited = once(child, 'exit');
   const url = await new Promise<string>((resolvePromise, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the cloud did not start:\n${lines.join('\n')}`)),
-      90_000,
-    );
+    const timer = setTimeout(() => {
+      // Never leave a half-started cloud behind.
+      child.kill('SIGKILL');
+      reject(new Error(`the cloud did not start:\n${lines.join('\n')}`));
+    }, 90_000);
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         lines.push(line);
@@ -67,12 +68,17 @@ export async function startRealCloud(
     if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
   };
-  token = (
-    await call<{ accessToken: string }>('POST', '/api/v1/auth/login', {
-      email: 'admin@demo.hearth',
-      password: 'demo-admin',
-    })
-  ).accessToken;
+  try {
+    token = (
+      await call<{ accessToken: string }>('POST', '/api/v1/auth/login', {
+        email: 'admin@demo.hearth',
+        password: 'demo-admin',
+      })
+    ).accessToken;
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   return {
     url,
     lines,
