@@ -6,6 +6,7 @@ import { authRoutes } from './auth/routes.js';
 import type { CloudDeps } from './deps.js';
 import type { AppEnv } from './http/env.js';
 import { ApiError } from './http/errors.js';
+import { resolveClientAddress } from './http/request-info.js';
 import { HubStore } from './hubs/hub-store.js';
 import { hubRoutes } from './hubs/routes.js';
 import { ingestRoutes } from './ingest/routes.js';
@@ -37,6 +38,7 @@ export function createApp(deps: CloudDeps, hooks: AppHooks = {}) {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && /^[\w.:-]{1,100}$/.test(incoming) ? incoming : randomUUID();
     c.set('requestId', requestId);
+    c.set('clientIp', resolveClientAddress(c, deps.config.trustedProxies));
     c.set('log', deps.log.child({ requestId }));
     c.header('x-request-id', requestId);
     const started = performance.now();
@@ -48,7 +50,13 @@ export function createApp(deps: CloudDeps, hooks: AppHooks = {}) {
       hooks.metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
     }
     c.var.log.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) },
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(seconds * 1000),
+        ip: c.var.clientIp,
+      },
       'request',
     );
   });

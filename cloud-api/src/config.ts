@@ -38,6 +38,8 @@ export const EnvSchema = z.object({
   HEARTH_ESCALATION_SECONDS: z.coerce.number().int().min(1).default(300),
   /** Seconds within which a second alert of the same kind for the same senior folds into the first. */
   HEARTH_ALERT_DEDUPE_SECONDS: z.coerce.number().int().min(0).default(120),
+  /** Reverse proxies in front of the API whose X-Forwarded-For is trusted (0: none). */
+  HEARTH_TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
   /** TURN servers for video (comma-separated `turn:`/`turns:` URIs) and coturn's `static-auth-secret`. */
   HEARTH_TURN_URLS: z
     .string()
@@ -69,6 +71,8 @@ export interface CloudConfig {
   maxBodyBytes: number;
   escalationSeconds: number;
   alertDedupeSeconds: number;
+  /** Reverse proxies whose X-Forwarded-For entries are believed when finding the caller's address. */
+  trustedProxies: number;
   /** ICE settings for video sessions. */
   turn: { turnUrls: string[]; turnSecret: string | undefined; stunUrls: string[] };
 }
@@ -121,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxBodyBytes: e.HEARTH_MAX_BODY_BYTES,
     escalationSeconds: e.HEARTH_ESCALATION_SECONDS,
     alertDedupeSeconds: e.HEARTH_ALERT_DEDUPE_SECONDS,
+    trustedProxies: e.HEARTH_TRUSTED_PROXIES,
     turn: {
       turnUrls: e.HEARTH_TURN_URLS?.split(',') ?? [],
       turnSecret: e.HEARTH_TURN_SECRET,

@@ -17,6 +17,8 @@ export interface HubPrincipal {
 export interface AppEnv {
   Variables: {
     requestId: string;
+    /** The caller's address, proxies taken into account. */
+    clientIp: string | undefined;
     log: Logger;
     staff: StaffPrincipal;
     hub: HubPrincipal;
