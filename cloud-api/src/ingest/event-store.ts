@@ -33,6 +33,10 @@ export class EventStore {
     // Every column travels as text[] and is cast in SQL: one statement whatever the batch size.
     const col = (f: (e: SensorEvent) => string | null) => this.sql.array(batch.map(f) as string[]);
 
+    const seqs = batch.map((e) => e.seq);
+    const minSeq = Math.min(...seqs);
+    const maxSeq = Math.max(...seqs);
+
     return transaction(this.sql, async (txRaw) => {
       const tx = txRaw as unknown as Sql;
       const [locked] = await tx<{ acked_through_seq: number }[]>`
@@ -54,7 +58,9 @@ export class EventStore {
           ${col((e) => String(e.clockUnsynced ?? false))}::text[]
         ) as u(seq, ts, sensor_id, kind, value, room, boot_id, clock_unsynced)
         where u.seq::bigint > ${acked}
-          and not exists (select 1 from sensor_events s where s.hub_id = ${hub.id} and s.seq = u.seq::bigint)
+          and u.seq::bigint not in (
+            -- One range scan per partition and a hashed anti-join, instead of a probe per row and partition.
+            select s.seq from sensor_events s where s.hub_id = ${hub.id} and s.seq between ${minSeq} and ${maxSeq})
         returning seq`;
       const inserted = new Set(insertedRows.map((r) => r.seq));
 
