@@ -1,6 +1,10 @@
-// Builds the production bundles: one ESM file per program under dist/, with our code and the
-// pure-JavaScript dependencies inlined. Native and WebAssembly packages stay external and are
-// installed beside the bundle (scripts/build-hub-bundle.sh lists them in the bundle's package.json).
+// Builds the production bundles: one ESM file per program under dist/ (or the folder given as
+// the first argument), with our code and the pure-JavaScript dependencies inlined. Native and
+// WebAssembly packages stay external and are installed beside the bundle
+// (scripts/build-hub-bundle.sh lists them in the bundle's package.json). Files the cloud reads
+// at run time (dashboard, migrations) are copied next to the bundle, where it looks for them.
+import { cpSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 /** Packages that ship native addons, WebAssembly or worker files and so cannot be inlined. */
@@ -24,21 +28,37 @@ const programs = [
   { name: 'hearth-cloud', entry: 'cloud-api/src/main.ts' },
 ];
 
-for (const program of programs) {
-  await build({
-    entryPoints: [program.entry],
-    outfile: `dist/${program.name}.mjs`,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    sourcemap: 'linked',
-    external: externalPackages,
-    // Lets bundled CommonJS dependencies call require() from inside an ES module.
-    banner: {
-      js: "import { createRequire as __hearthRequire } from 'node:module'; const require = __hearthRequire(import.meta.url);",
-    },
-    logLevel: 'warning',
-  });
-  console.log(`built dist/${program.name}.mjs`);
+const cloudAssets = [
+  { from: 'cloud-api/src/web/index.html', to: 'index.html' },
+  { from: 'cloud-api/src/web/dashboard.js', to: 'dashboard.js' },
+  { from: 'cloud-api/src/db/migrations', to: 'migrations' },
+];
+
+/** Bundles every program into `outDir` and copies the cloud's run-time files beside them. */
+export async function buildBundles(outDir: string): Promise<void> {
+  mkdirSync(outDir, { recursive: true });
+  for (const program of programs) {
+    await build({
+      entryPoints: [program.entry],
+      outfile: join(outDir, `${program.name}.mjs`),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      sourcemap: 'linked',
+      external: externalPackages,
+      // Lets bundled CommonJS dependencies call require() from inside an ES module.
+      banner: {
+        js: "import { createRequire as __hearthRequire } from 'node:module'; const require = __hearthRequire(import.meta.url);",
+      },
+      logLevel: 'warning',
+    });
+  }
+  for (const asset of cloudAssets) cpSync(asset.from, join(outDir, asset.to), { recursive: true });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const outDir = resolve(process.argv[2] ?? 'dist');
+  await buildBundles(outDir);
+  console.log(`built ${programs.map((p) => `${p.name}.mjs`).join(', ')} in ${outDir}`);
 }
