@@ -130,6 +130,9 @@ describe.each(databaseTargets())("someone else's senior is invisible on $name", 
     expect(alerts.body.alerts).toEqual([]);
     const hubs = await cloud.api('GET', 'hubs', { token });
     expect(hubs.body.hubs).toEqual([]);
+    const reads = await cloud.sql<{ action: string }[]>`
+      select distinct action from audit_log where action in ('senior.list', 'alerts.list')`;
+    expect(reads.map((r) => r.action).sort()).toEqual(['alerts.list', 'senior.list']);
   });
 
   it('the live topic of their senior answers not found too', async () => {

@@ -39,6 +39,13 @@ export function alertRoutes(deps: CloudDeps) {
       ...(q.cursor !== undefined && { sinceCursor: q.cursor }),
       ...(q.limit && { limit: q.limit }),
     });
+    await deps.audit.record({
+      actorType: 'staff',
+      actorId: c.var.staff.id,
+      action: 'alerts.list',
+      ip: clientAddress(c),
+      details: { count: list.length },
+    });
     return c.json({ alerts: list });
   });
 
@@ -68,6 +75,15 @@ export function alertRoutes(deps: CloudDeps) {
   app.get('/alerts/:id', async (c) => {
     const { id } = validate(IdParam, c.req.param(), 'path');
     const alert = await alerts.getVisible(c.var.staff, id);
+    await deps.audit.record({
+      actorType: 'staff',
+      actorId: c.var.staff.id,
+      action: 'alert.read',
+      targetType: 'alert',
+      targetId: id,
+      outcome: alert ? 'ok' : 'denied',
+      ip: clientAddress(c),
+    });
     if (!alert) throw notFound('alert');
     return c.json(alert);
   });

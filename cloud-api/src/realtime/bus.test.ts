@@ -1,7 +1,9 @@
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { busTargets } from '../../test/targets.js';
 import type { Bus } from './bus.js';
 import { InProcessBus } from './memory-bus.js';
+import { RedisBus } from './redis-bus.js';
 
 function nextMessage(bus: Bus, channel: string): Promise<{ message: unknown; unsubscribe: () => void }> {
   return new Promise((resolve, reject) => {
@@ -88,5 +90,34 @@ describe('InProcessBus', () => {
     original.n = 2;
     expect((await got).message).toEqual({ n: 1 });
     await bus.close();
+  });
+});
+
+const redis = busTargets().find((t) => t.name === 'redis');
+
+describe.runIf(redis)('RedisBus when the connection to Redis drops', () => {
+  it('reconnects, resubscribes, and delivers again', async () => {
+    const bus = new RedisBus({ url: redis!.url!, prefix: `${redis!.prefix}drop:` });
+    await bus.connect();
+    try {
+      const seen: unknown[] = [];
+      await bus.subscribe('alerts', (m) => seen.push(m));
+      // Kill only this bus's subscriber connection, as a Redis restart would.
+      const admin = new Redis(redis!.url!);
+      const list = (await admin.client('LIST')) as string;
+      const line = list.split('\n').find((l) => l.includes(`name=hearth-sub-${redis!.prefix}drop:`));
+      const id = /\bid=(\d+)/.exec(line ?? '')?.[1];
+      expect(id).toBeDefined();
+      await admin.client('KILL', 'ID', id!);
+      await admin.quit();
+      const deadline = Date.now() + 5000;
+      while (!seen.includes('after') && Date.now() < deadline) {
+        await bus.publish('alerts', 'after').catch(() => {});
+        await settle();
+      }
+      expect(seen).toContain('after');
+    } finally {
+      await bus.close();
+    }
   });
 });

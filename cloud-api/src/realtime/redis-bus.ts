@@ -25,8 +25,10 @@ export class RedisBus implements Bus {
 
   constructor(private readonly options: RedisBusOptions) {
     const common = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true };
-    this.pub = new Redis(options.url, { ...common, connectionName: 'hearth-pub' });
-    this.sub = new Redis(options.url, { ...common, connectionName: 'hearth-sub' });
+    // Named after the prefix so an operator (or a test) can tell deployments apart in CLIENT LIST.
+    const name = options.prefix.replace(/[^\w:-]/g, '_');
+    this.pub = new Redis(options.url, { ...common, connectionName: `hearth-pub-${name}` });
+    this.sub = new Redis(options.url, { ...common, connectionName: `hearth-sub-${name}` });
     const onError = options.onError ?? (() => {});
     for (const conn of [this.pub, this.sub]) {
       conn.on('error', (err) => options.onStatus?.(`error: ${err.message}`));

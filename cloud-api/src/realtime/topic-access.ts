@@ -29,7 +29,10 @@ export async function authoriseTopic(
       ? { ok: true, kind: 'video', sessionId, seniorId }
       : { ok: false, code: 'NOT_FOUND', message: 'video session not found' };
   }
-  if (topic === 'alerts') return { ok: true, kind: 'alerts' };
+  if (topic === 'alerts') {
+    await deps.audit.record({ actorType: 'staff', actorId: who.id, action: 'alerts.subscribe' });
+    return { ok: true, kind: 'alerts' };
+  }
   if (!isFeedTopic(topic))
     return { ok: false, code: 'NOT_FOUND', message: `unknown topic ${topic || '(none)'}` };
   if (topic.startsWith('senior:')) {

@@ -16,7 +16,17 @@ export function seniorRoutes(deps: CloudDeps) {
   app.use('/seniors', requireStaff(deps));
   app.use('/seniors/*', requireStaff(deps));
 
-  app.get('/seniors', async (c) => c.json({ seniors: await seniors.listVisible(c.var.staff) }));
+  app.get('/seniors', async (c) => {
+    const list = await seniors.listVisible(c.var.staff);
+    await deps.audit.record({
+      actorType: 'staff',
+      actorId: c.var.staff.id,
+      action: 'senior.list',
+      ip: clientAddress(c),
+      details: { count: list.length },
+    });
+    return c.json({ seniors: list });
+  });
 
   app.post('/seniors', requireStaff(deps, ['admin']), async (c) => {
     const body = await readJson(c, CreateSeniorRequest, limit);
