@@ -1,13 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import {
-  type Alert,
-  type ErrorCode,
-  MAX_WS_MESSAGE_BYTES,
-  summariseIssues,
-  WsEnvelope,
-  type WsMessageType,
-} from '@hearth/shared';
+import { MAX_WS_MESSAGE_BYTES, summariseIssues, WsEnvelope } from '@hearth/shared';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { ALERTS_CHANNEL, type AlertRing, AlertStore } from '../alerts/alert-store.js';
@@ -18,6 +11,7 @@ import { ApiError } from '../http/errors.js';
 import { SAFETY_CHECKS_CHANNEL } from '../safety/routes.js';
 import { SeniorStore } from '../seniors/senior-store.js';
 import { MAX_SIGNAL_BYTES, relayToHub, VIDEO_SIGNALS_CHANNEL, videoSessionOf } from '../video/video-relay.js';
+import { type AlertUpdate, DashboardConnection, type TopicState } from './dashboard-connection.js';
 import { alertSnapshot, authoriseTopic, plainSnapshot } from './topic-access.js';
 import { EVENTS_CHANNEL, type EventsRing } from './topic-feeds.js';
 import { TopicRegistry } from './topics.js';
@@ -38,23 +32,7 @@ export const DEFAULT_SOCKET_LIMITS: StaffSocketLimits = {
   pingIntervalMs: 30_000,
 };
 
-/** An alert as pushed: the shared Alert, plus the escalation step when that is what changed. */
-export type AlertUpdate = Alert & { escalation?: AlertRing['escalation'] };
-
-/** A subscription: updates buffered while its snapshot is read; the senior behind a video topic. */
-interface TopicState {
-  pending: AlertUpdate[] | null;
-  seniorId?: string;
-}
-
-/** One connected dashboard. */
-export interface StaffClient {
-  staff: StaffPrincipal;
-  ws: WebSocket;
-  /** Topics this client is subscribed to; a topic whose snapshot is being prepared buffers its updates. */
-  topics: Map<string, TopicState>;
-  alive: boolean;
-}
+export type { AlertUpdate } from './dashboard-connection.js';
 
 /**
  * The staff WebSocket `/ws`: authenticates the upgrade, answers subscribe with a snapshot, then pushes
@@ -62,7 +40,7 @@ export interface StaffClient {
  */
 export class StaffSockets {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE_BYTES });
-  private readonly clients = new Set<StaffClient>();
+  private readonly clients = new Set<DashboardConnection>();
   private readonly registry: TopicRegistry;
   private readonly alerts: AlertStore;
   private readonly seniors: SeniorStore;
@@ -154,17 +132,19 @@ export class StaffSockets {
   }
 
   private accept(ws: WebSocket, staff: StaffPrincipal): void {
-    const client: StaffClient = { staff, ws, topics: new Map(), alive: true };
+    const client = new DashboardConnection(staff, ws, this.limits.maxQueueBytes, this.log, () =>
+      this.observe.sent?.(1),
+    );
     this.clients.add(client);
     ws.on('pong', () => {
       client.alive = true;
     });
     ws.on('message', (data, isBinary) => {
       client.alive = true;
-      if (isBinary) return this.sendError(client, '', 'BAD_REQUEST', 'send JSON text messages');
+      if (isBinary) return client.error('', 'BAD_REQUEST', 'send JSON text messages');
       this.onMessage(client, data.toString()).catch((err) => {
         this.log.error({ err }, 'failed to handle a dashboard message');
-        this.sendError(client, '', 'INTERNAL', 'the server could not handle that message');
+        client.error('', 'INTERNAL', 'the server could not handle that message');
       });
     });
     ws.on('close', () => {
@@ -174,20 +154,19 @@ export class StaffSockets {
     ws.on('error', (err) => this.log.debug({ err }, 'dashboard socket error'));
   }
 
-  private async onMessage(client: StaffClient, text: string): Promise<void> {
+  private async onMessage(client: DashboardConnection, text: string): Promise<void> {
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch {
-      return this.sendError(client, '', 'MALFORMED_JSON', 'message is not valid JSON');
+      return client.error('', 'MALFORMED_JSON', 'message is not valid JSON');
     }
     const parsed = WsEnvelope.safeParse(raw);
-    if (!parsed.success)
-      return this.sendError(client, '', 'VALIDATION_FAILED', summariseIssues(parsed.error));
+    if (!parsed.success) return client.error('', 'VALIDATION_FAILED', summariseIssues(parsed.error));
     const msg = parsed.data;
     switch (msg.type) {
       case 'ping':
-        return this.send(client, {
+        return client.send({
           type: 'pong',
           topic: msg.topic,
           ...(msg.id !== undefined && { id: msg.id }),
@@ -198,7 +177,7 @@ export class StaffSockets {
         return this.subscribe(client, msg.topic, msg.data, msg.id);
       case 'unsubscribe':
         if (client.topics.delete(msg.topic)) this.registry.leave(msg.topic, client);
-        return this.send(client, {
+        return client.send({
           type: 'ack',
           topic: msg.topic,
           ...(msg.id !== undefined && { id: msg.id }),
@@ -206,17 +185,22 @@ export class StaffSockets {
       case 'signal':
         return this.relaySignal(client, msg.topic, msg.data);
       default:
-        return this.sendError(client, msg.topic, 'BAD_REQUEST', `a dashboard may not send ${msg.type}`);
+        return client.error(msg.topic, 'BAD_REQUEST', `a dashboard may not send ${msg.type}`);
     }
   }
 
-  private async subscribe(client: StaffClient, topic: string, data: unknown, requestId?: string | number) {
+  private async subscribe(
+    client: DashboardConnection,
+    topic: string,
+    data: unknown,
+    requestId?: string | number,
+  ) {
     const grant = await authoriseTopic(this.deps, client.staff, topic);
-    if (!grant.ok) return this.sendError(client, topic, grant.code, grant.message, requestId);
+    if (!grant.ok) return client.error(topic, grant.code, grant.message, requestId);
     if (client.topics.has(topic)) client.topics.delete(topic);
     else if (!this.registry.join(topic, client)) {
       const message = `too many connections subscribed to ${topic}`;
-      return this.sendError(client, topic, 'RATE_LIMITED', message, requestId);
+      return client.error(topic, 'RATE_LIMITED', message, requestId);
     }
     // Updates rung while the snapshot is read wait here, then go out unless the snapshot had them.
     const state: TopicState = { pending: [], ...(grant.kind === 'video' && { seniorId: grant.seniorId }) };
@@ -225,7 +209,7 @@ export class StaffSockets {
       // Feeds have no cursor: a reconnecting dashboard simply takes a fresh snapshot.
       state.pending = null;
       const snapshot = await plainSnapshot(this.deps, client.staff, topic, grant);
-      return this.send(client, {
+      return client.send({
         type: 'snapshot',
         topic,
         data: snapshot,
@@ -233,12 +217,12 @@ export class StaffSockets {
       });
     }
     const snapshot = await alertSnapshot(this.alerts, client.staff, data);
-    this.send(client, { type: 'snapshot', topic, data: snapshot, id: snapshot.cursor });
+    client.send({ type: 'snapshot', topic, data: snapshot, id: snapshot.cursor });
     const buffered = state.pending ?? [];
     state.pending = null;
     const inSnapshot = new Map(snapshot.alerts.map((a) => [a.id, a.cursor]));
     for (const update of buffered) {
-      if ((inSnapshot.get(update.id) ?? -1) < update.cursor) this.sendUpdate(client, update);
+      if ((inSnapshot.get(update.id) ?? -1) < update.cursor) client.sendUpdate(update);
     }
   }
 
@@ -249,7 +233,7 @@ export class StaffSockets {
     if (this.registry.members('alerts').size === 0) return;
     const assigned = new Set((await this.seniors.assignedStaff(alert.seniorId)).map((a) => a.staffId));
     let text: string | undefined;
-    for (const client of [...this.registry.members<StaffClient>('alerts')]) {
+    for (const client of [...this.registry.members<DashboardConnection>('alerts')]) {
       if (client.staff.role !== 'admin' && !assigned.has(client.staff.id)) continue;
       const state = client.topics.get('alerts');
       if (!state) continue;
@@ -257,34 +241,29 @@ export class StaffSockets {
       else {
         // Serialised once for every recipient: with thousands of dashboards this is most of the work.
         text ??= JSON.stringify({ type: 'update', topic: 'alerts', data: alert, id: alert.cursor });
-        this.sendText(client, text);
+        client.sendText(text);
       }
     }
   }
 
   /** SDP/ICE from the dashboard to the hub; only on a video topic this client subscribed to. */
-  private async relaySignal(client: StaffClient, topic: string, data: unknown): Promise<void> {
+  private async relaySignal(client: DashboardConnection, topic: string, data: unknown): Promise<void> {
     const sessionId = videoSessionOf(topic);
     const seniorId = client.topics.get(topic)?.seniorId;
     if (!sessionId || !seniorId)
-      return this.sendError(client, topic, 'NOT_FOUND', 'subscribe to the video session first');
+      return client.error(topic, 'NOT_FOUND', 'subscribe to the video session first');
     if (JSON.stringify(data ?? null).length > MAX_SIGNAL_BYTES) {
-      return this.sendError(
-        client,
-        topic,
-        'PAYLOAD_TOO_LARGE',
-        `signal data exceeds ${MAX_SIGNAL_BYTES} bytes`,
-      );
+      return client.error(topic, 'PAYLOAD_TOO_LARGE', `signal data exceeds ${MAX_SIGNAL_BYTES} bytes`);
     }
     await relayToHub(this.deps.bus, seniorId, sessionId, data);
   }
 
   /** Sends to every subscriber of a topic whose visibility was checked at subscribe. */
   private forward(topic: string, data: unknown, type: 'update' | 'signal' = 'update'): void {
-    const members = this.registry.members<StaffClient>(topic);
+    const members = this.registry.members<DashboardConnection>(topic);
     if (members.size === 0) return;
     const text = JSON.stringify({ type, topic, data });
-    for (const client of [...members]) this.sendText(client, text);
+    for (const client of [...members]) client.sendText(text);
   }
 
   /** Sends an update about one senior to the subscribers of a shared topic who may see that senior. */
@@ -292,47 +271,9 @@ export class StaffSockets {
     if (this.registry.members(topic).size === 0) return;
     const assigned = new Set((await this.seniors.assignedStaff(seniorId)).map((a) => a.staffId));
     const text = JSON.stringify({ type: 'update', topic, data });
-    for (const client of [...this.registry.members<StaffClient>(topic)]) {
-      if (client.staff.role === 'admin' || assigned.has(client.staff.id)) this.sendText(client, text);
+    for (const client of [...this.registry.members<DashboardConnection>(topic)]) {
+      if (client.staff.role === 'admin' || assigned.has(client.staff.id)) client.sendText(text);
     }
-  }
-
-  private sendUpdate(client: StaffClient, alert: AlertUpdate): void {
-    this.send(client, { type: 'update', topic: 'alerts', data: alert, id: alert.cursor });
-  }
-
-  private sendError(
-    client: StaffClient,
-    topic: string,
-    code: ErrorCode,
-    message: string,
-    id?: string | number,
-  ): void {
-    this.send(client, { type: 'error', topic, data: { code, message }, ...(id !== undefined && { id }) });
-  }
-
-  /** Queues a message; a client whose queue is over the limit is disconnected (1013) instead. */
-  private send(
-    client: StaffClient,
-    msg: { type: WsMessageType; topic: string; data?: unknown; id?: string | number },
-  ) {
-    this.sendText(client, JSON.stringify(msg));
-  }
-
-  private sendText(client: StaffClient, text: string): void {
-    const ws = client.ws;
-    if (ws.readyState !== ws.OPEN) return;
-    if (ws.bufferedAmount > this.limits.maxQueueBytes) {
-      this.log.warn(
-        { staffId: client.staff.id, queued: ws.bufferedAmount },
-        'dashboard too slow; disconnecting it',
-      );
-      ws.close(1013, 'send queue overflow; reconnect and resume from your cursor');
-      setTimeout(() => ws.terminate(), 1000).unref();
-      return;
-    }
-    ws.send(text);
-    this.observe.sent?.(1);
   }
 
   private pingAll(): void {
@@ -352,7 +293,7 @@ export class StaffSockets {
     clearInterval(this.pinger);
     this.unsubscribe?.();
     for (const client of this.clients) {
-      this.send(client, {
+      client.send({
         type: 'shutdown',
         topic: '',
         data: { reason: 'server stopping; reconnect shortly' },
