@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** The real `hearth-cloud serve` (embedded PostgreSQL unless DATABASE_URL is set), as a child process. */
+/**
+ * The real `hearth-cloud serve` on its embedded PostgreSQL and in-process bus, as a child process.
+ * (The suites at the repository root run the cloud against real PostgreSQL and Redis.)
+ */
 export interface RealCloud {
   url: string;
   lines: string[];
@@ -26,7 +29,15 @@ export async function startRealCloud(
     [join(repoRoot, 'cloud-api/bin/hearth-cloud.js'), 'serve'],
     {
       cwd: repoRoot,
-      env: { ...process.env, PORT: '0', HEARTH_DATA_DIR: dataDir, HEARTH_DEMO_ACCOUNTS: '1', ...env },
+      env: {
+        ...process.env,
+        DATABASE_URL: undefined,
+        REDIS_URL: undefined,
+        PORT: '0',
+        HEARTH_DATA_DIR: dataDir,
+        HEARTH_DEMO_ACCOUNTS: '1',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
