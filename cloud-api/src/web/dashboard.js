@@ -6,6 +6,7 @@ const state = {
   staff: null,
   cursor: null,
   alerts: new Map(),
+  seniors: new Map(),
   ws: null,
   retry: 0,
 };
@@ -59,6 +60,7 @@ $('login-form').addEventListener('submit', async (event) => {
     $('login').hidden = true;
     $('board').hidden = false;
     $('who').textContent = `${out.staff.name} (${out.staff.role})`;
+    await loadSeniors();
     connect();
     // Refresh the access token a minute before it expires.
     setInterval(refresh, Math.max(30, out.expiresIn - 60) * 1000);
@@ -66,6 +68,15 @@ $('login-form').addEventListener('submit', async (event) => {
     $('login-error').textContent = err.message;
   }
 });
+
+async function loadSeniors() {
+  try {
+    const { seniors } = await api('/seniors');
+    for (const s of seniors) state.seniors.set(s.id, s.name);
+  } catch {
+    // Names are a nicety; alerts still show with the senior's id.
+  }
+}
 
 function connect() {
   const proto = location.protocol === 'https:' ? 'wss' : 'ws';
@@ -85,7 +96,9 @@ function connect() {
       state.cursor = msg.data.cursor;
       render();
     } else if (msg.type === 'update' && msg.topic === 'alerts') {
-      state.alerts.set(msg.data.id, msg.data);
+      const before = state.alerts.get(msg.data.id);
+      state.alerts.set(msg.data.id, { escalation: before?.escalation, ...msg.data });
+      if (!state.seniors.has(msg.data.seniorId)) loadSeniors().then(render);
       state.cursor = Math.max(state.cursor ?? 0, msg.data.cursor);
       render();
     } else if (msg.type === 'shutdown') {
@@ -126,7 +139,9 @@ function render() {
     title.textContent = `${a.kind} — ${a.message}`;
     const meta = document.createElement('div');
     meta.className = 'meta';
-    meta.textContent = `${a.severity} · ${a.status} · ${new Date(a.occurredAt).toLocaleString()} · senior ${a.seniorId.slice(0, 8)}`;
+    const who = state.seniors.get(a.seniorId) ?? `senior ${a.seniorId.slice(0, 8)}`;
+    const escalated = a.escalation ? ` · escalated (level ${a.escalation.level})` : '';
+    meta.textContent = `${who} · ${a.severity} · ${a.status} · ${new Date(a.occurredAt).toLocaleString()}${escalated}`;
     div.append(title, meta);
     if (a.status === 'open')
       div.append(button('Acknowledge', () => api(`/alerts/${a.id}/ack`, { method: 'POST' })));
