@@ -22,6 +22,7 @@ import { localModelStore } from './models/cli.js';
 import { ModelRegistry } from './models/registry.js';
 import { modelRoutes } from './models/routes.js';
 import { rulesRoutes } from './models/rules-routes.js';
+import { purgeExpired } from './ops/housekeeping.js';
 import { CloudMetrics } from './ops/metrics.js';
 import type { Bus } from './realtime/bus.js';
 import { sendToHub } from './realtime/hub-commands.js';
@@ -97,6 +98,12 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
       'activity rollup',
     );
   }
+
+  const purge = setInterval(() => {
+    purgeExpired(db.sql).catch((err) => log.error({ err }, 'purging expired credentials failed'));
+  }, 3600_000);
+  purge.unref();
+  housekeeping.push(purge);
 
   let bus = options.bus;
   const ownsBus = !bus;
