@@ -1,5 +1,7 @@
-import type { RaisedAlert } from '@hearth/shared';
+import type { RaisedAlert, RulesConfigInput } from '@hearth/shared';
 import type { Logger } from 'pino';
+import { AlertLedger } from './alerts/alert-ledger.js';
+import { answerNoRobot, type OnSafetyCheckRequested } from './alerts/safety-check.js';
 import { type Clock, systemClock } from './clock.js';
 import { Collector } from './collect/collector.js';
 import type { AgentConfig } from './config/agent-config.js';
@@ -18,6 +20,8 @@ import type { OutboxEntry, OutboxStore, PairedDevice } from './store/outbox.js';
 import { enforceOutboxQuota } from './store/quota.js';
 import { openSqliteOutbox } from './store/sqlite-outbox.js';
 import { ClockSync, readBootId, systemClockSynced } from './time/clock-sync.js';
+import { ControlChannel } from './uplink/control-channel.js';
+import { controlHandlers } from './uplink/control-handlers.js';
 import { HubConfigSync } from './uplink/hub-config.js';
 import { Uplink } from './uplink/uplink.js';
 
@@ -41,11 +45,15 @@ export interface AgentDeps {
   serialSources?: (devices: PairedDevice[]) => SensorSource[];
   /** Acts on a critical alert once it is committed; by default only logs it. */
   onSeriousAlert?: (alert: RaisedAlert, entry: OutboxEntry) => Promise<void> | void;
+  /** Answers a safety check staff asked for; by default says at once that no robot is paired. */
+  onSafetyCheckRequested?: OnSafetyCheckRequested;
 }
 
 /** The running agent, as main.ts and the tests see it. */
 export interface Agent {
   readonly store: OutboxStore;
+  /** The hub's alerts and whether a person has them (a safety check stops once one does). */
+  readonly alerts: AlertLedger;
   readonly modules: readonly Module[];
   status(): AgentStatus;
   /** The simulated home, when the agent runs with --simulate. */
@@ -121,15 +129,51 @@ export function buildAgent(deps: AgentDeps): Agent {
     config: paired?.timezone ? { timezone: paired.timezone } : {},
     model: models.slot,
   });
+  // Rule settings arrive at once over the control channel and on a schedule from /hub/config; both
+  // apply here, and the last ones heard stay when a config without rules comes back.
+  let latestRules: RulesConfigInput | undefined;
+  const applyRules = (rules: RulesConfigInput | undefined, timezone: string | undefined) => {
+    detector.setConfig({ ...rules, ...(timezone && { timezone }) });
+    latestRules = rules;
+  };
   const homeConfig = new HubConfigSync({
     clock,
     log: log.child({ module: 'home-config' }),
     credentials,
     apply: (home) => {
-      detector.setConfig({ ...home.rules, timezone: home.timezone });
+      applyRules(home.rules ?? latestRules, home.timezone);
       // The cloud answered with this key: if the hub was just paired, fetch the senior's model too.
       void models.ensure();
     },
+  });
+  const alerts = new AlertLedger({
+    settings: store,
+    onUnreadable: (reason) => log.error({ reason }, 'the record of acknowledged alerts was lost'),
+  });
+  let heardBefore = false;
+  const controlChannel = new ControlChannel({
+    clock,
+    log: log.child({ module: 'control-channel' }),
+    credentials,
+    handlers: controlHandlers({
+      log: log.child({ module: 'control-channel' }),
+      ledger: alerts,
+      modelAvailable: (notice) => models.notice(notice),
+      applyRules: (rules) =>
+        applyRules(
+          rules as RulesConfigInput,
+          typeof rules.timezone === 'string' ? undefined : homeConfig.current()?.timezone,
+        ),
+      onSafetyCheckRequested: deps.onSafetyCheckRequested ?? answerNoRobot,
+      // At start the config and the model are fetched anyway; after a reconnection, ask for what was missed.
+      catchUp: () => {
+        if (heardBefore) {
+          void homeConfig.refresh();
+          void models.check();
+        }
+        heardBefore = true;
+      },
+    }),
   });
   const collector = new Collector({
     store,
@@ -140,6 +184,14 @@ export function buildAgent(deps: AgentDeps): Agent {
     tickEveryMs: config.detectTickMs,
     onCommitted: (entries) => {
       uplink.kick(entries.some((e) => e.alert !== undefined));
+      for (const entry of entries) {
+        if (!entry.alert) continue;
+        try {
+          alerts.raised(entry.alert, entry.ts);
+        } catch (error) {
+          log.error({ err: String(error), alertId: entry.alert.alertId }, 'could not note the alert as open');
+        }
+      }
       for (const entry of entries) for (const listener of listeners) listener(entry);
     },
     onSeriousAlert:
@@ -164,6 +216,7 @@ export function buildAgent(deps: AgentDeps): Agent {
   const status = (): AgentStatus => {
     const creds = credentials();
     const up = uplink.status();
+    const control = controlChannel.status();
     const outbox = store.stats();
     const counts = collector.stats();
     const lastUploadAt = up.lastUploadAt ?? outbox.lastUploadAt;
@@ -185,6 +238,13 @@ export function buildAgent(deps: AgentDeps): Agent {
         connected: up.connected,
         lastUploadAt: lastUploadAt === null ? null : new Date(lastUploadAt).toISOString(),
         lastError: credentialsProblem ?? up.lastError,
+        control: {
+          state: control.state,
+          connected: control.connected,
+          lastMessageAt:
+            control.lastMessageAt === null ? null : new Date(control.lastMessageAt).toISOString(),
+          lastError: control.lastError,
+        },
       },
       outbox: {
         lastSeq: outbox.lastSeq,
@@ -198,6 +258,7 @@ export function buildAgent(deps: AgentDeps): Agent {
       sources: sourceSet.describe(),
       robot: { state: 'not_paired' },
       model: models.status(),
+      alerts: alerts.summary(),
     };
   };
 
@@ -208,6 +269,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     sensors: sensors.api,
     credentialsChanged: () => {
       uplink.kick();
+      controlChannel.credentialsChanged();
       void homeConfig.refresh();
     },
     subscribe: (listener) => {
@@ -261,11 +323,12 @@ export function buildAgent(deps: AgentDeps): Agent {
     { name: 'model', start: () => models.start(), stop: () => models.stop() },
     { name: 'uplink', start: () => uplink.start(), stop: () => uplink.stop() },
     { name: 'home-config', start: () => homeConfig.start(), stop: () => homeConfig.stop() },
+    { name: 'control-channel', start: () => controlChannel.start(), stop: () => controlChannel.stop() },
     { name: 'collector', start: () => collector.start(), stop: () => collector.stop() },
     { name: 'availability', start: () => availability.start(), stop: () => availability.stop() },
     { name: 'sensors', start: () => sourceSet.start(), stop: () => sourceSet.stop() },
     { name: 'control', start: () => control.start(), stop: () => control.stop() },
   ];
 
-  return { store, modules, status, simulatedHome };
+  return { store, alerts, modules, status, simulatedHome };
 }

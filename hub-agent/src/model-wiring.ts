@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { ModelAvailable } from '@hearth/shared';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { HubCredentials } from './config/credentials.js';
@@ -65,6 +66,18 @@ export class ModelKeeper {
       log: this.deps.log,
     });
     await this.updater.start();
+  }
+
+  /** The control channel's notice of a new active model: fetched now unless it is the one in use. Never throws. */
+  async notice(notice: ModelAvailable): Promise<void> {
+    await this.ensure();
+    await this.updater?.onNotice(notice);
+  }
+
+  /** Asks the cloud for the active model now (after the hub was away). Never throws. */
+  async check(): Promise<void> {
+    await this.ensure();
+    await this.updater?.check();
   }
 
   /** What `hearth status` shows about the model. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HubAlertRecord } from '../alerts/alert-ledger.js';
 
 /** One sensor as `hearth status` and `hearth sensors list` show it. */
 export const SensorStatus = z.object({
@@ -32,6 +33,15 @@ export const AgentStatus = z.object({
     connected: z.boolean(),
     lastUploadAt: z.string().nullable(),
     lastError: z.string().nullable(),
+    /** The control channel (commands down); optional so a newer CLI still reads an older agent. */
+    control: z
+      .object({
+        state: z.string(),
+        connected: z.boolean(),
+        lastMessageAt: z.string().nullable(),
+        lastError: z.string().nullable(),
+      })
+      .optional(),
   }),
   outbox: z.object({
     lastSeq: z.number(),
@@ -46,5 +56,9 @@ export const AgentStatus = z.object({
   sources: z.object({ running: z.array(z.string()), failed: z.record(z.string(), z.string()) }),
   robot: z.object({ state: z.string() }),
   model: z.object({ state: z.string(), version: z.string().nullable(), sha256: z.string().nullable() }),
+  /** The hub's alerts and whether a person has them: counts, and the latest ones newest first. */
+  alerts: z
+    .object({ open: z.number(), acknowledged: z.number(), recent: z.array(HubAlertRecord) })
+    .optional(),
 });
 export type AgentStatus = z.infer<typeof AgentStatus>;
