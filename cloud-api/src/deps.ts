@@ -4,6 +4,7 @@ import type { AccessTokens } from './auth/tokens.js';
 import type { CloudConfig } from './config.js';
 import type { Sql } from './db/database.js';
 import type { TimeseriesMode } from './db/timeseries.js';
+import type { RateLimitStore } from './http/rate-limit.js';
 import type { Bus } from './realtime/bus.js';
 
 /** Everything a route or service may use; built once by the composition root. */
@@ -16,6 +17,8 @@ export interface CloudDeps {
   audit: AuditLog;
   /** How sensor history is stored: a TimescaleDB hypertable or native monthly partitions. */
   timeseries: TimeseriesMode;
+  /** Where rate-limit counts live (Redis when configured, so all instances share a budget). */
+  rateLimits: RateLimitStore;
   /** Current time; tests replace it. */
   now: () => Date;
 }

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AlertEscalator } from './alerts/escalator.js';
 import { type CloudApp, createApp } from './app.js';
@@ -17,6 +18,7 @@ import {
   refreshActivity,
 } from './db/timeseries.js';
 import type { CloudDeps } from './deps.js';
+import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from './http/rate-limit.js';
 import { HubStore } from './hubs/hub-store.js';
 import { localModelStore } from './models/cli.js';
 import { ModelRegistry } from './models/registry.js';
@@ -122,6 +124,13 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     }
   }
 
+  // Rate limits follow the bus: shared through Redis when there is one, else in this process.
+  const rateLimits: RateLimitStore = config.redisUrl
+    ? new RedisRateLimitStore(
+        new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }),
+        `${config.redisPrefix}rl:`,
+      )
+    : new MemoryRateLimitStore();
   const deps: CloudDeps = {
     config,
     sql: db.sql,
@@ -131,6 +140,7 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     audit: new AuditLog(db.sql, (err) => log.error({ err }, 'audit log write failed')),
     now,
     timeseries,
+    rateLimits,
   };
 
   if (config.demoAccounts) {
@@ -228,6 +238,7 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
         const drained = await Promise.race([closed.then(() => true), sleep(5000).then(() => false)]);
         if (!drained) server.closeAllConnections();
         if (ownsBus) await bus.close();
+        await rateLimits.close();
         if (ownsDb) await db.close();
         log.info('stopped');
       })();

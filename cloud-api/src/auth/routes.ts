@@ -27,8 +27,8 @@ export function authRoutes(deps: CloudDeps) {
   const staffStore = new StaffStore(deps.sql);
   const refresh = new RefreshTokens(deps.sql, deps.now);
   // Per account: 10 failures in 15 minutes; per address: 50 attempts in 15 minutes.
-  const perAccount = new RateLimiter(10, 15 * 60_000);
-  const perAddress = new RateLimiter(50, 15 * 60_000);
+  const perAccount = new RateLimiter(deps.rateLimits, 'login-account', 10, 15 * 60_000);
+  const perAddress = new RateLimiter(deps.rateLimits, 'login-address', 50, 15 * 60_000);
   const limit = { maxBytes: 16 * 1024 };
   const app = new Hono<AppEnv>();
 
@@ -42,10 +42,10 @@ export function authRoutes(deps: CloudDeps) {
 
   app.post('/auth/login', async (c) => {
     const ip = clientAddress(c);
-    perAddress.hit(ip ?? 'unknown', 'login attempts from this address');
+    await perAddress.hit(ip ?? 'unknown', 'login attempts from this address');
     const body = await readJson(c, LoginRequest, limit);
     const accountKey = body.email.toLowerCase();
-    perAccount.hit(accountKey, 'login attempts for this account');
+    await perAccount.hit(accountKey, 'login attempts for this account');
     const staff = await staffStore.findByEmail(body.email);
     const ok = await verifyPassword(staff?.passwordHash ?? (await decoyHash()), body.password);
     if (!staff || !ok || staff.disabled) {
@@ -60,14 +60,14 @@ export function authRoutes(deps: CloudDeps) {
       });
       throw new ApiError(401, 'INVALID_CREDENTIALS', 'email or password is wrong');
     }
-    perAccount.reset(accountKey);
+    await perAccount.reset(accountKey);
     await deps.audit.record({ actorType: 'staff', actorId: staff.id, action: 'auth.login', ip });
     const refreshToken = await refresh.issue(staff.id);
     return c.json({ ...(await tokensFor(staff.id, staff.role, refreshToken)), staff: publicStaff(staff) });
   });
 
   app.post('/auth/refresh', async (c) => {
-    perAddress.hit(clientAddress(c) ?? 'unknown', 'refresh attempts from this address');
+    await perAddress.hit(clientAddress(c) ?? 'unknown', 'refresh attempts from this address');
     const body = await readJson(c, RefreshRequest, limit);
     const rotated = await refresh.rotate(body.refreshToken);
     const staff = await staffStore.findById(rotated.staffId);

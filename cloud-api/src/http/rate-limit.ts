@@ -1,29 +1,90 @@
+import type { Redis } from 'ioredis';
 import { ApiError } from './errors.js';
 
-/**
- * Counts attempts per key in a sliding window of fixed slots, in this process's memory. Limits are
- * per instance: with N instances an attacker gets at most N times the budget, which still makes
- * guessing a 15-minute pairing code or a password hopeless.
- */
-export class RateLimiter {
-  private readonly hits = new Map<string, number[]>();
+/** Where attempt counts live: this process, or Redis so that every instance shares one budget. */
+export interface RateLimitStore {
+  /**
+   * Counts one attempt for `key` in a fixed window of `windowMs` starting at its first attempt.
+   * @returns the attempts in the current window (this one included) and the ms until it ends.
+   * @throws when the store is unreachable (the request then fails; the limit is never skipped).
+   */
+  increment(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
+  /** Forgets `key` (e.g. after a successful login). */
+  reset(key: string): Promise<void>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
 
+/** Counts in this process's memory; with N instances an attacker gets N times the budget. */
+export class MemoryRateLimitStore implements RateLimitStore {
+  private readonly windows = new Map<string, { count: number; endsAt: number }>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async increment(key: string, windowMs: number) {
+    const now = this.now();
+    let w = this.windows.get(key);
+    if (!w || w.endsAt <= now) {
+      w = { count: 0, endsAt: now + windowMs };
+      this.windows.set(key, w);
+    }
+    w.count++;
+    if (this.windows.size > 50_000) {
+      for (const [k, v] of this.windows) if (v.endsAt <= now) this.windows.delete(k);
+    }
+    return { count: w.count, resetMs: w.endsAt - now };
+  }
+
+  async reset(key: string) {
+    this.windows.delete(key);
+  }
+
+  async close() {}
+}
+
+/** Counts in Redis (a key per window, expiring with it), shared by every instance. */
+export class RedisRateLimitStore implements RateLimitStore {
   constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async increment(key: string, windowMs: number) {
+    const k = this.prefix + key;
+    // SET NX PX starts the window on the first attempt (works on any Redis, unlike PEXPIRE NX).
+    const result = await this.redis.multi().set(k, 0, 'PX', windowMs, 'NX').incr(k).pttl(k).exec();
+    if (!result) throw new Error('rate limit transaction was aborted');
+    const [, incr, ttl] = result;
+    if (incr?.[0] || ttl?.[0]) throw incr?.[0] ?? ttl?.[0];
+    return { count: Number(incr?.[1]), resetMs: Math.max(0, Number(ttl?.[1])) };
+  }
+
+  async reset(key: string) {
+    await this.redis.del(this.prefix + key);
+  }
+
+  async close() {
+    await this.redis.quit().catch(() => {});
+  }
+}
+
+/** A named limit: at most `limit` attempts per key in each window. */
+export class RateLimiter {
+  constructor(
+    private readonly store: RateLimitStore,
+    private readonly name: string,
     private readonly limit: number,
     private readonly windowMs: number,
-    private readonly now: () => number = Date.now,
   ) {}
 
   /**
    * Records one attempt for `key`.
-   * @throws ApiError 429 RATE_LIMITED (with Retry-After) once `limit` attempts fall inside the window.
+   * @throws ApiError 429 RATE_LIMITED (with Retry-After) once the key is over the limit in this window.
    */
-  hit(key: string, what: string): void {
-    const now = this.now();
-    const recent = (this.hits.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    if (recent.length >= this.limit) {
-      const retryAfter = Math.max(1, Math.ceil((recent[0]! + this.windowMs - now) / 1000));
-      this.hits.set(key, recent);
+  async hit(key: string, what: string): Promise<void> {
+    const { count, resetMs } = await this.store.increment(`${this.name}:${key}`, this.windowMs);
+    if (count > this.limit) {
+      const retryAfter = Math.max(1, Math.ceil(resetMs / 1000));
       throw new ApiError(
         429,
         'RATE_LIMITED',
@@ -34,19 +95,10 @@ export class RateLimiter {
         },
       );
     }
-    recent.push(now);
-    this.hits.set(key, recent);
-    if (this.hits.size > 50_000) this.sweep(now);
   }
 
-  /** Forgets `key` (e.g. after a successful login). */
-  reset(key: string): void {
-    this.hits.delete(key);
-  }
-
-  private sweep(now: number): void {
-    for (const [key, times] of this.hits) {
-      if (times.every((t) => now - t >= this.windowMs)) this.hits.delete(key);
-    }
+  /** Forgets `key`. */
+  reset(key: string): Promise<void> {
+    return this.store.reset(`${this.name}:${key}`);
   }
 }

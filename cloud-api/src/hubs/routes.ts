@@ -29,7 +29,7 @@ function toHub(h: HubRow) {
 export function hubRoutes(deps: CloudDeps, hubs: HubStore) {
   const seniors = new SeniorStore(deps.sql);
   // Guessing codes: 10 claims a minute per address; a code has 30^8 possibilities and lives 15 minutes.
-  const claimLimit = new RateLimiter(10, 60_000);
+  const claimLimit = new RateLimiter(deps.rateLimits, 'claim-address', 10, 60_000);
   const limit = { maxBytes: 16 * 1024 };
   const app = new Hono<AppEnv>();
 
@@ -53,7 +53,7 @@ export function hubRoutes(deps: CloudDeps, hubs: HubStore) {
 
   app.post('/hubs/claim', async (c) => {
     const ip = clientAddress(c);
-    claimLimit.hit(ip ?? 'unknown', 'pairing attempts from this address');
+    await claimLimit.hit(ip ?? 'unknown', 'pairing attempts from this address');
     const body = await readJson(c, ClaimRequest, limit);
     const claimed = await hubs.claim(body.code, body.deviceId);
     await deps.audit.record({
