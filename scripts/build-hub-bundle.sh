@@ -24,7 +24,7 @@ node --input-type=module -e "
     name: 'hearth-hub', version: hub.version, private: true, type: 'module',
     engines: root.engines, dependencies, allowScripts: root.allowScripts,
   }, null, 2) + '\n');
-  writeFileSync('$dir/agent.example.json', JSON.stringify({ sensors: [] }, null, 2) + '\n');
+  writeFileSync('$dir/agent.example.json', JSON.stringify({ logLevel: 'info', detectTickMs: 60000 }, null, 2) + '\n');
 "
 cat > "$dir/bin/hearth" <<'SH'
 #!/bin/sh
