@@ -45,6 +45,10 @@ function startProgram(bin: string, args: string[], options: StartOptions): Progr
     });
   }
   const exited = once(child, 'exit').then(([code]) => code as number | null);
+  // A test runner that ends its worker must not leave homes and clouds running behind it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
   return {
     process: child,
     output,
