@@ -23,6 +23,7 @@ import { ClockSync, readBootId, systemClockSynced } from './time/clock-sync.js';
 import { ControlChannel } from './uplink/control-channel.js';
 import { controlHandlers } from './uplink/control-handlers.js';
 import { HubConfigSync } from './uplink/hub-config.js';
+import { RememberedRules } from './uplink/remembered-rules.js';
 import { Uplink } from './uplink/uplink.js';
 
 /** A piece of the agent with a lifetime: started in order, stopped in reverse. */
@@ -130,18 +131,52 @@ export function buildAgent(deps: AgentDeps): Agent {
     model: models.slot,
   });
   // Rule settings arrive at once over the control channel and on a schedule from /hub/config; both
-  // apply here, and the last ones heard stay when a config without rules comes back.
-  let latestRules: RulesConfigInput | undefined;
-  const applyRules = (rules: RulesConfigInput | undefined, timezone: string | undefined) => {
+  // apply here. The last ones heard stay (on disk too) when a config without rules comes back.
+  const rememberedRules = new RememberedRules(store);
+  let latestRules: { seniorId: string; rules: RulesConfigInput } | undefined;
+  const applyRules = (
+    seniorId: string | undefined,
+    rules: RulesConfigInput | undefined,
+    timezone: string | undefined,
+  ) => {
     detector.setConfig({ ...rules, ...(timezone && { timezone }) });
-    latestRules = rules;
+    if (!seniorId || !rules || JSON.stringify(latestRules) === JSON.stringify({ seniorId, rules })) return;
+    latestRules = { seniorId, rules };
+    try {
+      rememberedRules.remember(seniorId, rules);
+    } catch (error) {
+      log.error(
+        { err: String(error) },
+        'could not keep the rule settings on disk; they apply until a restart',
+      );
+    }
   };
+  if (paired?.seniorId) {
+    try {
+      const stored = rememberedRules.load(paired.seniorId);
+      if (stored) {
+        latestRules = { seniorId: paired.seniorId, rules: stored };
+        applyRules(
+          paired.seniorId,
+          stored,
+          typeof stored.timezone === 'string' ? undefined : paired.timezone,
+        );
+        log.info({}, 'rule settings from the cloud restored from disk');
+      }
+    } catch (error) {
+      log.warn(
+        { reason: (error as Error).message },
+        'the stored rule settings were not used; the defaults run until the cloud sends them',
+      );
+    }
+  }
   const homeConfig = new HubConfigSync({
     clock,
     log: log.child({ module: 'home-config' }),
     credentials,
     apply: (home) => {
-      applyRules(home.rules ?? latestRules, home.timezone);
+      const kept = latestRules?.seniorId === home.seniorId ? latestRules.rules : undefined;
+      applyRules(home.seniorId, home.rules ?? kept, home.timezone);
       // The cloud answered with this key: if the hub was just paired, fetch the senior's model too.
       void models.ensure();
     },
@@ -161,6 +196,7 @@ export function buildAgent(deps: AgentDeps): Agent {
       modelAvailable: (notice) => models.notice(notice),
       applyRules: (rules) =>
         applyRules(
+          credentials()?.seniorId,
           rules as RulesConfigInput,
           typeof rules.timezone === 'string' ? undefined : homeConfig.current()?.timezone,
         ),

@@ -126,10 +126,11 @@ describe('the cloud reaches a running hub over its control channel', () => {
     }
     expect(answered).toMatchObject({ status: 'failed', detail: 'no robot is paired with this hub' });
 
-    // The hub restarts: it still knows a person has the alert.
+    // The hub restarts: it still knows a person has the alert, and runs the rules it was sent.
     expect(await agent.stop()).toBe(0);
     agent = startAgent(args);
     await agent.waitFor((e) => e.msg === 'hearth-agent ready');
+    expect(agent.lines.some((l) => l.includes('rule settings from the cloud restored from disk'))).toBe(true);
     const restarted = await statusOf(dataDir);
     expect(restarted.alerts?.recent.find((r) => r.cloudAlertId === alertId)).toMatchObject({
       status: 'acknowledged',
