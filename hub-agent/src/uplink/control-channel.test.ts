@@ -258,6 +258,18 @@ describe('the control channel', () => {
     expect(cloud.paths).toHaveLength(1);
   });
 
+  it('does not crash on credentials no request can carry', async () => {
+    const { cloud, channel, setCredentials } = await setup();
+    setCredentials({ cloudUrl: cloud.url, hubId: 'hub-1', apiKey: 'key\nX-Evil: 1' });
+    await channel.start();
+    expect(channel.status()).toMatchObject({ state: 'backing_off', connected: false });
+    expect(channel.status().lastError).toMatch(/cannot open the control channel: .*hearth pair/);
+    setCredentials({ cloudUrl: 'ftp://nowhere', hubId: 'hub-1', apiKey: 'key-1' });
+    channel.credentialsChanged();
+    expect(channel.status().lastError).toMatch(/not http\(s\)/);
+    expect(cloud.paths).toEqual([]);
+  });
+
   it('waits quietly while the hub is not paired, and connects once it is', async () => {
     const { cloud, channel, seen, setCredentials } = await setup();
     setCredentials(null);

@@ -170,11 +170,24 @@ export class ControlChannel {
     }
     this.current.state = 'connecting';
     this.using = credentials;
-    const socket = new WebSocket(url, {
-      headers: { authorization: `Bearer ${credentials.apiKey}`, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
-      handshakeTimeout: this.deps.handshakeTimeoutMs ?? 15_000,
-      maxPayload: MAX_DOWN_BYTES,
-    });
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(url, {
+        headers: {
+          authorization: `Bearer ${credentials.apiKey}`,
+          [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
+        },
+        handshakeTimeout: this.deps.handshakeTimeoutMs ?? 15_000,
+        maxPayload: MAX_DOWN_BYTES,
+      });
+    } catch (error) {
+      // A key with characters no HTTP header may carry: only pairing again can mend it.
+      this.current.lastError = `cannot open the control channel: ${(error as Error).message}; pair the hub again with \`hearth pair\``;
+      this.current.state = 'backing_off';
+      this.deps.log.error({ reason: this.current.lastError }, 'control channel cannot start');
+      this.retryIn(idle);
+      return;
+    }
     this.socket = socket;
     let refusedStatus: number | null = null;
     let alive = true;
