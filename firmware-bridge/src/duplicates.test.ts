@@ -77,6 +77,32 @@ describe('DuplicateFilter', () => {
     expect(filter.check('n1', 3)).toBe('duplicate');
   });
 
+  it('starts a node it meets for the first time from what was recalled of that same boot', () => {
+    const recalled = new Map([['n1', { bootId: 7, seqs: [65534, 65535, 0] }]]);
+    const filter = new DuplicateFilter(16, (nodeId) => recalled.get(nodeId));
+    expect(filter.observeBoot('n1', 7)).toBe(false); // the node did not restart: not a new boot
+    expect([0, 65535, 1].map((s) => filter.check('n1', s))).toEqual(['duplicate', 'duplicate', 'new']);
+    // Another boot than the recalled one starts empty; a node with nothing recalled too.
+    const rebooted = new DuplicateFilter(16, (nodeId) => recalled.get(nodeId));
+    expect(rebooted.observeBoot('n1', 8)).toBe(true);
+    expect(rebooted.check('n1', 0)).toBe('new');
+    expect(rebooted.observeBoot('n2', 7)).toBe(true);
+    expect(rebooted.check('n2', 0)).toBe('new');
+  });
+
+  it('asks for the recalled frames only once per node, so a later reboot is not undone', () => {
+    let asked = 0;
+    const filter = new DuplicateFilter(16, () => {
+      asked++;
+      return { bootId: 1, seqs: [4] };
+    });
+    filter.observeBoot('n1', 1);
+    filter.observeBoot('n1', 2);
+    filter.observeBoot('n1', 2);
+    expect(filter.check('n1', 4)).toBe('new');
+    expect(asked).toBe(1);
+  });
+
   it('delivers every frame exactly once when a node resends a bounded queue in any order', () => {
     fc.assert(
       fc.property(

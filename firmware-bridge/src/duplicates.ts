@@ -7,6 +7,13 @@ export type SequenceVerdict =
   /** Further behind the newest frame than the window remembers: ack it, deliver nothing. */
   | 'stale';
 
+/** What a hub remembered (durably) of a node's boot: the frames it recorded, in the order it recorded them. */
+export interface RecalledFrames {
+  bootId: number;
+  /** Sequence numbers of reliable frames already delivered in that boot, oldest first. */
+  seqs: readonly number[];
+}
+
 interface NodeWindow {
   bootId: number;
   highest: number | undefined;
@@ -20,13 +27,22 @@ interface NodeWindow {
  * reliable frames). A node holds at most a few unacked frames and sends nothing but its hello until
  * the hello is acked, so every frame it resends lies within the window; a new boot id in a hello
  * starts a fresh window. One filter outlives the connections to a port, so a replugged node whose
- * frames were delivered before the unplug does not deliver them twice.
+ * frames were delivered before the unplug does not deliver them twice. With `recall`, a node the
+ * filter meets for the first time starts from what an earlier hub process recorded, so a frame
+ * recorded just before a hub restart, whose ack the node never heard, is not delivered again.
  */
 export class DuplicateFilter {
   private readonly nodes = new Map<string, NodeWindow>();
 
-  /** `windowSize` sequence numbers behind the newest are remembered (at most 32768). */
-  constructor(private readonly windowSize = 256) {
+  /**
+   * `windowSize` sequence numbers behind the newest are remembered (at most 32768). `recall` is asked
+   * once per node, at its first hello, for the frames delivered before this filter existed; it must not
+   * throw (answer undefined when nothing usable is known).
+   */
+  constructor(
+    private readonly windowSize = 256,
+    private readonly recall?: (nodeId: string) => RecalledFrames | undefined,
+  ) {
     if (!Number.isInteger(windowSize) || windowSize < 1 || windowSize > 0x8000) {
       throw new RangeError(`windowSize must be an integer 1..32768, got ${windowSize}`);
     }
@@ -34,13 +50,26 @@ export class DuplicateFilter {
 
   /**
    * Records the boot a hello announces. Returns true when it is a boot the filter has not seen for this
-   * node (first contact or a restart), in which case the node's window starts empty.
+   * node (first contact or a restart), in which case the node's window starts empty — unless `recall`
+   * knew this very boot, in which case its frames count as delivered and false is returned.
    */
   observeBoot(nodeId: string, bootId: number): boolean {
-    const current = this.nodes.get(nodeId);
+    let current = this.nodes.get(nodeId);
+    if (!current && this.recall) {
+      const recalled = this.recall(nodeId);
+      if (recalled) {
+        this.startWindow(nodeId, recalled.bootId);
+        for (const seq of recalled.seqs) this.check(nodeId, seq & 0xffff);
+        current = this.nodes.get(nodeId);
+      }
+    }
     if (current && current.bootId === bootId) return false;
-    this.nodes.set(nodeId, { bootId, highest: undefined, seen: new Int32Array(this.windowSize).fill(-1) });
+    this.startWindow(nodeId, bootId);
     return true;
+  }
+
+  private startWindow(nodeId: string, bootId: number): void {
+    this.nodes.set(nodeId, { bootId, highest: undefined, seen: new Int32Array(this.windowSize).fill(-1) });
   }
 
   /** Judges one reliable frame of a node whose boot was observed, and remembers it when new. */

@@ -9,6 +9,7 @@ import pino, { type Logger } from 'pino';
 import { SerialPort, type SerialPortMock } from 'serialport';
 import type { Clock } from '../clock.js';
 import { ReconnectBackoff } from './serial-backoff.js';
+import type { DeliveredFrames } from './serial-frames.js';
 import { serialOpenHint } from './serial-hints.js';
 import { SerialNode, type SerialNodeStatus, type UnavailableReason } from './serial-node.js';
 import type { SensorReading, SensorSource } from './source.js';
@@ -41,6 +42,12 @@ export interface SerialSourceOptions {
   openPort?: (options: { path: string; baudRate: number }) => SerialPortLike;
   /** Source of jitter for the backoff (0..1); defaults to Math.random. */
   random?: () => number;
+  /**
+   * Durable memory of the frames recorded, consulted at a node's first hello, so a frame the node
+   * resends after a hub restart is acked without being recorded twice. Without it the memory ends
+   * with the process.
+   */
+  delivered?: DeliveredFrames;
 }
 
 /** What `hearth status` and `hearth diagnose` can show about a serial line. */
@@ -80,7 +87,7 @@ const emptyStats = (): HubLinkStats => ({
 export class SerialSource implements SensorSource {
   readonly name: string;
   private readonly log: Logger;
-  private readonly duplicates = new DuplicateFilter();
+  private readonly duplicates: DuplicateFilter;
   private readonly totals = emptyStats();
   private emit: ((reading: SensorReading) => void) | undefined;
   private port: SerialPortLike | undefined;
@@ -97,6 +104,8 @@ export class SerialSource implements SensorSource {
   constructor(private readonly options: SerialSourceOptions) {
     this.name = `serial:${options.path}`;
     this.log = options.log ?? pino({ level: 'silent' });
+    const delivered = options.delivered;
+    this.duplicates = new DuplicateFilter(256, delivered && ((nodeId) => delivered.recall(nodeId)));
     this.backoff = new ReconnectBackoff(
       options.reconnectInitialMs ?? 500,
       options.reconnectMaxMs ?? 30_000,
@@ -292,7 +301,28 @@ export class SerialSource implements SensorSource {
     // Back before the reading itself, so the detection window never sees a reading from a sensor
     // whose latest state still says unavailable.
     for (const reading of [...node.setAvailable(true, now), ...readings]) this.emit?.(reading);
+    if (message.type !== 'heartbeat') this.noteDelivered(delivery);
     this.watchLiveness();
+  }
+
+  /**
+   * Remembers durably that a reliable frame was recorded. A failure is logged, not thrown: the reading
+   * is already committed, and refusing the frame now would make the node resend it into a duplicate.
+   */
+  private noteDelivered({ node, seq }: Delivery): void {
+    try {
+      this.options.delivered?.note(node.nodeId, node.bootId, seq);
+    } catch (err) {
+      this.log.warn(
+        {
+          path: this.options.path,
+          nodeId: node.nodeId,
+          seq,
+          err: err instanceof Error ? err.message : String(err),
+        },
+        'could not note a recorded serial frame; after a hub restart the node may deliver it again',
+      );
+    }
   }
 
   /** (Re)arms the silence timer: a node that misses several heartbeats is reported unavailable. */

@@ -8,6 +8,7 @@ import { type GpioBackend, OnoffGpioBackend } from './gpio/backend.js';
 import { GpioSource } from './gpio/gpio-source.js';
 import { readGpioChips } from './gpio/header-lines.js';
 import type { SensorRegistry } from './registry.js';
+import { SettingsDeliveredFrames } from './serial-frames.js';
 import { SerialSource } from './serial-source.js';
 import { SimulatedHome } from './simulated-home.js';
 import type { SensorReading, SensorSource } from './source.js';
@@ -70,6 +71,10 @@ export function buildSensors(deps: SensorWiringDeps) {
             log: log.child({ module: 'serial', sensorId: d.id }),
             // The device id is the node's id, so the room applies to every sensor of the node.
             rooms: d.room ? { [d.id]: d.room } : {},
+            // Noted next to the readings, so a frame recorded just before a restart is not recorded again.
+            delivered: new SettingsDeliveredFrames(store, (nodeId, reason) =>
+              log.warn({ nodeId, reason }, 'the note of recorded serial frames was unreadable; ignored'),
+            ),
           }),
       ));
 
