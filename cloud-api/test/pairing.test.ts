@@ -31,12 +31,14 @@ describe.each(databaseTargets())('pairing a hub on $name', (target) => {
     expect(claim.status).toBe(201);
     expect(claim.body).toMatchObject({ seniorId });
     const config = await cloud.api('GET', 'hub/config', { token: claim.body.apiKey });
-    expect(config.body).toEqual({
+    expect(config.body).toMatchObject({
       hubId: claim.body.hubId,
       seniorId,
       seniorName: 'Grace Home',
       timezone: 'Europe/Berlin',
     });
+    // A hub nobody has tuned runs the default rules, in the home's own time zone.
+    expect(config.body.rules).toMatchObject({ timezone: 'Europe/Berlin', pendant: { enabled: true } });
 
     const again = await cloud.api('POST', 'hubs/claim', { body: { code: typed, deviceId: 'pi-0002' } });
     expect(again.status).toBe(404);

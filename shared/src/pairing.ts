@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HubId } from './events.js';
+import { RulesConfig } from './rules.js';
 
 /** What a technician types on the hub: a short code an admin or technician created for one senior. */
 export const ClaimRequest = z.object({
@@ -24,6 +25,8 @@ export const HubConfig = z.object({
   seniorName: z.string(),
   /** IANA time zone of the home, for time-of-day rules. */
   timezone: z.string(),
+  /** The senior's full rule settings, so a hub that was offline when they changed catches up. */
+  rules: RulesConfig.optional(),
 });
 export type HubConfig = z.infer<typeof HubConfig>;
 

@@ -7,6 +7,8 @@ import type { AppEnv } from '../http/env.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { RateLimiter } from '../http/rate-limit.js';
 import { clientAddress } from '../http/request-info.js';
+import { SeniorRulesStore } from '../models/rules-store.js';
+import { ringHub } from '../realtime/directory-feeds.js';
 import { sendToHub } from '../realtime/hub-commands.js';
 import { IdParam } from '../seniors/schemas.js';
 import { SeniorStore } from '../seniors/senior-store.js';
@@ -28,6 +30,7 @@ function toHub(h: HubRow) {
 /** Pairing codes, claiming, hub management, and the hub's own `GET /hub/config`. */
 export function hubRoutes(deps: CloudDeps, hubs: HubStore) {
   const seniors = new SeniorStore(deps.sql);
+  const rules = new SeniorRulesStore(deps.sql);
   // Guessing codes: 10 claims a minute per address; a code has 30^8 possibilities and lives 15 minutes.
   const claimLimit = new RateLimiter(deps.rateLimits, 'claim-address', 10, 60_000);
   const limit = { maxBytes: 16 * 1024 };
@@ -66,7 +69,10 @@ export function hubRoutes(deps: CloudDeps, hubs: HubStore) {
       details: { deviceId: body.deviceId },
     });
     if (!claimed) throw new ApiError(404, 'NOT_FOUND', 'pairing code is unknown, already used, or expired');
-    return c.json(claimed, 201);
+    for (const old of claimed.replacedHubIds) await ringHub(deps, old, 'revoked', c.var.log);
+    await ringHub(deps, claimed.hubId, 'claimed', c.var.log);
+    const { replacedHubIds: _, ...answer } = claimed;
+    return c.json(answer, 201);
   });
 
   app.get('/hubs', requireStaff(deps), async (c) => {
@@ -83,6 +89,7 @@ export function hubRoutes(deps: CloudDeps, hubs: HubStore) {
       throw new ApiError(403, 'FORBIDDEN', 'only an admin or a technician may manage hubs');
     await hubs.revoke(id);
     await sendToHub(deps.bus, { hubId: id, disconnect: true }).catch(() => {});
+    await ringHub(deps, id, 'revoked', c.var.log);
     await deps.audit.record({
       actorType: 'staff',
       actorId: c.var.staff.id,
@@ -103,6 +110,7 @@ export function hubRoutes(deps: CloudDeps, hubs: HubStore) {
     const apiKey = await hubs.rotateKey(id);
     if (!apiKey) throw new ApiError(409, 'CONFLICT', 'this hub is revoked; pair it again instead');
     await sendToHub(deps.bus, { hubId: id, disconnect: true }).catch(() => {});
+    await ringHub(deps, id, 'key-rotated', c.var.log);
     await deps.audit.record({
       actorType: 'staff',
       actorId: c.var.staff.id,
@@ -124,6 +132,7 @@ export function hubRoutes(deps: CloudDeps, hubs: HubStore) {
       seniorId: hub.seniorId,
       seniorName: senior.name,
       timezone: senior.timezone,
+      rules: await rules.forSenior(hub.seniorId),
     };
     return c.json(config);
   });

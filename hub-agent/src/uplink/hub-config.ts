@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { UplinkCredentials } from './uplink.js';
 
 /** What the cloud says about the home; `rules` is the senior's rule settings when the cloud sends them. */
-export type HomeConfig = HubConfig & { rules?: RulesConfigInput };
+export type HomeConfig = Omit<HubConfig, 'rules'> & { rules?: RulesConfigInput };
 
 export interface HubConfigSyncDeps {
   clock: Clock;
