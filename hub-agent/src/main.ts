@@ -1,10 +1,11 @@
 // hearth-agent: the hub's daemon. Composition root: reads settings, builds the agent, starts its
 // modules in order, stops them in reverse on SIGINT/SIGTERM, and tells systemd how it is doing.
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
+import { destination, pino } from 'pino';
 import { type Agent, buildAgent, type Module } from './agent.js';
 import { type AgentConfigInput, ConfigError, loadAgentConfig } from './config/agent-config.js';
 import { ensureDataDir, resolveDataDir } from './config/paths.js';
+import { stopModules } from './shutdown.js';
 import { createNotifier } from './systemd/sd-notify.js';
 
 const USAGE = `usage: hearth-agent [--config FILE] [--data-dir DIR] [--simulate] [--sim-speed N]
@@ -19,6 +20,9 @@ const USAGE = `usage: hearth-agent [--config FILE] [--data-dir DIR] [--simulate]
 const EXIT_USAGE = 64;
 const EXIT_CONFIG = 78;
 const EXIT_SOFTWARE = 70;
+
+/** Longest a stop may take before the agent exits anyway; well under systemd's TimeoutStopSec=20. */
+const STOP_TIMEOUT_MS = 10_000;
 
 function parse(): { configFile?: string; dataDir?: string; overrides: AgentConfigInput } {
   const { values } = parseArgs({
@@ -54,13 +58,17 @@ async function main(): Promise<void> {
     console.error(`hearth-agent: ${(error as Error).message}\n\n${USAGE}`);
     process.exit(error instanceof ConfigError ? EXIT_CONFIG : EXIT_USAGE);
   }
-  const bootLog = pino({ base: { service: 'hearth-agent' } });
+  // Log lines are written synchronously. pino's default buffers them and flushes at exit; when stdout
+  // is a broken pipe (the reader went away), that flush retries the failing write for ever and the
+  // agent never exits. A synchronous write meets the broken pipe at once, and pino then stops logging.
+  const out = destination({ dest: 1, sync: true });
+  const bootLog = pino({ base: { service: 'hearth-agent' } }, out);
   let agent: Agent;
   let dataDir: string;
   let log = bootLog;
   try {
     const config = loadAgentConfig(args.configFile, args.overrides);
-    log = pino({ level: config.logLevel, base: { service: 'hearth-agent' } });
+    log = pino({ level: config.logLevel, base: { service: 'hearth-agent' } }, out);
     dataDir = resolveDataDir({ flag: args.dataDir });
     ensureDataDir(dataDir);
     agent = buildAgent({ config, dataDir, log });
@@ -81,19 +89,17 @@ async function main(): Promise<void> {
   const started: Module[] = [];
   let stopping = false;
   const stop = (reason: string, code: number) => {
-    if (stopping) return;
+    if (stopping) {
+      // Asked again while stopping (a second Ctrl-C): the person wants it gone now.
+      if (reason === 'SIGINT' || reason === 'SIGTERM') process.exit(code);
+      return;
+    }
     stopping = true;
     void (async () => {
       log.info({ reason }, 'stopping');
       notifier.stopping();
-      for (const module of started.reverse()) {
-        try {
-          await module.stop();
-        } catch (error) {
-          log.error({ module: module.name, err: String(error) }, 'module failed to stop cleanly');
-        }
-      }
-      log.info('stopped');
+      const { finished } = await stopModules(started, log, STOP_TIMEOUT_MS);
+      if (finished) log.info('stopped');
       process.exit(code);
     })();
   };
