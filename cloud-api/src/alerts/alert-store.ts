@@ -1,6 +1,6 @@
 import type { Alert, AlertStatus, RaisedAlert } from '@hearth/shared';
 import type { Logger } from 'pino';
-import type { Sql } from '../db/database.js';
+import { type Sql, transaction } from '../db/database.js';
 import type { StaffPrincipal } from '../http/env.js';
 import type { Bus } from '../realtime/bus.js';
 
@@ -49,6 +49,23 @@ export function toAlert(r: AlertRow): Alert {
   };
 }
 
+/**
+ * Key of the transaction-scoped advisory lock held from taking an alert cursor until commit. Cursors
+ * are a sequence, and a sequence hands out numbers in the order transactions ask, not the order they
+ * commit: without the lock a change could become visible after a later-numbered one, and a dashboard
+ * resuming in between would skip it for good. Alert writes are rare, so serialising them is cheap.
+ */
+const ALERT_CURSOR_LOCK_KEY = 7_243_011_003;
+
+/**
+ * Takes the alert cursor lock inside `tx`; every transaction that changes an alert calls this before it
+ * takes a cursor, so cursors are handed out in commit order. Waits while another such transaction is open.
+ * Call it before locking any alert row, so every writer takes the locks in the same order.
+ */
+export async function lockAlertCursor(tx: Sql): Promise<void> {
+  await tx`select pg_advisory_xact_lock(${ALERT_CURSOR_LOCK_KEY})`;
+}
+
 /** Evidence kept per alert when repeats fold into it; older entries are dropped first. */
 const MAX_EVIDENCE = 50;
 
@@ -59,7 +76,10 @@ export interface RecordOptions {
   escalationSeconds: number;
 }
 
-/** The emergency log. Every change takes a fresh cursor so dashboards can resume without a gap. */
+/**
+ * The emergency log. Every change takes a fresh cursor, under `lockAlertCursor`, so cursor order is commit
+ * order and dashboards can resume without a gap.
+ */
 export class AlertStore {
   constructor(private readonly sql: Sql) {}
 
@@ -78,6 +98,7 @@ export class AlertStore {
     const [seen] =
       await tx`select 1 from alert_occurrences where hub_id = ${hub.id} and hub_alert_id = ${raised.alertId}`;
     if (seen) return undefined;
+    await lockAlertCursor(tx);
     const evidence = raised.evidence.map((e) => ({ ...e, hubAlertId: raised.alertId }));
     const [folded] = await tx<AlertRow[]>`
       update alerts set
@@ -153,10 +174,13 @@ export class AlertStore {
    * @returns the alert after the change and whether it changed; undefined when it does not exist.
    */
   async acknowledge(id: string, staffId: string): Promise<{ alert: Alert; changed: boolean } | undefined> {
-    const [row] = await this.sql<AlertRow[]>`
-      update alerts set status = 'acknowledged', acknowledged_at = now(), acknowledged_by = ${staffId},
-        next_escalation_at = null, cursor = nextval('alert_cursor_seq')
-      where id = ${id} and status = 'open' returning *`;
+    const [row] = await transaction(this.sql, async (tx) => {
+      await lockAlertCursor(tx);
+      return tx<AlertRow[]>`
+        update alerts set status = 'acknowledged', acknowledged_at = now(), acknowledged_by = ${staffId},
+          next_escalation_at = null, cursor = nextval('alert_cursor_seq')
+        where id = ${id} and status = 'open' returning *`;
+    });
     if (row) return { alert: toAlert(row), changed: true };
     const [current] = await this.sql<AlertRow[]>`select * from alerts where id = ${id}`;
     return current && { alert: toAlert(current), changed: false };
@@ -168,11 +192,14 @@ export class AlertStore {
     staffId: string,
     note: string | null,
   ): Promise<{ alert: Alert; changed: boolean } | undefined> {
-    const [row] = await this.sql<AlertRow[]>`
-      update alerts set status = 'resolved', resolved_at = now(), resolved_by = ${staffId}, resolution_note = ${note},
-        acknowledged_at = coalesce(acknowledged_at, now()), acknowledged_by = coalesce(acknowledged_by, ${staffId}),
-        next_escalation_at = null, cursor = nextval('alert_cursor_seq')
-      where id = ${id} and status <> 'resolved' returning *`;
+    const [row] = await transaction(this.sql, async (tx) => {
+      await lockAlertCursor(tx);
+      return tx<AlertRow[]>`
+        update alerts set status = 'resolved', resolved_at = now(), resolved_by = ${staffId}, resolution_note = ${note},
+          acknowledged_at = coalesce(acknowledged_at, now()), acknowledged_by = coalesce(acknowledged_by, ${staffId}),
+          next_escalation_at = null, cursor = nextval('alert_cursor_seq')
+        where id = ${id} and status <> 'resolved' returning *`;
+    });
     if (row) return { alert: toAlert(row), changed: true };
     const [current] = await this.sql<AlertRow[]>`select * from alerts where id = ${id}`;
     return current && { alert: toAlert(current), changed: false };

@@ -1,6 +1,6 @@
 import { transaction } from '../db/database.js';
 import type { CloudDeps } from '../deps.js';
-import { type AlertRow, ringAlert, toAlert } from './alert-store.js';
+import { type AlertRow, lockAlertCursor, ringAlert, toAlert } from './alert-store.js';
 
 /** Highest escalation level: 0 primary carer, 1 every carer of the senior, 2 every admin. */
 export const MAX_ESCALATION_LEVEL = 2;
@@ -46,7 +46,13 @@ export class AlertEscalator {
   /** Escalates every alert that is due now. @returns how many steps were taken. */
   async tick(): Promise<number> {
     const { sql, config } = this.deps;
+    // A cheap look first, so an idle tick never takes the cursor lock every alert writer waits on.
+    const [anyDue] =
+      await sql`select 1 from alerts where status = 'open' and next_escalation_at <= now() limit 1`;
+    if (!anyDue) return 0;
     const steps = (await transaction(sql, async (tx) => {
+      // Before the row locks below: every alert writer takes this lock first, so none can deadlock.
+      await lockAlertCursor(tx);
       const due = await tx<AlertRow[]>`
         select * from alerts where status = 'open' and next_escalation_at <= now()
         order by next_escalation_at limit 100 for update skip locked`;
