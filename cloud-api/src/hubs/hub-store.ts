@@ -14,6 +14,16 @@ export interface HubRow {
   created_at: Date;
 }
 
+/** A successful claim: the new hub's id and key, and the registrations of that device it replaced. */
+export interface ClaimedHub {
+  hubId: string;
+  /** Shown once; only its hash is stored. */
+  apiKey: string;
+  seniorId: string;
+  /** Earlier active registrations of the same device for the same senior, revoked by this claim. */
+  replacedHubIds: string[];
+}
+
 export type HubLookup = { ok: true; hub: HubRow } | { ok: false; reason: 'unknown' | 'revoked' };
 
 /** Hubs, their API keys, and the pairing codes that create them. */
@@ -46,27 +56,30 @@ export class HubStore {
   /**
    * Spends a pairing code and registers the hub, in one transaction: of concurrent claims of one code,
    * exactly one gets a key. A hub re-paired with the same device id replaces its earlier registration.
-   * @returns undefined when the code is unknown, spent or expired.
+   * @returns the new hub and the ids of registrations it replaced (now revoked); undefined when the code
+   * is unknown, spent or expired.
    */
-  async claim(
-    code: string,
-    deviceId: string,
-  ): Promise<{ hubId: string; apiKey: string; seniorId: string } | undefined> {
+  async claim(code: string, deviceId: string): Promise<ClaimedHub | undefined> {
     return transaction(this.sql, async (tx) => {
       const [spent] = await tx<{ senior_id: string }[]>`
         update pairing_codes set used_at = now()
         where code_hash = ${sha256(normalisePairingCode(code))} and used_at is null and expires_at > ${this.now()}
         returning senior_id`;
       if (!spent) return undefined;
-      await tx`update hubs set status = 'revoked', revoked_at = now()
-        where device_id = ${deviceId} and senior_id = ${spent.senior_id} and status = 'active'`;
+      const replaced = await tx<{ id: string }[]>`update hubs set status = 'revoked', revoked_at = now()
+        where device_id = ${deviceId} and senior_id = ${spent.senior_id} and status = 'active' returning id`;
       const key = newHubKey();
       const [hub] = await tx<{ id: string }[]>`
         insert into hubs (senior_id, device_id, key_prefix, key_hash)
         values (${spent.senior_id}, ${deviceId}, ${key.prefix}, ${key.hash}) returning id`;
       await tx`update pairing_codes set hub_id = ${hub!.id} where code_hash = ${sha256(normalisePairingCode(code))}`;
-      return { hubId: hub!.id, apiKey: key.key, seniorId: spent.senior_id };
-    }) as Promise<{ hubId: string; apiKey: string; seniorId: string } | undefined>;
+      return {
+        hubId: hub!.id,
+        apiKey: key.key,
+        seniorId: spent.senior_id,
+        replacedHubIds: replaced.map((r) => r.id),
+      };
+    }) as Promise<ClaimedHub | undefined>;
   }
 
   /** The hub row, or undefined. */

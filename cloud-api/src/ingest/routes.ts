@@ -7,6 +7,7 @@ import type { AppEnv } from '../http/env.js';
 import { ApiError } from '../http/errors.js';
 import { requireHub } from '../hubs/hub-auth.js';
 import type { HubStore } from '../hubs/hub-store.js';
+import { HubSeenRinger } from '../realtime/directory-feeds.js';
 import { EVENTS_CHANNEL, type EventsRing, MAX_LIVE_EVENTS } from '../realtime/topic-feeds.js';
 import { EventStore } from './event-store.js';
 
@@ -17,6 +18,7 @@ export function ingestRoutes(deps: CloudDeps, hubs: HubStore, onIngested?: (rows
     dedupeSeconds: deps.config.alertDedupeSeconds,
     escalationSeconds: deps.config.escalationSeconds,
   }));
+  const seen = new HubSeenRinger(deps, deps.log);
   const app = new Hono<AppEnv>();
 
   app.post('/hub/events', requireHub(deps, hubs), async (c) => {
@@ -72,6 +74,8 @@ export function ingestRoutes(deps: CloudDeps, hubs: HubStore, onIngested?: (rows
         .publish(EVENTS_CHANNEL, ring)
         .catch((err) => c.var.log.warn({ err }, 'live events ring failed'));
     }
+    // The upload moved the hub's last-seen time; dashboards on the hubs topic hear of it now and then.
+    await seen.seen(hub.id);
     return c.json({ ackedThroughSeq: result.ackedThroughSeq });
   });
 

@@ -10,6 +10,8 @@ export type AlertUpdate = Alert & { escalation?: AlertRing['escalation'] };
 /** A subscription: updates buffered while its snapshot is read; the senior behind a video topic. */
 export interface TopicState {
   pending: AlertUpdate[] | null;
+  /** Feed updates (already serialised) that arrive while a `seniors`/`hubs` snapshot is read. */
+  held?: string[];
   seniorId?: string;
 }
 

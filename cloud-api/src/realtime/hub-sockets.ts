@@ -10,6 +10,7 @@ import type { CloudDeps } from '../deps.js';
 import type { HubStore } from '../hubs/hub-store.js';
 import { SAFETY_CHECKS_CHANNEL } from '../safety/routes.js';
 import { relayFromHub, videoSessionOf } from '../video/video-relay.js';
+import { ringHub } from './directory-feeds.js';
 import { HUB_COMMANDS_CHANNEL, type HubCommand } from './hub-commands.js';
 import { rejectUpgrade } from './upgrade.js';
 
@@ -43,6 +44,7 @@ export class HubSockets {
   private readonly unsubscribers: (() => void)[] = [];
   private pinger: NodeJS.Timeout | undefined;
   private stopping = false;
+  private presence: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: CloudDeps,
@@ -143,7 +145,7 @@ export class HubSockets {
       this.clients.set(hubId, set);
     }
     set.add(client);
-    this.deps.sql`update hubs set last_seen_at = now() where id = ${hubId}`.catch(() => {});
+    this.markSeen(hubId, true);
     ws.on('pong', () => {
       client.alive = true;
     });
@@ -155,10 +157,26 @@ export class HubSockets {
     });
     ws.on('close', () => {
       set.delete(client);
-      if (set.size === 0) this.clients.delete(hubId);
+      if (set.size > 0) return;
+      this.clients.delete(hubId);
+      // A stopping instance is not the hub going away: it reconnects to another one.
+      if (!this.stopping) this.markSeen(hubId, false);
     });
     ws.on('error', (err) => this.log.debug({ err, hubId }, 'hub socket error'));
     this.send(client, { type: 'ack', topic: 'hello', data: { hubId, seniorId } });
+  }
+
+  /** Records that the hub was just seen and tells the dashboards whether its control channel is open. */
+  private markSeen(hubId: string, online: boolean): void {
+    // One after another, so a quick reconnect never reaches the dashboards as connected-then-disconnected.
+    this.presence = this.presence.then(async () => {
+      try {
+        await this.deps.sql`update hubs set last_seen_at = now() where id = ${hubId}`;
+        await ringHub(this.deps, hubId, online ? 'connected' : 'disconnected', this.log, online);
+      } catch (err) {
+        this.log.warn({ err, hubId }, 'could not record when the hub was last seen');
+      }
+    });
   }
 
   private async onMessage(client: HubClient, text: string): Promise<void> {
@@ -285,5 +303,6 @@ export class HubSockets {
       }
     }
     this.wss.close();
+    await this.presence;
   }
 }

@@ -12,6 +12,7 @@ import { SAFETY_CHECKS_CHANNEL } from '../safety/routes.js';
 import { SeniorStore } from '../seniors/senior-store.js';
 import { MAX_SIGNAL_BYTES, relayToHub, VIDEO_SIGNALS_CHANNEL, videoSessionOf } from '../video/video-relay.js';
 import { type AlertUpdate, DashboardConnection, type TopicState } from './dashboard-connection.js';
+import { HUBS_CHANNEL, type HubRing, SENIORS_CHANNEL, type SeniorRing } from './directory-feeds.js';
 import { alertSnapshot, authoriseTopic, plainSnapshot } from './topic-access.js';
 import { EVENTS_CHANNEL, type EventsRing } from './topic-feeds.js';
 import { TopicRegistry } from './topics.js';
@@ -48,6 +49,8 @@ export class StaffSockets {
   private unsubscribe: (() => void) | undefined;
   private pinger: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** Directory updates fan out one at a time, so a dashboard sees a hub's changes in the order they were rung. */
+  private directory: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: CloudDeps,
@@ -86,12 +89,22 @@ export class StaffSockets {
       const { sessionId, data } = m as { sessionId?: string; data?: unknown };
       if (sessionId) this.forward(`video:${sessionId}`, data, 'signal');
     });
+    const seniors = await this.deps.bus.subscribe(SENIORS_CHANNEL, (m) => {
+      const ring = m as SeniorRing;
+      if (ring?.senior?.id) this.forwardDirectory('seniors', ring.senior.id, ring);
+    });
+    const hubs = await this.deps.bus.subscribe(HUBS_CHANNEL, (m) => {
+      const ring = m as HubRing;
+      if (ring?.hub?.seniorId) this.forwardDirectory('hubs', ring.hub.seniorId, ring);
+    });
     const alerts = this.unsubscribe;
     this.unsubscribe = () => {
       alerts?.();
       events();
       checks();
       signals();
+      seniors();
+      hubs();
     };
     this.pinger = setInterval(() => this.pingAll(), this.limits.pingIntervalMs);
     this.pinger.unref();
@@ -208,13 +221,27 @@ export class StaffSockets {
     if (grant.kind !== 'alerts') {
       // Feeds have no cursor: a reconnecting dashboard simply takes a fresh snapshot.
       state.pending = null;
-      const snapshot = await plainSnapshot(this.deps, client.staff, topic, grant);
-      return client.send({
+      // A senior or hub update always carries the whole item, so one rung while the snapshot is read
+      // is held and sent after it: applied late it is still right, applied early the snapshot would undo it.
+      if (topic === 'seniors' || topic === 'hubs') state.held = [];
+      let snapshot: unknown;
+      try {
+        snapshot = await plainSnapshot(this.deps, client.staff, topic, grant);
+      } catch (err) {
+        // Nothing will flush them: stop holding, or they would pile up for as long as the socket lives.
+        delete state.held;
+        throw err;
+      }
+      client.send({
         type: 'snapshot',
         topic,
         data: snapshot,
         ...(requestId !== undefined && { id: requestId }),
       });
+      const held = state.held ?? [];
+      delete state.held;
+      for (const text of held) client.sendText(text);
+      return;
     }
     const snapshot = await alertSnapshot(this.alerts, client.staff, data);
     client.send({ type: 'snapshot', topic, data: snapshot, id: snapshot.cursor });
@@ -272,8 +299,23 @@ export class StaffSockets {
     const assigned = new Set((await this.seniors.assignedStaff(seniorId)).map((a) => a.staffId));
     const text = JSON.stringify({ type: 'update', topic, data });
     for (const client of [...this.registry.members<DashboardConnection>(topic)]) {
-      if (client.staff.role === 'admin' || assigned.has(client.staff.id)) client.sendText(text);
+      if (client.staff.role !== 'admin' && !assigned.has(client.staff.id)) continue;
+      const held = client.topics.get(topic)?.held;
+      if (held) held.push(text);
+      else client.sendText(text);
     }
+  }
+
+  /**
+   * Queues a `seniors`/`hubs` update for the subscribers who may see `seniorId` (admins, and the staff
+   * assigned at the time it fans out, so a carer assigned just now hears of their new senior).
+   */
+  private forwardDirectory(topic: 'seniors' | 'hubs', seniorId: string, data: unknown): void {
+    this.directory = this.directory.then(() =>
+      this.forwardVisible(topic, seniorId, data).catch((err) =>
+        this.log.error({ err, topic }, 'failed to fan out a directory update'),
+      ),
+    );
   }
 
   private pingAll(): void {
@@ -304,5 +346,7 @@ export class StaffSockets {
     while (this.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const client of this.clients) client.ws.terminate();
     this.wss.close();
+    // Let a fan-out already under way finish its query before the database closes.
+    await this.directory;
   }
 }

@@ -5,6 +5,7 @@ import { readJson, validate } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { clientAddress } from '../http/request-info.js';
+import { ringSenior } from '../realtime/directory-feeds.js';
 import { AssignStaffRequest, CreateSeniorRequest, IdParam, UpdateSeniorRequest } from './schemas.js';
 import { SeniorStore } from './senior-store.js';
 
@@ -39,6 +40,7 @@ export function seniorRoutes(deps: CloudDeps) {
       targetId: senior.id,
       ip: clientAddress(c),
     });
+    await ringSenior(deps.bus, { change: 'created', senior }, c.var.log);
     return c.json(senior, 201);
   });
 
@@ -75,6 +77,7 @@ export function seniorRoutes(deps: CloudDeps) {
       ip: clientAddress(c),
       details: { fields: Object.keys(patch) },
     });
+    await ringSenior(deps.bus, { change: 'updated', senior }, c.var.log);
     return c.json(senior);
   });
 
@@ -93,6 +96,8 @@ export function seniorRoutes(deps: CloudDeps) {
       ip: clientAddress(c),
       details: { staffId: body.staffId },
     });
+    const senior = await seniors.getVisible(c.var.staff, id);
+    if (senior) await ringSenior(deps.bus, { change: 'assigned', senior, staffId: body.staffId }, c.var.log);
     return c.json({ seniorId: id, staff: await seniors.assignedStaff(id) });
   });
 
