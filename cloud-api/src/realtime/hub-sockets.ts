@@ -11,6 +11,7 @@ import type { HubStore } from '../hubs/hub-store.js';
 import { SAFETY_CHECKS_CHANNEL } from '../safety/routes.js';
 import { relayFromHub, videoSessionOf } from '../video/video-relay.js';
 import { ringHub } from './directory-feeds.js';
+import { recentlyHandledAlerts } from './hub-catch-up.js';
 import { HUB_COMMANDS_CHANNEL, type HubCommand } from './hub-commands.js';
 import { rejectUpgrade } from './upgrade.js';
 
@@ -164,6 +165,14 @@ export class HubSockets {
     });
     ws.on('error', (err) => this.log.debug({ err, hubId }, 'hub socket error'));
     this.send(client, { type: 'ack', topic: 'hello', data: { hubId, seniorId } });
+    // What people did with the senior's alerts while this hub was away (the live ring missed it).
+    recentlyHandledAlerts(this.deps.sql, seniorId).then(
+      (alerts) => {
+        for (const alert of alerts)
+          this.send(client, { type: 'update', topic: 'alerts', data: alert, id: alert.cursor });
+      },
+      (err: unknown) => this.log.error({ err, hubId }, 'could not send the hub its handled alerts'),
+    );
   }
 
   /** Records that the hub was just seen and tells the dashboards whether its control channel is open. */
