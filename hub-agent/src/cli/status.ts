@@ -99,6 +99,12 @@ export async function status(socketPath: string, out: Output, dataDir?: string):
     `Cloud      ${s.cloud.url ?? '-'}  ${s.cloud.connected ? 'connected' : s.cloud.state}, last upload ${ago(s.cloud.lastUploadAt, now)}`,
   );
   if (s.cloud.lastError) out.line(`           ${s.cloud.lastError}`);
+  if (s.cloud.control) {
+    const c = s.cloud.control;
+    out.line(
+      `Commands   ${c.connected ? 'connected' : c.state}, last message ${ago(c.lastMessageAt, now)}${c.lastError ? `: ${c.lastError}` : ''}`,
+    );
+  }
   out.line(
     `Outbox     seq ${s.outbox.lastSeq}, cloud has through ${s.outbox.ackedThroughSeq}, backlog ${s.outbox.backlog}` +
       (s.outbox.pendingAlerts ? ` (${s.outbox.pendingAlerts} alerts)` : '') +
@@ -107,6 +113,16 @@ export async function status(socketPath: string, out: Output, dataDir?: string):
   out.line(
     `Clock      ${s.clock.synced ? 'synchronised' : 'NOT synchronised (timestamps are flagged until it is)'}`,
   );
+  if (s.alerts) {
+    out.line(
+      `Alerts     ${s.alerts.open} waiting for a person, ${s.alerts.acknowledged} in a person's hands`,
+    );
+    for (const a of s.alerts.recent.slice(0, 3)) {
+      const who =
+        a.status === 'open' ? 'nobody yet' : `${a.status} by ${a.acknowledgedBy ?? a.resolvedBy ?? 'staff'}`;
+      out.line(`           ${a.kind} (${a.severity}) raised ${ago(a.raisedAt, now)}: ${who}`);
+    }
+  }
   out.line(`Robot      ${s.robot.state}`);
   out.line(
     `Model      ${s.model.version ? `version ${s.model.version} (${s.model.sha256?.slice(0, 12)}…)` : 'none yet: hard rules only'}`,
