@@ -97,6 +97,8 @@ describe.runIf(haveChromium)('staff dashboard in a browser', () => {
     const alert = page.locator('#alerts .alert', { hasText: 'pendant_pressed' });
     await alert.waitFor({ timeout: 15_000 });
     expect(await alert.getAttribute('class')).toContain('open');
+    // At 3 a.m. the carer needs to know who, not an id.
+    expect(await alert.textContent()).toContain('Margaret Ellis');
 
     await alert.getByRole('button', { name: 'Acknowledge' }).click();
     await expect.poll(async () => alert.getAttribute('class'), { timeout: 10_000 }).toContain('acknowledged');
