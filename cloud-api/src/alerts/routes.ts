@@ -1,6 +1,7 @@
 import { AlertStatus } from '@hearth/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { auditStaff } from '../audit/staff-audit.js';
 import { requireStaff } from '../auth/middleware.js';
 import type { CloudDeps } from '../deps.js';
 import { readOptionalJson, validate } from '../http/body.js';
@@ -39,11 +40,8 @@ export function alertRoutes(deps: CloudDeps) {
       ...(q.cursor !== undefined && { sinceCursor: q.cursor }),
       ...(q.limit && { limit: q.limit }),
     });
-    await deps.audit.record({
-      actorType: 'staff',
-      actorId: c.var.staff.id,
+    await auditStaff(deps.audit, c, {
       action: 'alerts.list',
-      ip: clientAddress(c),
       details: { count: list.length },
     });
     return c.json({ alerts: list });
@@ -53,14 +51,11 @@ export function alertRoutes(deps: CloudDeps) {
     const { id } = validate(IdParam, c.req.param(), 'path');
     const q = validate(AlertListQuery, c.req.query(), 'query');
     const visible = await seniors.canSee(c.var.staff, id);
-    await deps.audit.record({
-      actorType: 'staff',
-      actorId: c.var.staff.id,
+    await auditStaff(deps.audit, c, {
       action: 'senior.alerts.read',
       targetType: 'senior',
       targetId: id,
       outcome: visible ? 'ok' : 'denied',
-      ip: clientAddress(c),
     });
     if (!visible) throw notFound('senior');
     const list = await alerts.listVisible(c.var.staff, {
@@ -75,14 +70,11 @@ export function alertRoutes(deps: CloudDeps) {
   app.get('/alerts/:id', async (c) => {
     const { id } = validate(IdParam, c.req.param(), 'path');
     const alert = await alerts.getVisible(c.var.staff, id);
-    await deps.audit.record({
-      actorType: 'staff',
-      actorId: c.var.staff.id,
+    await auditStaff(deps.audit, c, {
       action: 'alert.read',
       targetType: 'alert',
       targetId: id,
       outcome: alert ? 'ok' : 'denied',
-      ip: clientAddress(c),
     });
     if (!alert) throw notFound('alert');
     return c.json(alert);

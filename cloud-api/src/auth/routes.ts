@@ -1,6 +1,7 @@
 import { LoginRequest, Role } from '@hearth/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { auditStaff } from '../audit/staff-audit.js';
 import type { CloudDeps } from '../deps.js';
 import { readJson } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
@@ -81,11 +82,8 @@ export function authRoutes(deps: CloudDeps) {
   app.post('/auth/logout', requireStaff(deps), async (c) => {
     const body = await readJson(c, LogoutRequest, limit).catch(() => ({}) as { refreshToken?: string });
     if (body.refreshToken) await refresh.revokeFamilyOf(body.refreshToken);
-    await deps.audit.record({
-      actorType: 'staff',
-      actorId: c.var.staff.id,
+    await auditStaff(deps.audit, c, {
       action: 'auth.logout',
-      ip: clientAddress(c),
     });
     return c.body(null, 204);
   });
@@ -101,13 +99,10 @@ export function authRoutes(deps: CloudDeps) {
   app.post('/staff', requireStaff(deps, ['admin']), async (c) => {
     const body = await readJson(c, CreateStaffRequest, limit);
     const created = await staffStore.create(body);
-    await deps.audit.record({
-      actorType: 'staff',
-      actorId: c.var.staff.id,
+    await auditStaff(deps.audit, c, {
       action: 'staff.create',
       targetType: 'staff',
       targetId: created.id,
-      ip: clientAddress(c),
     });
     return c.json(created, 201);
   });

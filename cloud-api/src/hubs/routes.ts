@@ -1,5 +1,6 @@
 import { ClaimRequest, type HubConfig } from '@hearth/shared';
 import { Hono } from 'hono';
+import { auditStaff } from '../audit/staff-audit.js';
 import { requireStaff } from '../auth/middleware.js';
 import type { CloudDeps } from '../deps.js';
 import { readJson, validate } from '../http/body.js';
@@ -43,13 +44,10 @@ export function hubRoutes(deps: CloudDeps, hubs: HubStore) {
       throw new ApiError(403, 'FORBIDDEN', 'only an admin or a technician may pair a hub');
     }
     const { code, expiresAt } = await hubs.createPairingCode(id, c.var.staff.id);
-    await deps.audit.record({
-      actorType: 'staff',
-      actorId: c.var.staff.id,
+    await auditStaff(deps.audit, c, {
       action: 'hub.pairing_code',
       targetType: 'senior',
       targetId: id,
-      ip: clientAddress(c),
     });
     return c.json({ code, expiresAt: expiresAt.toISOString() }, 201);
   });
@@ -90,13 +88,10 @@ export function hubRoutes(deps: CloudDeps, hubs: HubStore) {
     await hubs.revoke(id);
     await sendToHub(deps.bus, { hubId: id, disconnect: true }).catch(() => {});
     await ringHub(deps, id, 'revoked', c.var.log);
-    await deps.audit.record({
-      actorType: 'staff',
-      actorId: c.var.staff.id,
+    await auditStaff(deps.audit, c, {
       action: 'hub.revoke',
       targetType: 'hub',
       targetId: id,
-      ip: clientAddress(c),
     });
     return c.body(null, 204);
   });
@@ -111,13 +106,10 @@ export function hubRoutes(deps: CloudDeps, hubs: HubStore) {
     if (!apiKey) throw new ApiError(409, 'CONFLICT', 'this hub is revoked; pair it again instead');
     await sendToHub(deps.bus, { hubId: id, disconnect: true }).catch(() => {});
     await ringHub(deps, id, 'key-rotated', c.var.log);
-    await deps.audit.record({
-      actorType: 'staff',
-      actorId: c.var.staff.id,
+    await auditStaff(deps.audit, c, {
       action: 'hub.rotate_key',
       targetType: 'hub',
       targetId: id,
-      ip: clientAddress(c),
     });
     return c.json({ hubId: id, apiKey });
   });

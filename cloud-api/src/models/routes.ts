@@ -7,6 +7,7 @@ import {
 } from '@hearth/shared';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
+import { auditStaff } from '../audit/staff-audit.js';
 import { requireStaff } from '../auth/middleware.js';
 import type { CloudDeps } from '../deps.js';
 import { readBodyBytes, readJson, readOptionalJson, validate } from '../http/body.js';
@@ -76,13 +77,10 @@ export function modelRoutes(deps: CloudDeps, options: ModelRoutesOptions) {
     }
   };
   const audit = (c: Context<AppEnv>, action: string, seniorId: string, details: Record<string, unknown>) =>
-    deps.audit.record({
-      actorType: 'staff',
-      actorId: c.var.staff.id,
+    auditStaff(deps.audit, c, {
       action,
       targetType: 'senior',
       targetId: seniorId,
-      ip: clientAddress(c),
       details,
     });
 

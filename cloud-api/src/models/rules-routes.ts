@@ -1,12 +1,12 @@
 import type { RulesConfig } from '@hearth/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { auditStaff } from '../audit/staff-audit.js';
 import { requireStaff } from '../auth/middleware.js';
 import type { CloudDeps } from '../deps.js';
 import { readJson, validate } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
 import { ApiError, notFound } from '../http/errors.js';
-import { clientAddress } from '../http/request-info.js';
 import { SeniorStore } from '../seniors/senior-store.js';
 import { RulesValidationError, SeniorRulesStore } from './rules-store.js';
 
@@ -46,13 +46,10 @@ export function rulesRoutes(deps: CloudDeps, options: RulesRoutesOptions = {}) {
       throw err;
     }
     if (!updated) throw notFound('senior');
-    await deps.audit.record({
-      actorType: 'staff',
-      actorId: c.var.staff.id,
+    await auditStaff(deps.audit, c, {
       action: 'senior.rules.update',
       targetType: 'senior',
       targetId: id,
-      ip: clientAddress(c),
       details: { settings: Object.keys(body) },
     });
     try {

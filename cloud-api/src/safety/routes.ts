@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { auditStaff } from '../audit/staff-audit.js';
 import { requireStaff } from '../auth/middleware.js';
 import type { CloudDeps } from '../deps.js';
 import { readOptionalJson, validate } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
 import { notFound } from '../http/errors.js';
-import { clientAddress } from '../http/request-info.js';
 import { IdParam } from '../seniors/schemas.js';
 import { SeniorStore } from '../seniors/senior-store.js';
 
@@ -47,14 +47,11 @@ export function safetyCheckRoutes(deps: CloudDeps) {
   app.post('/seniors/:id/safety-checks', requireStaff(deps), async (c) => {
     const { id } = validate(IdParam, c.req.param(), 'path');
     const visible = await seniors.canSee(c.var.staff, id);
-    await deps.audit.record({
-      actorType: 'staff',
-      actorId: c.var.staff.id,
+    await auditStaff(deps.audit, c, {
       action: 'safety_check.request',
       targetType: 'senior',
       targetId: id,
       outcome: visible ? 'ok' : 'denied',
-      ip: clientAddress(c),
     });
     if (!visible) throw notFound('senior');
     const body = await readOptionalJson(c, SafetyCheckRequest, { maxBytes: 16 * 1024 });

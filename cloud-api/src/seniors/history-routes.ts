@@ -1,12 +1,12 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
+import { auditStaff } from '../audit/staff-audit.js';
 import { requireStaff } from '../auth/middleware.js';
 import { readActivity } from '../db/timeseries.js';
 import type { CloudDeps } from '../deps.js';
 import { validate } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
 import { ApiError, notFound } from '../http/errors.js';
-import { clientAddress } from '../http/request-info.js';
 import { IdParam } from './schemas.js';
 import { SeniorStore } from './senior-store.js';
 
@@ -64,14 +64,11 @@ export function historyRoutes(deps: CloudDeps) {
   async function authorise(c: Context<AppEnv>, action: string) {
     const { id } = validate(IdParam, c.req.param(), 'path');
     const visible = await seniors.canSee(c.var.staff, id);
-    await deps.audit.record({
-      actorType: 'staff',
-      actorId: c.var.staff.id,
+    await auditStaff(deps.audit, c, {
       action,
       targetType: 'senior',
       targetId: id,
       outcome: visible ? 'ok' : 'denied',
-      ip: clientAddress(c),
     });
     if (!visible) throw notFound('senior');
     return id;

@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
+import { auditStaff } from '../audit/staff-audit.js';
 import { requireStaff } from '../auth/middleware.js';
 import type { CloudDeps } from '../deps.js';
 import { readJson, validate } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
 import { ApiError, notFound } from '../http/errors.js';
-import { clientAddress } from '../http/request-info.js';
 import { ringSenior } from '../realtime/directory-feeds.js';
 import { AssignStaffRequest, CreateSeniorRequest, IdParam, UpdateSeniorRequest } from './schemas.js';
 import { SeniorStore } from './senior-store.js';
@@ -19,11 +19,8 @@ export function seniorRoutes(deps: CloudDeps) {
 
   app.get('/seniors', async (c) => {
     const list = await seniors.listVisible(c.var.staff);
-    await deps.audit.record({
-      actorType: 'staff',
-      actorId: c.var.staff.id,
+    await auditStaff(deps.audit, c, {
       action: 'senior.list',
-      ip: clientAddress(c),
       details: { count: list.length },
     });
     return c.json({ seniors: list });
@@ -32,13 +29,10 @@ export function seniorRoutes(deps: CloudDeps) {
   app.post('/seniors', requireStaff(deps, ['admin']), async (c) => {
     const body = await readJson(c, CreateSeniorRequest, limit);
     const senior = await seniors.create(body);
-    await deps.audit.record({
-      actorType: 'staff',
-      actorId: c.var.staff.id,
+    await auditStaff(deps.audit, c, {
       action: 'senior.create',
       targetType: 'senior',
       targetId: senior.id,
-      ip: clientAddress(c),
     });
     await ringSenior(deps.bus, { change: 'created', senior }, c.var.log);
     return c.json(senior, 201);
@@ -47,14 +41,11 @@ export function seniorRoutes(deps: CloudDeps) {
   app.get('/seniors/:id', async (c) => {
     const { id } = validate(IdParam, c.req.param(), 'path');
     const senior = await seniors.getVisible(c.var.staff, id);
-    await deps.audit.record({
-      actorType: 'staff',
-      actorId: c.var.staff.id,
+    await auditStaff(deps.audit, c, {
       action: 'senior.read',
       targetType: 'senior',
       targetId: id,
       outcome: senior ? 'ok' : 'denied',
-      ip: clientAddress(c),
     });
     if (!senior) throw notFound('senior');
     return c.json(senior);
@@ -68,13 +59,10 @@ export function seniorRoutes(deps: CloudDeps) {
     const patch = await readJson(c, UpdateSeniorRequest, limit);
     const senior = await seniors.update(id, patch);
     if (!senior) throw notFound('senior');
-    await deps.audit.record({
-      actorType: 'staff',
-      actorId: c.var.staff.id,
+    await auditStaff(deps.audit, c, {
       action: 'senior.update',
       targetType: 'senior',
       targetId: id,
-      ip: clientAddress(c),
       details: { fields: Object.keys(patch) },
     });
     await ringSenior(deps.bus, { change: 'updated', senior }, c.var.log);
@@ -87,13 +75,10 @@ export function seniorRoutes(deps: CloudDeps) {
     if (c.var.staff.role !== 'admin') throw new ApiError(403, 'FORBIDDEN', 'only an admin may assign staff');
     const body = await readJson(c, AssignStaffRequest, limit);
     if (!(await seniors.assign(id, body.staffId, body.position))) throw notFound('staff member');
-    await deps.audit.record({
-      actorType: 'staff',
-      actorId: c.var.staff.id,
+    await auditStaff(deps.audit, c, {
       action: 'senior.assign',
       targetType: 'senior',
       targetId: id,
-      ip: clientAddress(c),
       details: { staffId: body.staffId },
     });
     const senior = await seniors.getVisible(c.var.staff, id);
