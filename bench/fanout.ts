@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { pairedHub, startBenchCloud } from './support/cloud.js';
+import { pairedHub, startBenchCloud, uploadBatch } from './support/cloud.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const now = () => performance.timeOrigin + performance.now();
@@ -55,17 +55,7 @@ export default async function fanout(args: string[]): Promise<Record<string, unk
       };
       const body = gzipSync(JSON.stringify({ events: [event] }));
       const sent = now();
-      const res = await fetch(`${url}/api/v1/hub/events`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${hub.apiKey}`,
-          'content-type': 'application/json',
-          'content-encoding': 'gzip',
-          'hearth-protocol': '1',
-        },
-        body,
-      });
-      if (!res.ok) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
+      await uploadBatch(url, hub.apiKey, body);
       const acked = now();
       const arrivals = (await done).map((t) => t - sent).sort((a, b) => a - b);
       child.removeAllListeners('exit');

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { SensorEvent } from '@hearth/shared';
-import { pairedHub, startBenchCloud } from './support/cloud.js';
+import { pairedHub, startBenchCloud, uploadBatch } from './support/cloud.js';
 
 const BATCH = 1000;
 
@@ -49,18 +49,7 @@ export default async function ingest(args: string[]): Promise<Record<string, unk
     await Promise.all(
       hubs.map(async (hub, h) => {
         for (const body of bodies[h]!) {
-          const res = await fetch(`${url}/api/v1/hub/events`, {
-            method: 'POST',
-            headers: {
-              authorization: `Bearer ${hub.apiKey}`,
-              'content-type': 'application/json',
-              'content-encoding': 'gzip',
-              'hearth-protocol': '1',
-            },
-            body,
-          });
-          if (!res.ok) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
-          await res.arrayBuffer();
+          await uploadBatch(url, hub.apiKey, body);
         }
       }),
     );

@@ -96,3 +96,19 @@ export async function pairedHub(base: string, token: string) {
   });
   return { seniorId: senior.id, ...((await claim.json()) as { hubId: string; apiKey: string }) };
 }
+
+/** Posts one gzip-compressed batch as a hub does. @throws naming the status when the cloud refuses it. */
+export async function uploadBatch(base: string, apiKey: string, body: Uint8Array): Promise<void> {
+  const res = await fetch(`${base}/api/v1/hub/events`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${apiKey}`,
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      'hearth-protocol': '1',
+    },
+    body,
+  });
+  if (!res.ok) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
+  await res.arrayBuffer();
+}
