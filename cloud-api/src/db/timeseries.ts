@@ -84,6 +84,36 @@ export async function ensureContinuousAggregate(sql: Sql): Promise<void> {
   await sql.unsafe(`select add_continuous_aggregate_policy('activity_hourly_cagg',
     start_offset => interval '3 days', end_offset => interval '1 hour', schedule_interval => interval '15 minutes',
     if_not_exists => true)`);
+  // Real-time aggregation: buckets past the last refresh are computed from the raw rows at read time,
+  // so the last hour shows up (TimescaleDB 2.13+ defaults to materialized rows only).
+  await sql.unsafe(
+    `alter materialized view activity_hourly_cagg set (timescaledb.materialized_only = false)`,
+  );
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * TimescaleDB mode: brings the continuous aggregate up to date for [from, to) before a read. The policy
+ * only refreshes the last three days, so readings that arrive late (a hub back from a week offline)
+ * would otherwise never be counted. A refresh only recomputes buckets whose rows changed since the last
+ * one, so it is cheap when nothing arrived late. The current hour is left to real-time aggregation.
+ * Must run outside a transaction (TimescaleDB's rule for `refresh_continuous_aggregate`).
+ */
+export async function refreshContinuousAggregate(sql: Sql, from: Date, to: Date, now: Date): Promise<void> {
+  const lo = Math.floor(from.getTime() / HOUR_MS) * HOUR_MS;
+  const hi = Math.min(
+    Math.ceil(to.getTime() / HOUR_MS) * HOUR_MS,
+    Math.floor(now.getTime() / HOUR_MS) * HOUR_MS,
+  );
+  if (hi - lo < HOUR_MS) return;
+  // Both bounds are ISO timestamps made here, never input text; the simple protocol keeps the CALL
+  // out of an implicit transaction block.
+  await sql
+    .unsafe(
+      `call refresh_continuous_aggregate('activity_hourly_cagg', '${new Date(lo).toISOString()}'::timestamptz, '${new Date(hi).toISOString()}'::timestamptz)`,
+    )
+    .simple();
 }
 
 /** One hour of one sensor's activity. */
@@ -95,15 +125,24 @@ export interface ActivityBucket {
 }
 
 /**
- * Hourly (or coarser) activity of a senior over [from, to). Native mode refreshes the range first,
- * so the answer includes events uploaded a moment ago.
+ * Hourly (or coarser) activity of a senior over [from, to). Both modes bring the range up to date first,
+ * so the answer includes events uploaded a moment ago and events that arrived days late.
  */
 export async function readActivity(
   sql: Sql,
   mode: TimeseriesMode,
-  q: { seniorId: string; from: Date; to: Date; bucketHours: number; sensorId?: string | undefined },
+  q: {
+    seniorId: string;
+    from: Date;
+    to: Date;
+    bucketHours: number;
+    sensorId?: string | undefined;
+    /** The cloud's clock; decides which hours are complete. */
+    now?: Date;
+  },
 ): Promise<ActivityBucket[]> {
   if (mode === 'native') await refreshActivity(sql, q.from, q.to, q.seniorId);
+  else await refreshContinuousAggregate(sql, q.from, q.to, q.now ?? new Date());
   const source = mode === 'timescaledb' ? sql`activity_hourly_cagg` : sql`activity_hourly`;
   const width = q.bucketHours * 3600;
   const rows = await sql<{ bucket: Date; sensor_id: string; events: number; active_events: number }[]>`
