@@ -190,4 +190,11 @@ describe.each(activityTargets)('activity summaries ($name)', ({ mode, target }) 
       { bucket: hourOf(minuteAgo), sensorId: 'motion-hall', events: 2, activeEvents: 2 },
     ]);
   });
+
+  it('gives every one of several dashboards reading at once the same answer', async () => {
+    await motion(new Date(Date.now() - 2 * 86_400_000));
+    const answers = await Promise.all(Array.from({ length: 6 }, () => read(new Date())));
+    expect(answers[0]).toHaveLength(3);
+    for (const a of answers) expect(a).toEqual(answers[0]);
+  });
 });
