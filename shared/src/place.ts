@@ -22,6 +22,8 @@ export interface PlaceSettings {
   night: { start: string; end: string };
   /** The senior's early usual bedtime, if learned: in the bedroom after it counts as asleep. */
   bedTime?: string | null;
+  /** The time the senior is usually up by, if learned: in the bedroom before it counts as asleep. */
+  wakeTime?: string | null;
   bedrooms: readonly string[];
   bathrooms: readonly string[];
   /** Contact sensors on doors to the outside. */
@@ -39,15 +41,16 @@ export const isPersonActivity = (e: PlaceEvent): boolean =>
  * Where the senior is while still since `last`, their latest activity:
  * - `out`: the latest activity is an outside door closing (opened and closed, nobody moved since);
  * - `bathroom`: last seen in a bathroom;
- * - `asleep`: last seen in a bedroom in the sleep window (from the earlier of bedtime and the
- *   night's start, to the night's end);
+ * - `asleep`: last seen in a bedroom, and then or `now` in the sleep window (from the earlier of
+ *   bedtime and the night's start, to the later of the night's end and the usual wake time);
  * - `awake`: at home anywhere else.
  */
-export function placeOf(last: PlaceEvent, s: PlaceSettings): Place {
+export function placeOf(last: PlaceEvent, s: PlaceSettings, now?: number): Place {
   if (last.kind === 'contact' && last.value === false && s.outsideDoors.includes(last.sensorId ?? '')) return 'out';
   const room = last.room ?? '';
   if (s.bathrooms.includes(room)) return 'bathroom';
-  if (s.bedrooms.includes(room) && inSleepWindow(last.ts, s)) return 'asleep';
+  if (s.bedrooms.includes(room) && (inSleepWindow(last.ts, s) || (now !== undefined && inSleepWindow(now, s))))
+    return 'asleep';
   return 'awake';
 }
 
@@ -59,7 +62,7 @@ const nightMinutes = (hhmm: string): number => {
 
 function inSleepWindow(ts: number, s: PlaceSettings): boolean {
   const start = Math.min(nightMinutes(s.night.start), s.bedTime ? nightMinutes(s.bedTime) : Infinity);
-  const end = clockTimeToMinutes(s.night.end);
+  const end = Math.max(clockTimeToMinutes(s.night.end), s.wakeTime ? clockTimeToMinutes(s.wakeTime) : 0);
   const minute = localMoment(ts, s.timezone).minuteOfDay;
   const m = minute < 12 * 60 ? minute + 1440 : minute;
   return m >= start && m < end + 1440;

@@ -14,8 +14,8 @@ const MIN = 60_000;
 const DAY = 1440 * MIN;
 /** A gap longer than this is a hub that was off or a trip away, not stillness. */
 const MAX_GAP = DAY;
-/** Hours of the day pooled across every day of the week: a quantile, so one odd day does not set the allowance. */
-const POOLED_QUANTILE = 0.95;
+/** The usual getting-up time is the one most mornings are up by: a lie-in now and then is usual too. */
+const WAKE_QUANTILE = 0.9;
 
 export interface LearnStillnessOptions extends Omit<PlaceSettings, 'bedTime'> {
   /** When the learning happens (ms since the epoch); the open stillness at the end is not an example. */
@@ -28,7 +28,7 @@ export function learnStillness(events: readonly PlaceEvent[], options: LearnStil
   const historyDays = Math.round(((options.now - first) / DAY) * 10) / 10;
   const wakeTime = learnWakeTime(acts, options);
   const bedTime = learnBedTime(acts, options);
-  const settings: PlaceSettings = { ...options, bedTime };
+  const settings: PlaceSettings = { ...options, bedTime, wakeTime: wakeTime === undefined ? null : hhmm(wakeTime) };
 
   // (room, hour of week) → the stillness episodes that began there.
   const cells = new Map<string, number[][]>();
@@ -59,7 +59,8 @@ export function learnStillness(events: readonly PlaceEvent[], options: LearnStil
 
 /**
  * For each hour of the week, the longest stillness begun in it or the hours either side, or, if
- * longer, the 95th percentile of the same hours on every day of the week (so a month is enough).
+ * longer, in the same hours on any day of the week: a month holds only four of each hour of the
+ * week, too few to know its longest, but thirty of each hour of the day.
  */
 function longestPerHour(week: readonly number[][]): (number | null)[] {
   const byHourOfDay: number[][] = Array.from({ length: 24 }, () => []);
@@ -67,7 +68,7 @@ function longestPerHour(week: readonly number[][]): (number | null)[] {
     byHourOfDay[h % 24]?.push(...gaps);
   });
   const pooled = byHourOfDay.map((_, d) =>
-    quantile([-1, 0, 1].flatMap((k) => byHourOfDay[(d + k + 24) % 24] ?? [])),
+    Math.max(0, ...[-1, 0, 1].flatMap((k) => byHourOfDay[(d + k + 24) % 24] ?? [])),
   );
   return week.map((_, h) => {
     const near = [-1, 0, 1].flatMap((k) => week[(h + k + 168) % 168] ?? []);
@@ -76,11 +77,6 @@ function longestPerHour(week: readonly number[][]): (number | null)[] {
   });
 }
 
-function quantile(values: number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) * POOLED_QUANTILE)] as number;
-}
 
 /** Local days covered by the history, each as the epoch ms of a moment inside it (noon). */
 function days(acts: readonly PlaceEvent[], timezone: string): number[] {
@@ -95,7 +91,7 @@ function days(acts: readonly PlaceEvent[], timezone: string): number[] {
   return out;
 }
 
-/** Median minute of the day at which the senior got up (between 04:00 and 13:00). */
+/** The minute of the day by which the senior is up on most mornings (between 04:00 and 13:00). */
 function learnWakeTime(acts: readonly PlaceEvent[], o: LearnStillnessOptions): number | undefined {
   const minutes: number[] = [];
   for (const noon of days(acts, o.timezone)) {
@@ -104,7 +100,7 @@ function learnWakeTime(acts: readonly PlaceEvent[], o: LearnStillnessOptions): n
   }
   if (minutes.length === 0) return undefined;
   minutes.sort((a, b) => a - b);
-  return minutes[Math.floor(minutes.length / 2)];
+  return minutes[Math.floor((minutes.length - 1) * WAKE_QUANTILE)];
 }
 
 /**

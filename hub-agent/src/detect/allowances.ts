@@ -16,6 +16,7 @@ export function placeSettings(config: RulesConfig): PlaceSettings {
     timezone: config.timezone,
     night: config.night,
     bedTime: config.stillness?.bedTime ?? null,
+    wakeTime: config.stillness?.wakeTime ?? null,
     bedrooms: config.wake.bedrooms,
     bathrooms: config.bathroom.rooms,
     outsideDoors: config.nightDoor.sensorIds,

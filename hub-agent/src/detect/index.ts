@@ -14,6 +14,8 @@ export type { Detection, Detector, ObservedEvent } from './types.js';
 
 /** Enough history for the longest look-back any rule or feature needs (wake look-back, model window). */
 const RETENTION_MS = 26 * 3600_000;
+/** How often the remembered episodes are saved even when unchanged; a restart counts at most this much watched time as unwatched. */
+const SAVE_EVERY_MS = 5 * 60_000;
 
 /** Where detection reports what it could not judge; never throws. */
 export interface DetectorLog {
@@ -88,6 +90,7 @@ export function createDetector(deps: DetectorDeps): HubDetector {
   const gate = new CooldownGate();
   const memory = new EpisodeMemory();
   restoreEpisodes(deps, memory, gate);
+  let savedAt = deps.clock.now();
   const rules: readonly Rule[] = allRules;
   /** Start of the current unbroken run of windows the model finds unusual; null when the last was usual. */
   let unusualSince: number | null = null;
@@ -138,7 +141,11 @@ export function createDetector(deps: DetectorDeps): HubDetector {
       }
       const raised = gate.admit(findings, now);
       if (raised.length > 0) memory.dirty = true;
-      if (memory.dirty) saveEpisodes(deps, memory, gate, now);
+      // Also saved now and then unchanged: `savedAt` tells the next run until when the hub was watching.
+      if (memory.dirty || now - savedAt >= SAVE_EVERY_MS) {
+        saveEpisodes(deps, memory, gate, now);
+        savedAt = now;
+      }
       return raised.map(strip);
     },
     warmUp(events: readonly ObservedEvent[]): void {

@@ -28,7 +28,7 @@ export const inactivityRule: Rule = {
     if (!last) {
       limitMs = minutesToMs(night ? cfg.nightMaxMinutes : cfg.awakeMaxMinutes);
     } else {
-      const place = placeOf(last, placeSettings(config));
+      const place = placeOf(last, placeSettings(config), now);
       if (place === 'out' || (place === 'bathroom' && config.bathroom.enabled)) return [];
       if (place === 'asleep') {
         limitMs = minutesToMs(cfg.nightMaxMinutes);
