@@ -46,10 +46,14 @@ export const isPersonActivity = (e: PlaceEvent): boolean =>
  * - `awake`: at home anywhere else.
  */
 export function placeOf(last: PlaceEvent, s: PlaceSettings, now?: number): Place {
-  if (last.kind === 'contact' && last.value === false && s.outsideDoors.includes(last.sensorId ?? '')) return 'out';
+  if (last.kind === 'contact' && last.value === false && s.outsideDoors.includes(last.sensorId ?? ''))
+    return 'out';
   const room = last.room ?? '';
   if (s.bathrooms.includes(room)) return 'bathroom';
-  if (s.bedrooms.includes(room) && (inSleepWindow(last.ts, s) || (now !== undefined && inSleepWindow(now, s))))
+  if (
+    s.bedrooms.includes(room) &&
+    (inSleepWindow(last.ts, s) || (now !== undefined && inSleepWindow(now, s)))
+  )
     return 'asleep';
   return 'awake';
 }

@@ -66,7 +66,12 @@ export const AwayRuleConfig = z.object({
   minMinutes: minutes(7 * 24 * 60).default(180),
   learnedMinMinutes: minutes(7 * 24 * 60).default(60),
   /** Added to the longest learned outing: the larger of these minutes and `inactivity.marginPercent`. */
-  marginMinutes: z.number().int().nonnegative().max(24 * 60).default(45),
+  marginMinutes: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(24 * 60)
+    .default(45),
 });
 
 export const BathroomRuleConfig = z.object({

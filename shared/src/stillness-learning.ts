@@ -1,6 +1,13 @@
 import { hourOfWeek } from './features.js';
 import { localMoment } from './local-time.js';
-import { gotUpAt, isPersonActivity, type PlaceEvent, type PlaceSettings, placeOf, SHORT_TRIP_MS } from './place.js';
+import {
+  gotUpAt,
+  isPersonActivity,
+  type PlaceEvent,
+  type PlaceSettings,
+  placeOf,
+  SHORT_TRIP_MS,
+} from './place.js';
 import type { StillnessAllowances } from './stillness.js';
 
 /**
@@ -22,13 +29,20 @@ export interface LearnStillnessOptions extends Omit<PlaceSettings, 'bedTime'> {
   now: number;
 }
 
-export function learnStillness(events: readonly PlaceEvent[], options: LearnStillnessOptions): StillnessAllowances {
+export function learnStillness(
+  events: readonly PlaceEvent[],
+  options: LearnStillnessOptions,
+): StillnessAllowances {
   const acts = events.filter((e) => isPersonActivity(e) && e.ts <= options.now).sort((a, b) => a.ts - b.ts);
   const first = acts[0]?.ts ?? options.now;
   const historyDays = Math.round(((options.now - first) / DAY) * 10) / 10;
   const wakeTime = learnWakeTime(acts, options);
   const bedTime = learnBedTime(acts, options);
-  const settings: PlaceSettings = { ...options, bedTime, wakeTime: wakeTime === undefined ? null : hhmm(wakeTime) };
+  const settings: PlaceSettings = {
+    ...options,
+    bedTime,
+    wakeTime: wakeTime === undefined ? null : hhmm(wakeTime),
+  };
 
   // (room, hour of week) → the stillness episodes that began there.
   const cells = new Map<string, number[][]>();
@@ -41,7 +55,10 @@ export function learnStillness(events: readonly PlaceEvent[], options: LearnStil
     if (place === 'out') outings.push(gap);
     if (place !== 'awake' || !a.room) continue;
     let week = cells.get(a.room);
-    if (!week) cells.set(a.room, (week = Array.from({ length: 168 }, () => [])));
+    if (!week) {
+      week = Array.from({ length: 168 }, () => []);
+      cells.set(a.room, week);
+    }
     (week[hourOfWeek(a.ts, options.timezone)] as number[]).push(gap);
   }
 
@@ -76,7 +93,6 @@ function longestPerHour(week: readonly number[][]): (number | null)[] {
     return longest > 0 ? Math.min(1440, Math.ceil(longest / MIN)) : null;
   });
 }
-
 
 /** Local days covered by the history, each as the epoch ms of a moment inside it (noon). */
 function days(acts: readonly PlaceEvent[], timezone: string): number[] {

@@ -55,11 +55,13 @@ export function outAllowance(config: RulesConfig): Allowance {
   const cfg = config.away;
   const isTrusted = trusted(config);
   const learned = config.stillness?.outMinutes;
-  if (learned === undefined || learned === null) return { ms: minutesToMs(cfg.maxMinutes), trusted: isTrusted };
+  if (learned === undefined || learned === null)
+    return { ms: minutesToMs(cfg.maxMinutes), trusted: isTrusted };
   const [lo, hi] = isTrusted ? [cfg.learnedMinMinutes, 7 * 24 * 60] : [cfg.minMinutes, cfg.maxMinutes];
   const minutes = clamp(withMargin(learned, cfg.marginMinutes, config.inactivity.marginPercent), lo, hi);
   return { ms: minutesToMs(minutes), learnedMinutes: learned, trusted: isTrusted };
 }
 
 /** The senior's usual getting-up time: learned when known, else the configured one. */
-export const usualWakeTime = (config: RulesConfig): string => config.stillness?.wakeTime ?? config.wake.usualTime;
+export const usualWakeTime = (config: RulesConfig): string =>
+  config.stillness?.wakeTime ?? config.wake.usualTime;

@@ -177,7 +177,10 @@ function restoreEpisodes(deps: DetectorDeps, memory: EpisodeMemory, gate: Cooldo
     if (text === undefined) return;
     const parsed = EpisodeSnapshot.safeParse(JSON.parse(text));
     if (!parsed.success) {
-      deps.log?.warn({ reason: summariseIssues(parsed.error) }, 'remembered episodes unreadable; starting afresh');
+      deps.log?.warn(
+        { reason: summariseIssues(parsed.error) },
+        'remembered episodes unreadable; starting afresh',
+      );
       return;
     }
     memory.restore(parsed.data, deps.clock.now());

@@ -12,7 +12,13 @@ const MIN = 60_000;
 const day1 = Date.UTC(2026, 0, 6); // a Tuesday, UTC
 const at = (hh: number, mm = 0, day = 0) => day1 + (day * 1440 + hh * 60 + mm) * MIN;
 type Event = Omit<ObservedEvent, 'seq'>;
-const ev = (ts: number, kind: SensorKind, value: Event['value'], room: string, sensorId = `${kind}-${room}`): Event => ({
+const ev = (
+  ts: number,
+  kind: SensorKind,
+  value: Event['value'],
+  room: string,
+  sensorId = `${kind}-${room}`,
+): Event => ({
   ts,
   kind,
   value,
@@ -81,7 +87,8 @@ describe('episodes outlast the detector’s 26-hour history', () => {
 
   it('a room that stays cold for two days raises one warning, not one per cool-down', async () => {
     const events: Event[] = [];
-    for (let m = 0; m < 48 * 60; m += 15) events.push(ev(at(12, m), 'temperature', 13, 'living', 'temp-living'));
+    for (let m = 0; m < 48 * 60; m += 15)
+      events.push(ev(at(12, m), 'temperature', 13, 'living', 'temp-living'));
     for (let h = 12; h < 60; h += 1) events.push(move(at(h, 30), 'kitchen'));
     const raised = await play(events, at(12, 0), at(12, 0, 2));
     expect(raised.filter((r) => r.detection.kind === 'room_too_cold')).toHaveLength(1);
@@ -89,7 +96,12 @@ describe('episodes outlast the detector’s 26-hour history', () => {
 
   it('a restart neither forgets a stillness in progress nor raises it twice', async () => {
     let kept: string | undefined;
-    const store: EpisodeStore = { load: () => kept, save: (s) => void (kept = s) };
+    const store: EpisodeStore = {
+      load: () => kept,
+      save: (snapshot) => {
+        kept = snapshot;
+      },
+    };
     const events = [move(at(9, 0), 'kitchen'), move(at(10, 0), 'living')];
     // Runs until 11:30, is down for ten minutes, then runs again from 11:40.
     expect(await play(events, at(8, 0), at(11, 30), store)).toEqual([]);
@@ -101,9 +113,9 @@ describe('episodes outlast the detector’s 26-hour history', () => {
     expect(minutesAfter(alerts[0], at(13, 10))).toBeGreaterThanOrEqual(0);
     expect(minutesAfter(alerts[0], at(13, 10))).toBeLessThanOrEqual(6);
     // A second restart after the alert does not raise it again.
-    expect((await play([], at(20, 5), at(23, 0), store)).filter((r) => r.detection.kind === 'inactivity')).toEqual(
-      [],
-    );
+    expect(
+      (await play([], at(20, 5), at(23, 0), store)).filter((r) => r.detection.kind === 'inactivity'),
+    ).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { RulesConfig } from '@hearth/shared';
-import type { Detection, ObservedEvent } from '../types.js';
 import type { EpisodeView } from '../episodes.js';
+import type { Detection, ObservedEvent } from '../types.js';
 import type { EventWindow } from '../window.js';
 
 /** Everything a rule may look at. Rules are pure: same context, same findings. */

@@ -44,7 +44,13 @@ export function renderDay(
     events.push({ ts: at(minute), sensorId: `pir-${room}`, kind: 'motion', value: true, room });
   const door = (minute: number) => {
     events.push({ ts: at(minute), sensorId: 'door-front', kind: 'contact', value: true, room: 'hall' });
-    events.push({ ts: at(minute + 0.5), sensorId: 'door-front', kind: 'contact', value: false, room: 'hall' });
+    events.push({
+      ts: at(minute + 0.5),
+      sensorId: 'door-front',
+      kind: 'contact',
+      value: false,
+      room: 'hall',
+    });
   };
 
   segments.forEach((s, i) => {
@@ -86,7 +92,13 @@ export function renderDay(
     const stopTs = at(day.stop.minute);
     kept = events.filter((e) => e.kind === 'temperature' || e.ts < stopTs);
     // Not left with the door open; last seen where it happened.
-    kept.push({ ts: stopTs, sensorId: `pir-${day.stop.room}`, kind: 'motion', value: true, room: day.stop.room });
+    kept.push({
+      ts: stopTs,
+      sensorId: `pir-${day.stop.room}`,
+      kind: 'motion',
+      value: true,
+      room: day.stop.room,
+    });
   }
   const start = at(0);
   const end = at(1440);

@@ -36,6 +36,17 @@ export function learnedFrom(days: readonly SimulatedDay[]): StillnessAllowances 
   return learnStillness(eventsOf(days), { ...HOME, timezone: TIMEZONE, now: last.end });
 }
 
+const historyCache = new Map<number, StillnessAllowances>();
+
+/** What was learned from a senior's history (the same for every incident of that senior). */
+function learnedFor(seed: number, history: readonly SimulatedDay[]): StillnessAllowances {
+  const known = historyCache.get(seed);
+  if (known) return known;
+  const learned = learnedFrom(history);
+  historyCache.set(seed, learned);
+  return learned;
+}
+
 /** The rule settings a hub would run for this senior: the home's, plus what was learned. */
 export function rulesFor(stillness?: StillnessAllowances): RulesConfigInput {
   return {
@@ -70,7 +81,10 @@ export async function replayDays(
   const first = days[0] as SimulatedDay;
   const clock = new FakeClock(first.start);
   const detector = createDetector({ clock, config });
-  return replay(detector, clock, events, { from: first.start, to: (days[days.length - 1] as SimulatedDay).end });
+  return replay(detector, clock, events, {
+    from: first.start,
+    to: (days[days.length - 1] as SimulatedDay).end,
+  });
 }
 
 /** An incident class from the care service's table, on top of a normal day. */
@@ -88,7 +102,12 @@ export interface Incident {
 const personal = (e: RoutineEvent) => isPersonActivity(e);
 
 export const INCIDENTS: Incident[] = [
-  { name: 'fall in the hall at 19:00', minute: 19 * 60, change: { stop: { minute: 1140, room: 'hall' } }, expect: 'inactivity' },
+  {
+    name: 'fall in the hall at 19:00',
+    minute: 19 * 60,
+    change: { stop: { minute: 1140, room: 'hall' } },
+    expect: 'inactivity',
+  },
   {
     name: 'fall in the living room at 20:30',
     minute: 20 * 60 + 30,
@@ -123,8 +142,12 @@ export const INCIDENTS: Incident[] = [
     name: 'goes out at 11:00 and does not come back',
     minute: 11 * 60,
     change: { outing: { start: 660, minutes: 120 } },
-    // Everything the senior would have done after leaving is gone.
-    edit: (events, day) => events.filter((e) => !personal(e) || e.ts <= localToEpoch(day.noon, 662, TIMEZONE)),
+    // Everything the senior would have done after the door closed behind them is gone.
+    edit: (events, day) => {
+      const from = localToEpoch(day.noon, 655, TIMEZONE);
+      const left = events.find((e) => e.sensorId === 'door-front' && e.value === false && e.ts >= from);
+      return events.filter((e) => !personal(e) || e.ts <= (left?.ts ?? from));
+    },
     expect: 'out_too_long',
   },
   {
@@ -152,7 +175,8 @@ export const INCIDENTS: Incident[] = [
         ['hall', 328],
       ] as const;
       const kept = events.filter((e) => !personal(e) || e.ts < at(319) || e.ts >= at(329));
-      for (const [room, m] of trip) kept.push({ ts: at(m), sensorId: `pir-${room}`, kind: 'motion', value: true, room });
+      for (const [room, m] of trip)
+        kept.push({ ts: at(m), sensorId: `pir-${room}`, kind: 'motion', value: true, room });
       return kept.sort((a, b) => a.ts - b.ts);
     },
     expect: 'not_up',
@@ -167,6 +191,8 @@ export interface IncidentOutcome {
   first?: { kind: string; severity: string; delayMinutes: number; message: string };
   /** Every alert raised from the incident to the end of the next day. */
   raised: ReplayedDetection[];
+  /** Those raised from the incident to the end of its day. */
+  sameDay: ReplayedDetection[];
 }
 
 /**
@@ -178,7 +204,7 @@ export async function playIncident(incident: Incident, seed: number, learn = tru
   const [before, day, next] = after as [SimulatedDay, SimulatedDay, SimulatedDay];
   const dayEvents = incident.edit ? incident.edit(day.events, day) : day.events;
   const events = [...before.events, ...dayEvents, ...next.events];
-  const config = rulesFor(learn ? learnedFrom(history) : undefined);
+  const config = rulesFor(learn ? learnedFor(seed, history) : undefined);
   const raised = await replayDays([before, day, next], config, events);
   const at = localToEpoch(day.noon, incident.minute, TIMEZONE);
   const since = raised.filter((r) => r.at >= at);
@@ -187,6 +213,7 @@ export async function playIncident(incident: Incident, seed: number, learn = tru
     name: incident.name,
     expected: incident.expect,
     raised: since,
+    sameDay: since.filter((r) => r.at < day.end),
     ...(first && {
       first: {
         kind: first.detection.kind,

@@ -98,13 +98,18 @@ export function planDay(seed: number, weekend: boolean, overrides: DayOverrides 
     { start: lunch, end: lunch + uniform(25, 45), kind: 'lunch' },
     { start: dinner, end: dinner + uniform(30, 50), kind: 'dinner' },
   ];
-  const fits = (p: Plan) => p.start > t + 10 && p.end < bed - 20 && plans.every((q) => p.end + 10 < q.start || p.start > q.end + 10);
+  const fits = (p: Plan) =>
+    p.start > t + 10 && p.end < bed - 20 && plans.every((q) => p.end + 10 < q.start || p.start > q.end + 10);
   const add = (p: Plan) => {
     if (fits(p)) plans.push(p);
   };
   if (overrides.outing) {
     const { start, minutes } = overrides.outing;
-    plans.splice(0, plans.length, ...plans.filter((q) => q.end + 10 < start || q.start > start + minutes + 10));
+    plans.splice(
+      0,
+      plans.length,
+      ...plans.filter((q) => q.end + 10 < start || q.start > start + minutes + 10),
+    );
     plans.push({ start, end: start + minutes, kind: 'out' });
   } else if (!overrides.quiet) {
     if (rnd() < 0.6) {
@@ -112,7 +117,9 @@ export function planDay(seed: number, weekend: boolean, overrides: DayOverrides 
       const minutes = r < 0.6 ? uniform(40, 120) : r < 0.9 ? uniform(120, 200) : uniform(200, 250);
       const start = uniform(560, 900);
       // Shopping over lunch: lunch is eaten out.
-      const lunchOut = plans.findIndex((q) => q.kind === 'lunch' && q.start < start + minutes && q.end > start);
+      const lunchOut = plans.findIndex(
+        (q) => q.kind === 'lunch' && q.start < start + minutes && q.end > start,
+      );
       if (lunchOut >= 0 && start + minutes < dinner - 30) plans.splice(lunchOut, 1);
       add({ start, end: start + minutes, kind: 'out' });
     }
