@@ -155,7 +155,7 @@ export function createDetector(deps: DetectorDeps): HubDetector {
       }
       // The outbox holds what happened, not whether the hub was running after it: until it started, nothing counts.
       const lastSeen = events.reduce((at, e) => Math.max(at, e.ts), Number.NEGATIVE_INFINITY);
-      memory.markUnwatched(Math.max(lastSeen, memory.lastActivity?.ts ?? lastSeen), window.since);
+      if (events.length > 0) memory.markUnwatched(lastSeen, window.since);
       window.trim(deps.clock.now());
     },
     setConfig(input: RulesConfigInput): void {
