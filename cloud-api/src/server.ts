@@ -161,6 +161,8 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
         hubs: hubStore,
         notifyHub: (seniorId, notice) =>
           sendToHub(bus, { seniorId, message: { type: 'update', topic: 'model', data: notice } }),
+        onRulesChanged: (seniorId, rules) =>
+          sendToHub(bus, { seniorId, message: { type: 'update', topic: 'rules', data: rules } }),
       }),
       rulesRoutes(deps, {
         onRulesChanged: (seniorId, rules) =>

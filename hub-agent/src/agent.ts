@@ -9,6 +9,7 @@ import { CredentialsError, type HubCredentials, readCredentials } from './config
 import { dataPaths } from './config/paths.js';
 import { ControlServer } from './control/server.js';
 import type { AgentStatus } from './control/status.js';
+import { settingsEpisodeStore } from './detect/episode-store.js';
 import { createDetector } from './detect/index.js';
 import { ModelKeeper } from './model-wiring.js';
 import type { GpioBackend } from './sensors/gpio/backend.js';
@@ -129,6 +130,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     log: log.child({ module: 'detect' }),
     config: paired?.timezone ? { timezone: paired.timezone } : {},
     model: models.slot,
+    memory: settingsEpisodeStore(store),
   });
   // Rule settings arrive at once over the control channel and on a schedule from /hub/config; both
   // apply here. The last ones heard stay (on disk too) when a config without rules comes back.
