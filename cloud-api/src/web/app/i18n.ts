@@ -287,7 +287,8 @@ const ko: Partial<Record<MessageKey, string>> = {
   none: '없음',
 };
 
-const catalogues = { en, ko };
+/** Every string by language (tests check that Korean is complete). */
+export const catalogues = { en, ko };
 export type Locale = keyof typeof catalogues;
 
 /** The first of the browser's languages we have, else English. */
