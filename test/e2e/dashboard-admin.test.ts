@@ -82,6 +82,53 @@ describe.runIf(haveChromium)('staff dashboard: admins and technicians', () => {
     rmSync(work, { recursive: true, force: true });
   }, 60_000);
 
+  it('keeps a browser session in an HttpOnly cookie, leaves the JSON form to API clients, and signs out everywhere', async () => {
+    const post = (path: string, body: unknown, cookie?: string, method = 'POST') =>
+      fetch(`${cloud.url}/api/v1${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...(cookie && { cookie }) },
+        body: JSON.stringify(body),
+      });
+    const cookieOf = (res: Response) => res.headers.get('set-cookie')?.split(';')[0] ?? '';
+    const login = () =>
+      post('/auth/login', { email: 'admin@demo.hearth', password: 'demo-admin', session: 'cookie' });
+
+    const first = await login();
+    expect(first.status).toBe(200);
+    expect(await first.json()).not.toHaveProperty('refreshToken');
+    const setCookie = first.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/^hearth_refresh=[\w-]+;/);
+    for (const part of ['HttpOnly', 'Secure', 'SameSite=Strict', 'Path=/api/v1/auth/refresh'])
+      expect(setCookie).toContain(part);
+
+    const refreshed = await post('/auth/refresh', {}, cookieOf(first));
+    expect(refreshed.status).toBe(200);
+    const answer = (await refreshed.json()) as Record<string, unknown>;
+    expect(answer.accessToken).toBeTypeOf('string');
+    expect(answer).not.toHaveProperty('refreshToken');
+    expect(cookieOf(refreshed)).not.toBe(cookieOf(first));
+
+    const api = await post('/auth/login', { email: 'admin@demo.hearth', password: 'demo-admin' });
+    const { refreshToken } = (await api.json()) as { refreshToken: string };
+    expect(api.headers.get('set-cookie')).toBeNull();
+    const byBody = await post('/auth/refresh', { refreshToken });
+    expect(((await byBody.json()) as { refreshToken?: string }).refreshToken).toBeTypeOf('string');
+
+    const nothing = await post('/auth/refresh', {});
+    expect(nothing.status).toBe(401);
+    expect(await nothing.text()).toContain('send {refreshToken} or the session cookie');
+
+    // Another device, then "sign out everywhere" from this one: the other device's cookie is dead too.
+    const otherDevice = cookieOf(await login());
+    const out = await post('/auth/refresh', { everywhere: true }, cookieOf(refreshed), 'DELETE');
+    expect(out.status).toBe(204);
+    expect(out.headers.get('set-cookie')).toMatch(/^hearth_refresh=;/);
+    expect((await post('/auth/refresh', {}, otherDevice)).status).toBe(401);
+    expect((await post('/auth/refresh', {}, cookieOf(refreshed))).status).toBe(401);
+    // The admin client of this suite logs in again for what follows.
+    await admin.login('admin@demo.hearth', 'demo-admin');
+  });
+
   it('keeps the first load under 200 KB gzip', async () => {
     const sizes: Record<string, number> = {};
     for (const path of ['/', '/app.js', '/app.css']) {
