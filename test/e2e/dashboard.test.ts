@@ -170,6 +170,11 @@ describe.runIf(haveChromium)('staff dashboard: a carer through a shift', () => {
     await theirs.waitFor({ timeout: 10_000 });
     await expect.poll(() => theirs.textContent(), { timeout: 10_000 }).toContain('Demo Staff has it');
     await keepScreenshot(other, '04-colleague-sees-owner');
+    // A colleague who opens the page later learns the name too (carers may not list staff).
+    await other.reload();
+    await expect
+      .poll(() => card(other, 'acknowledged').textContent(), { timeout: 10_000 })
+      .toContain('Demo Staff has it');
   });
 
   it('cancelling the resolve prompt resolves nothing; resolving records the outcome, the note and who', async () => {
@@ -178,6 +183,12 @@ describe.runIf(haveChromium)('staff dashboard: a carer through a shift', () => {
     const dialog = alert.locator('dialog');
     await dialog.getByRole('radio', { name: 'Helped' }).check();
     await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    expect(await alert.getAttribute('class')).toContain('acknowledged');
+    // From the keyboard: Enter opens the prompt, Escape leaves it, and nothing is resolved either.
+    await alert.getByRole('button', { name: 'Resolve' }).press('Enter');
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
     await expect.poll(() => dialog.isVisible()).toBe(false);
     expect(await alert.getAttribute('class')).toContain('acknowledged');
 

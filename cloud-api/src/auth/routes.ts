@@ -34,9 +34,9 @@ export const CreateStaffRequest = z.object({
   password: z.string().min(10, 'must be at least 10 characters').max(1024),
 });
 
-/** Login, token refresh, logout, `GET /me`, and staff accounts (`GET|POST /staff`, admin). */
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/** Login, token refresh, logout, `GET /me`, and staff accounts (`GET|POST /staff`, admin). */
 export function authRoutes(deps: CloudDeps) {
   const staffStore = new StaffStore(deps.sql);
   const refresh = new RefreshTokens(deps.sql, deps.now);
@@ -130,12 +130,16 @@ export function authRoutes(deps: CloudDeps) {
     const cookie = getCookie(c, REFRESH_COOKIE);
     clearCookie(c);
     if (!cookie) return c.body(null, 204);
+    const [owner] = await deps.sql<{ staff_id: string }[]>`
+      select staff_id from refresh_tokens where token_hash = ${sha256(cookie)}`;
+    if (!owner) return c.body(null, 204);
     if (everywhere) {
-      await deps.sql`update refresh_tokens set revoked_at = now() where revoked_at is null
-        and staff_id = (select staff_id from refresh_tokens where token_hash = ${sha256(cookie)})`;
+      await deps.sql`update refresh_tokens set revoked_at = now()
+        where staff_id = ${owner.staff_id} and revoked_at is null`;
     } else await refresh.revokeFamilyOf(cookie);
     await deps.audit.record({
-      actorType: 'anonymous',
+      actorType: 'staff',
+      actorId: owner.staff_id,
       action: everywhere ? 'auth.logout_everywhere' : 'auth.logout',
       ip: clientAddress(c),
     });

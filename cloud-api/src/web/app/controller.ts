@@ -63,7 +63,7 @@ export class Dashboard {
   }
 
   private onAlert(a: LiveAlert, before: LiveAlert | undefined): void {
-    if (a.acknowledgedBy && !this.model.staffNames.has(a.acknowledgedBy)) void this.loadHistoryNames(a.id);
+    this.ensureOwnerName(a);
     if (!ringsMe(a)) return;
     const me = this.model.me?.id;
     const repeated = before !== undefined && occurrences(a).count > occurrences(before).count;
@@ -80,6 +80,15 @@ export class Dashboard {
     const { staff } = await this.session.api<{ staff: StaffMember[] }>('/staff');
     for (const s of staff) this.model.staffNames.set(s.id, s.name);
     this.model.changed();
+  }
+
+  private readonly askedNames = new Set<string>();
+
+  /** Looks up, once, the name of whoever has an alert when this tab does not know it yet. */
+  ensureOwnerName(a: LiveAlert): void {
+    if (!a.acknowledgedBy || this.model.staffNames.has(a.acknowledgedBy) || this.askedNames.has(a.id)) return;
+    this.askedNames.add(a.id);
+    this.loadHistoryNames(a.id).catch(() => this.askedNames.delete(a.id));
   }
 
   /** Names of the people who acted on an alert (carers may not list staff, but may read this). */

@@ -1,4 +1,4 @@
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Dashboard } from '../controller.js';
 import { ago, clock, escalationText, ownerText, repeatsText } from '../format.js';
 import { type MessageKey, t } from '../i18n.js';
@@ -52,6 +52,7 @@ export function AlertCard(props: { dash: Dashboard; alert: LiveAlert; now: numbe
       if (history) await loadHistory();
     });
   };
+  useEffect(() => dash.ensureOwnerName(a), [a.acknowledgedBy]);
   const escalation = escalationText(a, dash.escalationSeconds, now);
   const repeats = repeatsText(a);
   const titleId = `alert-${a.id}-title`;
