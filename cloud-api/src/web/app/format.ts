@@ -81,7 +81,7 @@ export function escalationText(
 ): string | undefined {
   if (a.status !== 'open') return undefined;
   const step = escalationSeconds * 1000;
-  const start = a.seenAt ?? Math.min(now, Date.parse(a.occurredAt));
+  const start = Math.min(now, a.seenAt ?? Date.parse(a.occurredAt));
   const level = a.escalation?.level ?? Math.max(0, Math.min(2, Math.floor((now - start) / step)));
   const since = a.escalation ? Date.parse(a.escalation.at) : start + level * step;
   if (level >= 2) return t('escalatedAdmins');

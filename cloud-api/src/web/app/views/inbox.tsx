@@ -15,7 +15,9 @@ export function Inbox({ dash, now }: { dash: Dashboard; now: number }) {
   return (
     <section aria-labelledby="inbox-title">
       <h1 id="inbox-title">{t('inbox')}</h1>
-      <p class="meta">{open > 0 ? t('openAlerts', { n: open }) : t('noOpenAlerts')}</p>
+      <p class="meta">
+        {open === 0 ? t('noOpenAlerts') : open === 1 ? t('openAlert') : t('openAlerts', { n: open })}
+      </p>
       <ul id="alerts" class="alerts" aria-live="polite">
         {list.map((a) => (
           <AlertCard key={a.id} dash={dash} alert={a} now={now} />
