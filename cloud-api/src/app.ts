@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { swaggerUI } from '@hono/swagger-ui';
 import { Hono } from 'hono';
 import { alertRoutes } from './alerts/routes.js';
+import { auditRoutes } from './audit/routes.js';
 import { authRoutes } from './auth/routes.js';
 import type { CloudDeps } from './deps.js';
 import type { AppEnv } from './http/env.js';
@@ -81,7 +81,6 @@ export function createApp(deps: CloudDeps, hooks: AppHooks = {}) {
 
   const openapi = openApiDocument();
   app.get('/openapi.json', (c) => c.json(openapi));
-  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Hearth cloud API' }));
 
   const api = new Hono<AppEnv>();
   api.route('/', authRoutes(deps));
@@ -95,9 +94,10 @@ export function createApp(deps: CloudDeps, hooks: AppHooks = {}) {
   api.route('/', safetyCheckRoutes(deps));
   api.route('/', videoRoutes(deps));
   api.route('/', seniorRoutes(deps));
+  api.route('/', auditRoutes(deps));
   for (const routes of hooks.apiRoutes ?? []) api.route('/', routes);
   app.route('/api/v1', api);
-  app.route('/', dashboardRoutes());
+  app.route('/', dashboardRoutes({ escalationSeconds: deps.config.escalationSeconds }));
 
   app.notFound((c) =>
     c.json(new ApiError(404, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).toEnvelope(), 404),
