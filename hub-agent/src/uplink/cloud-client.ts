@@ -17,6 +17,8 @@ export class UploadError extends Error {
     message: string,
     readonly kind: 'retry' | 'rejected' | 'too_large' | 'refused',
     readonly retryAfterMs?: number,
+    /** The HTTP status the cloud answered, when it answered. */
+    readonly status?: number,
   ) {
     super(message);
   }
@@ -89,6 +91,7 @@ export async function postEvents(
     `the cloud answered ${response.status} (${detail})`,
     'retry',
     Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+    response.status,
   );
 }
 

@@ -134,6 +134,30 @@ describe('Uplink', () => {
     expect([...cloud.events.keys()]).toEqual([1, 2]);
   });
 
+  it('sends an alert committed while backing off at once, without waiting out the backoff', async () => {
+    const { store, uplink, clock } = await setup();
+    cloud.fail(6);
+    store.append([reading(1)]);
+    await uplink.start();
+    // Six failures: the next try is 32 s away (no jitter).
+    for (let failures = 1; failures <= 6; failures++) {
+      await eventually(() => uplink.status().consecutiveFailures === failures, { clock, stepMs: 1000 });
+    }
+    expect(uplink.status().state).toBe('backing_off');
+    const waitingTimers = clock.pendingTimers();
+    // A routine reading does not cut the backoff short…
+    store.append([reading(2)]);
+    uplink.kick(false);
+    expect(clock.pendingTimers()).toBe(waitingTimers);
+    // …an alert does, with the fake clock standing still.
+    store.append([alert(3)]);
+    uplink.kick(true);
+    await eventually(() => store.ackedThroughSeq() === 3, {
+      what: 'the alert to go without the clock moving',
+    });
+    expect(cloud.events.get(3)?.alert?.kind).toBe('pendant_pressed');
+  });
+
   it('spreads retries with jitter between half and all of the backoff', async () => {
     const { store, uplink, clock } = await setup({ random: () => 0.999 });
     cloud.fail(1);
@@ -275,6 +299,37 @@ describe('Uplink', () => {
     expect([...cloud.events.values()].filter((e) => e.sensorId === 'pir')).toHaveLength(29);
     // The refused event is still on the hub.
     expect(store.pending(100, 16)[0]).toMatchObject({ seq: 17, sensorId: 'odd-sensor' });
+  });
+
+  it('finds a reading the cloud keeps failing on with 500, so it cannot hold back the rest', async () => {
+    const { store, uplink, clock } = await setup();
+    store.append(Array.from({ length: 16 }, (_, i) => reading(i + 1)));
+    store.append([{ ts: 1, sensorId: 'poison', kind: 'motion', value: true }]);
+    store.append(Array.from({ length: 13 }, (_, i) => reading(i + 18)));
+    cloud.crashOnSensor = 'poison';
+    await uplink.start();
+    await eventually(() => store.ackedThroughSeq() === 30, { clock, stepMs: 1000 });
+    expect(cloud.events.get(17)).toMatchObject({ sensorId: 'hub', value: 'reading_refused' });
+    expect([...cloud.events.values()].filter((e) => e.sensorId === 'pir')).toHaveLength(29);
+    expect(store.pending(100, 16)[0]).toMatchObject({ seq: 17, sensorId: 'poison' });
+    // Batches grow back once the poisoned reading is passed.
+    store.append(Array.from({ length: 10 }, (_, i) => reading(i + 31)));
+    uplink.kick();
+    await eventually(() => store.ackedThroughSeq() === 40, { clock, stepMs: 1000 });
+    expect(cloud.batches.at(-1)).toHaveLength(10);
+  });
+
+  it('never suspects a reading while the cloud is down (502/503/504): it only waits', async () => {
+    const { store, uplink, clock } = await setup();
+    store.append(Array.from({ length: 4 }, (_, i) => reading(i + 1)));
+    cloud.fail(4, 503);
+    cloud.fail(4, 502);
+    cloud.fail(4, 504);
+    await uplink.start();
+    await eventually(() => store.ackedThroughSeq() === 4, { clock, stepMs: 5000 });
+    expect(uplink.status().lastError).toBeNull();
+    expect(cloud.batches).toEqual([[1, 2, 3, 4]]);
+    expect([...cloud.events.values()].every((e) => e.sensorId === 'pir')).toBe(true);
   });
 
   it('does not replace every event when the cloud refuses them all: it waits and says why', async () => {

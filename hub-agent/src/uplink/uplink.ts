@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { OutboxStore } from '../store/outbox.js';
 import { postEvents, UploadError } from './cloud-client.js';
-import { buildOrderedBatch, refusedMarker, toWireEvent } from './wire.js';
+import { buildOrderedBatch, gapMarker, refusedMarker, toWireEvent } from './wire.js';
 
 /** Where and as whom the hub uploads; null until the hub is paired. */
 export interface UplinkCredentials {
@@ -32,6 +32,11 @@ export interface UplinkDeps {
   requestTimeoutMs?: number;
   /** Source of jitter in [0, 1). */
   random?: () => number;
+  /**
+   * The same batch answered with a server error (500, not a proxy's 502/503/504) this many times in a
+   * row is searched for a reading that crashes the cloud, as a refused one is (default 3).
+   */
+  serverErrorsBeforeSearch?: number;
 }
 
 export type UplinkState = 'unpaired' | 'idle' | 'uploading' | 'backing_off' | 'rejected' | 'stopped';
@@ -74,6 +79,11 @@ export class Uplink {
   /** Batches were shrunk to find a refused event; they grow back after the next success. */
   private refusalSearch = false;
   private refusedInARow = 0;
+  private serverErrorsInARow = 0;
+  /** The single event a 500 search suspects, and how often the cloud took another event meanwhile. */
+  private suspect: { seq: number; confirmations: number } | null = null;
+  /** The last seq of the batch that started the search: once the cursor passes it, batches grow back. */
+  private searchEnd = 0;
   private stopping = new AbortController();
   private batchSize: number;
   private readonly configuredBatchSize: number;
@@ -106,15 +116,15 @@ export class Uplink {
   /**
    * Tells the uplink there is something new to send. Urgent news (an alert) goes at once; routine
    * readings wait up to `lingerMs` so a busy home sends one request per few seconds, not one per
-   * reading. Ignored while backing off after a failure.
+   * reading. Urgent news also cuts a backoff short: an alert committed during an outage is tried at
+   * once rather than after up to `backoff.maxMs`; routine readings wait for the backoff to end.
    */
   kick(urgent = true): void {
-    if (this.current.state === 'backing_off') return;
     if (urgent) {
       this.wake?.();
       return;
     }
-    if (this.cancelLinger) return;
+    if (this.current.state === 'backing_off' || this.cancelLinger) return;
     this.cancelLinger = this.deps.clock.setTimeout(() => {
       this.cancelLinger = null;
       if (this.current.state !== 'backing_off') this.wake?.();
@@ -159,8 +169,9 @@ export class Uplink {
         this.current.lastUploadAt = this.deps.clock.now();
         this.current.lastError = null;
         this.current.consecutiveFailures = 0;
+        this.serverErrorsInARow = 0;
         if (batch.events.some((e) => !this.refused.has(e.seq))) this.refusedInARow = 0;
-        if (this.refusalSearch && this.refused.size > 0) {
+        if (this.refusalSearch && (this.refused.size > 0 || after >= this.searchEnd)) {
           this.refusalSearch = false;
           this.batchSize = this.configuredBatchSize;
         }
@@ -173,7 +184,9 @@ export class Uplink {
         }
         this.deps.log.debug({ sent: batch.events.length, ackedThroughSeq: after }, 'uploaded');
       } catch (error) {
-        await this.failed(error, credentials.apiKey, batch.events);
+        await this.failed(error, credentials.apiKey, batch.events, () =>
+          this.cloudAcceptsOthers(credentials, base, batch.events[0]!.seq),
+        );
       }
     }
   }
@@ -244,7 +257,12 @@ export class Uplink {
     return events.map((e) => (this.refused.has(e.seq) ? refusedMarker(e) : e));
   }
 
-  private async failed(error: unknown, apiKey: string, sent: SensorEvent[]): Promise<void> {
+  private async failed(
+    error: unknown,
+    apiKey: string,
+    sent: SensorEvent[],
+    cloudAcceptsOthers: () => Promise<boolean>,
+  ): Promise<void> {
     // Stopping aborted the request: nothing failed, the batch goes again at the next start.
     if (this.stopped) return;
     const failure =
@@ -259,18 +277,40 @@ export class Uplink {
       this.deps.log.error({ reason: failure.message }, 'uploads stopped: the cloud refused the hub key');
       return;
     }
-    if (failure.kind === 'refused') {
+    const crash = this.crashesTheCloud(failure);
+    if (crash) {
+      this.deps.log.warn(
+        { status: failure.status, events: sent.length, reason: failure.message },
+        'the cloud keeps failing on this batch; looking for the reading it cannot take',
+      );
+    } else if (failure.kind === 'refused') {
+      this.serverErrorsInARow = 0;
+    }
+    if (failure.kind === 'refused' || crash) {
       // One event the cloud cannot accept must not block the rest: halve until it is found, then
       // send a marker in its seq. The event itself stays in the outbox on this hub.
       if (sent.length > 1) {
         this.batchSize = Math.max(1, Math.floor(sent.length / 2));
+        if (!this.refusalSearch) this.searchEnd = sent[sent.length - 1]!.seq;
         this.refusalSearch = true;
         return;
       }
       const [event] = sent;
+      // A 500 is circumstantial: the event is judged only when the cloud, asked twice, takes another
+      // event at once and fails on this one again; a passing fault cannot cost a real reading.
+      let proven = failure.kind === 'refused';
+      if (event && crash) {
+        const confirmed = this.suspect?.seq === event.seq ? this.suspect.confirmations : 0;
+        if (await cloudAcceptsOthers()) {
+          this.suspect = { seq: event.seq, confirmations: confirmed + 1 };
+          if (confirmed + 1 < 2) return;
+          proven = true;
+        } else this.suspect = null;
+      }
       // Several in a row means the cloud refuses this hub's events in general (a newer schema?):
       // replacing them all would empty the record, so wait and say so instead.
-      if (event && this.refusedInARow < 3) {
+      if (event && proven && this.refusedInARow < 3) {
+        this.suspect = null;
         this.refusedInARow += 1;
         this.refused.add(event.seq);
         this.deps.log.error(
@@ -295,6 +335,51 @@ export class Uplink {
       'upload failed',
     );
     await this.sleep(delay);
+  }
+
+  /**
+   * A 500 that repeats for one batch says the cloud's application fails on its content (a 502, 503
+   * or 504 says the cloud is down or overloaded: never a reason to suspect a reading). Once a search
+   * is under way each 500 halves again at once, so a poisoned reading costs a few requests, not an
+   * hour of backoff; the `refusedInARow` guard still keeps a broken cloud from emptying the record.
+   */
+  private crashesTheCloud(failure: UploadError): boolean {
+    const status = failure.status;
+    if (failure.kind !== 'retry' || status === undefined || status < 500 || [502, 503, 504].includes(status))
+      return false;
+    if (this.refusalSearch) return true;
+    this.serverErrorsInARow += 1;
+    return this.serverErrorsInARow >= (this.deps.serverErrorsBeforeSearch ?? 3);
+  }
+
+  /**
+   * Sends one event the cloud should take (a marker for a seq it already holds, or the next event
+   * after the suspect): true when it answered with an acknowledgement, proving it healthy.
+   */
+  private async cloudAcceptsOthers(
+    credentials: UplinkCredentials,
+    base: number,
+    suspectSeq: number,
+  ): Promise<boolean> {
+    const store = this.deps.store;
+    const cursor = store.ackedThroughSeq();
+    const next = store.pending(1, suspectSeq)[0];
+    const probe =
+      cursor > base
+        ? gapMarker(cursor, this.deps.clock.now(), credentials.hubId)
+        : next && this.markRefused([toWireEvent(next, credentials.hubId)])[0];
+    if (!probe) return false;
+    try {
+      await postEvents(
+        credentials,
+        [{ ...probe, seq: probe.seq - base }],
+        this.deps.requestTimeoutMs ?? 30_000,
+        this.stopping.signal,
+      );
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Waits on the hub's clock; `kick()` or `stop()` end the wait early. */

@@ -27,6 +27,8 @@ export class TestCloud {
   private hangs = 0;
   /** Uploads containing an event from this sensor are refused as invalid, like a schema the cloud does not accept. */
   refuseSensor: string | null = null;
+  /** Uploads containing an event from this sensor answer 500, like a cloud whose database chokes on it. */
+  crashOnSensor: string | null = null;
   private server: Server | null = null;
   url = '';
 
@@ -101,6 +103,9 @@ export class TestCloud {
           400,
           envelope('VALIDATION_FAILED', `events: sensor ${this.refuseSensor} is not accepted`),
         );
+      }
+      if (this.crashOnSensor && parsed.data.events.some((e) => e.sensorId === this.crashOnSensor)) {
+        return send(res, 500, envelope('INTERNAL', 'internal error'));
       }
       this.batches.push(parsed.data.events.map((e) => e.seq));
       for (const event of parsed.data.events) {
