@@ -5,7 +5,7 @@ import { answerNoRobot, type OnSafetyCheckRequested } from './alerts/safety-chec
 import { type Clock, systemClock } from './clock.js';
 import { Collector } from './collect/collector.js';
 import type { AgentConfig } from './config/agent-config.js';
-import { CredentialsError, type HubCredentials, readCredentials } from './config/credentials.js';
+import { FileCredentials } from './config/credentials-source.js';
 import { dataPaths } from './config/paths.js';
 import { ControlServer } from './control/server.js';
 import type { AgentStatus } from './control/status.js';
@@ -20,8 +20,10 @@ import type { OutboxEntry, OutboxStore, PairedDevice } from './store/outbox.js';
 import { enforceOutboxQuota } from './store/quota.js';
 import { openSqliteOutbox } from './store/sqlite-outbox.js';
 import { ClockSync, readBootId, systemClockSynced } from './time/clock-sync.js';
+import type { CloudLink } from './uplink/cloud-link.js';
 import { ControlChannel } from './uplink/control-channel.js';
 import { controlHandlers } from './uplink/control-handlers.js';
+import { HttpCloudLink } from './uplink/http-cloud-link.js';
 import { HubConfigSync } from './uplink/hub-config.js';
 import { RememberedRules } from './uplink/remembered-rules.js';
 import { Uplink } from './uplink/uplink.js';
@@ -38,6 +40,8 @@ export interface AgentDeps {
   dataDir: string;
   log: Logger;
   clock?: Clock;
+  /** How the hub talks to the cloud; HTTP and WebSocket by default. */
+  link?: CloudLink;
   /** Overrides the sources chosen from the configuration (tests). */
   sources?: SensorSource[];
   /** GPIO lines; onoff on real hardware by default. */
@@ -81,19 +85,15 @@ export function buildAgent(deps: AgentDeps): Agent {
       ),
   });
 
-  let credentialsProblem: string | null = null;
-  const credentials = (): HubCredentials | null => {
-    try {
-      const found = readCredentials(paths.credentials);
-      credentialsProblem = null;
-      return found;
-    } catch (error) {
-      if (error instanceof CredentialsError && credentialsProblem !== error.message) {
-        credentialsProblem = error.message;
-        log.error({ reason: error.message }, 'cannot use the hub credentials');
-      }
-      return null;
-    }
+  const link = deps.link ?? new HttpCloudLink();
+  const credentials = new FileCredentials({
+    path: paths.credentials,
+    clock,
+    onProblem: (reason) => log.error({ reason }, 'cannot use the hub credentials'),
+  });
+  const settings = {
+    get: (key: string) => store.getSetting(key),
+    set: (key: string, value: string) => store.setSetting(key, value),
   };
 
   const registry = new SensorRegistry();
@@ -108,6 +108,8 @@ export function buildAgent(deps: AgentDeps): Agent {
   });
   const uplink = new Uplink({
     store,
+    settings,
+    link,
     clock,
     log: log.child({ module: 'uplink' }),
     credentials,
@@ -117,12 +119,13 @@ export function buildAgent(deps: AgentDeps): Agent {
     lingerMs: config.uplink.lingerMs,
     requestTimeoutMs: config.uplink.requestTimeoutMs,
   });
-  const paired = credentials();
+  const paired = credentials.current();
   const models = new ModelKeeper({
     dataDir: deps.dataDir,
     clock,
     log: log.child({ module: 'model' }),
     credentials,
+    link,
   });
   const detector = createDetector({
     clock,
@@ -174,6 +177,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     clock,
     log: log.child({ module: 'home-config' }),
     credentials,
+    link,
     apply: (home) => {
       const kept = latestRules?.seniorId === home.seniorId ? latestRules.rules : undefined;
       applyRules(home.seniorId, home.rules ?? kept, home.timezone);
@@ -190,13 +194,14 @@ export function buildAgent(deps: AgentDeps): Agent {
     clock,
     log: log.child({ module: 'control-channel' }),
     credentials,
+    link,
     handlers: controlHandlers({
       log: log.child({ module: 'control-channel' }),
       ledger: alerts,
       modelAvailable: (notice) => models.notice(notice),
       applyRules: (rules) =>
         applyRules(
-          credentials()?.seniorId,
+          credentials.current()?.seniorId,
           rules as RulesConfigInput,
           typeof rules.timezone === 'string' ? undefined : homeConfig.current()?.timezone,
         ),
@@ -250,7 +255,7 @@ export function buildAgent(deps: AgentDeps): Agent {
   const { simulatedHome, sourceSet, availability } = sensors;
 
   const status = (): AgentStatus => {
-    const creds = credentials();
+    const creds = credentials.current();
     const up = uplink.status();
     const control = controlChannel.status();
     const outbox = store.stats();
@@ -273,7 +278,7 @@ export function buildAgent(deps: AgentDeps): Agent {
         state: up.state,
         connected: up.connected,
         lastUploadAt: lastUploadAt === null ? null : new Date(lastUploadAt).toISOString(),
-        lastError: credentialsProblem ?? up.lastError,
+        lastError: credentials.problem() ?? up.lastError,
         control: {
           state: control.state,
           connected: control.connected,
@@ -303,11 +308,8 @@ export function buildAgent(deps: AgentDeps): Agent {
     log: log.child({ module: 'control' }),
     status,
     sensors: sensors.api,
-    credentialsChanged: () => {
-      uplink.kick();
-      controlChannel.credentialsChanged();
-      void homeConfig.refresh();
-    },
+    // `hearth pair` wrote the file: the source tells the uplink, the channel, the config and the model.
+    credentialsChanged: () => credentials.reload(),
     subscribe: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -354,6 +356,7 @@ export function buildAgent(deps: AgentDeps): Agent {
   const modules: Module[] = [
     // Opened while building; listed first so it closes last.
     { name: 'outbox', start: async () => {}, stop: async () => store.close() },
+    { name: 'credentials', start: () => credentials.start(), stop: () => credentials.stop() },
     { name: 'clock-sync', start: () => clockSync.start(), stop: () => clockSync.stop() },
     quota,
     { name: 'model', start: () => models.start(), stop: () => models.stop() },

@@ -7,8 +7,8 @@ import {
 } from '@hearth/firmware-bridge';
 import pino, { type Logger } from 'pino';
 import { SerialPort, type SerialPortMock } from 'serialport';
+import { Backoff } from '../backoff.js';
 import type { Clock } from '../clock.js';
-import { ReconnectBackoff } from './serial-backoff.js';
 import type { DeliveredFrames } from './serial-frames.js';
 import { serialOpenHint } from './serial-hints.js';
 import { SerialNode, type SerialNodeStatus, type UnavailableReason } from './serial-node.js';
@@ -94,7 +94,7 @@ export class SerialSource implements SensorSource {
   private link: HubLink | undefined;
   private node: SerialNode | undefined;
   private running = false;
-  private readonly backoff: ReconnectBackoff;
+  private readonly backoff: Backoff;
   private cancelReconnect: () => void = () => {};
   private cancelLiveness: () => void = () => {};
   private cancelHelloWait: () => void = () => {};
@@ -106,11 +106,13 @@ export class SerialSource implements SensorSource {
     this.log = options.log ?? pino({ level: 'silent' });
     const delivered = options.delivered;
     this.duplicates = new DuplicateFilter(256, delivered && ((nodeId) => delivered.recall(nodeId)));
-    this.backoff = new ReconnectBackoff(
-      options.reconnectInitialMs ?? 500,
-      options.reconnectMaxMs ?? 30_000,
-      options.random,
-    );
+    // ±20 %: several nodes on one hub do not retry in lockstep after a shared USB hub resets.
+    this.backoff = new Backoff({
+      initialMs: options.reconnectInitialMs ?? 500,
+      maxMs: options.reconnectMaxMs ?? 30_000,
+      spread: [0.8, 1.2],
+      ...(options.random && { random: options.random }),
+    });
   }
 
   async start(emit: (reading: SensorReading) => void): Promise<void> {

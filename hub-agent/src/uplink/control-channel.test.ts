@@ -6,7 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { eventually } from '../../test/support/eventually.js';
 import { FakeClock } from '../clock.js';
-import { ControlChannel, type ControlHandlers, controlUrl } from './control-channel.js';
+import { CredentialsBox } from '../config/credentials-source.js';
+import { controlUrl } from './cloud-link.js';
+import { ControlChannel, type ControlHandlers } from './control-channel.js';
+import { HttpCloudLink } from './http-cloud-link.js';
 import type { UplinkCredentials } from './uplink.js';
 
 /** A tiny cloud: accepts keys in `keys`, remembers what each hub sent and how it authenticated. */
@@ -83,11 +86,16 @@ async function setup(options: { autoPong?: boolean; pingEveryMs?: number } = {})
   const clock = new FakeClock(Date.now());
   const { log, lines } = recordingLog();
   const { seen, handlers } = handlersRecording();
-  let credentials: UplinkCredentials | null = { cloudUrl: cloud.url, hubId: 'hub-1', apiKey: 'key-1' };
+  const credentials = new CredentialsBox<UplinkCredentials>({
+    cloudUrl: cloud.url,
+    hubId: 'hub-1',
+    apiKey: 'key-1',
+  });
   const channel = new ControlChannel({
     clock,
     log,
-    credentials: () => credentials,
+    credentials,
+    link: new HttpCloudLink(),
     handlers,
     backoff: { initialMs: 1000, maxMs: 8000 },
     pingEveryMs: options.pingEveryMs ?? 30_000,
@@ -105,9 +113,8 @@ async function setup(options: { autoPong?: boolean; pingEveryMs?: number } = {})
     seen,
     handlers,
     channel,
-    setCredentials: (c: UplinkCredentials | null) => {
-      credentials = c;
-    },
+    /** As `hearth pair` does: the source tells the channel. */
+    setCredentials: (c: UplinkCredentials | null) => credentials.set(c),
   };
 }
 
@@ -242,7 +249,6 @@ describe('the control channel', () => {
 
     cloud.keys.add('key-2');
     setCredentials({ cloudUrl: cloud.url, hubId: 'hub-1', apiKey: 'key-2' });
-    channel.credentialsChanged();
     await eventually(() => seen.hellos === 2, { what: 'connected with the new key' });
     expect(channel.status()).toMatchObject({ state: 'connected', lastError: null });
   });
@@ -265,7 +271,6 @@ describe('the control channel', () => {
     expect(channel.status()).toMatchObject({ state: 'backing_off', connected: false });
     expect(channel.status().lastError).toMatch(/cannot open the control channel: .*hearth pair/);
     setCredentials({ cloudUrl: 'ftp://nowhere', hubId: 'hub-1', apiKey: 'key-1' });
-    channel.credentialsChanged();
     expect(channel.status().lastError).toMatch(/not http\(s\)/);
     expect(cloud.paths).toEqual([]);
   });
@@ -276,7 +281,6 @@ describe('the control channel', () => {
     await channel.start();
     expect(channel.status().state).toBe('unpaired');
     setCredentials({ cloudUrl: cloud.url, hubId: 'hub-1', apiKey: 'key-1' });
-    channel.credentialsChanged();
     await eventually(() => seen.hellos === 1);
   });
 
