@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Alert } from '@hearth/shared';
+import { type Alert, CONTROL_PROTOCOL_VERSION } from '@hearth/shared';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -170,6 +170,28 @@ describe('the control channel', () => {
     });
   });
 
+  it('says its own hello with the protocol version to a cloud that speaks version 2, and not to an older one', async () => {
+    const { cloud, channel, seen } = await setup();
+    await channel.start();
+    await eventually(() => seen.hellos === 1);
+    // The tiny cloud's hello names no protocol: version 1, which has no use for the hub's hello.
+    await new Promise((r) => setTimeout(r, 30));
+    expect(cloud.received).toEqual([]);
+    cloud.latest().send(
+      JSON.stringify({
+        type: 'ack',
+        topic: 'hello',
+        data: { hubId: 'hub-1', seniorId: 'senior-1', protocol: 2 },
+      }),
+    );
+    await eventually(() => cloud.received.length === 1, { what: "the hub's hello" });
+    expect(cloud.received[0]).toEqual({
+      type: 'update',
+      topic: 'hello',
+      data: { protocol: CONTROL_PROTOCOL_VERSION },
+    });
+  });
+
   it('ignores what it does not understand, says why, and stays connected', async () => {
     const { cloud, channel, seen, lines } = await setup();
     await channel.start();
@@ -183,10 +205,11 @@ describe('the control channel', () => {
     await eventually(() => seen.models.length === 1, { what: 'the good message after the bad ones' });
     const reasons = lines.filter((l) => l.msg === 'ignored a control message').map((l) => l.reason);
     expect(reasons).toHaveLength(4);
-    expect(reasons[0]).toBe('not valid JSON');
-    expect(reasons[1]).toMatch(/not a control message/);
-    expect(reasons[2]).toMatch(/update\/alerts in an unexpected shape \(id:/);
-    expect(reasons[3]).toBe('this hub does not handle update on weather');
+    // The reasons come from the shared contract's parser (shared/src/control.ts).
+    expect(reasons[0]).toBe('message is not valid JSON');
+    expect(reasons[1]).toBe('a hub does not handle teleport');
+    expect(reasons[2]).toMatch(/^update on alerts: data.id: /);
+    expect(reasons[3]).toBe('a hub does not handle update on weather');
     expect(seen.alerts).toEqual([]);
     expect(channel.status().connected).toBe(true);
   });
@@ -319,7 +342,7 @@ describe('the control channel', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(cloud.paths).toHaveLength(1);
     expect(clock.pendingTimers()).toBe(0);
-    expect(channel.send({ type: 'update', topic: 'safety-checks' })).toBe(false);
+    expect(channel.send({ type: 'ping', topic: '' })).toBe(false);
   });
 });
 

@@ -1,21 +1,25 @@
-import type { Alert, ModelAvailable } from '@hearth/shared';
+import {
+  type Alert,
+  CONTROL_PROTOCOL_VERSION,
+  type HubDownMessage,
+  type HubUpMessage,
+  type ModelAvailable,
+  type Parsed,
+  parseHubDown,
+  type SafetyCheckReport,
+  type SafetyCheckRequest,
+} from '@hearth/shared';
 import type { Logger } from 'pino';
 import { Backoff } from '../backoff.js';
 import type { Clock } from '../clock.js';
 import type { CredentialsSource } from '../config/credentials-source.js';
 import type { CloudLink, ControlClose, ControlPort } from './cloud-link.js';
-import {
-  type ControlMessage,
-  parseControlMessage,
-  type SafetyCheckReport,
-  type SafetyCheckRequest,
-} from './control-messages.js';
 import type { UplinkCredentials } from './uplink.js';
 
 /** What the hub does with each message the cloud sends down. A handler that throws is logged; the channel stays up. */
 export interface ControlHandlers {
   /** The cloud accepted this hub (its `hello`): the moment to catch up on anything sent while offline. */
-  connected?(hello: { hubId: string; seniorId: string }): void;
+  connected?(hello: { hubId: string; seniorId: string; protocol?: number }): void;
   /** A person acknowledged or resolved one of the senior's alerts. */
   alertChanged(alert: Alert): void | Promise<void>;
   /** The senior's active model changed. */
@@ -144,8 +148,8 @@ export class ControlChannel {
     return { ...this.current };
   }
 
-  /** Sends a message up. @returns false when the channel is not connected (nothing is queued). */
-  send(message: { type: string; topic: string; data?: unknown; id?: string | number }): boolean {
+  /** Sends a message up (a shape of the shared contract). @returns false when the channel is not connected (nothing is queued). */
+  send(message: HubUpMessage): boolean {
     return this.socket?.send(JSON.stringify(message)) ?? false;
   }
 
@@ -201,7 +205,7 @@ export class ControlChannel {
             this.current.lastMessageAt = this.deps.clock.now();
             if (text === null)
               return this.deps.log.warn({ reason: 'binary frame' }, 'ignored a control message');
-            this.dispatch(parseControlMessage(text));
+            this.dispatch(parseHubDown(text));
           },
           close: (info) => {
             this.cancelPing();
@@ -268,8 +272,13 @@ export class ControlChannel {
     this.cancelTimer = this.deps.clock.setTimeout(() => this.connect(), ms);
   }
 
-  private dispatch(message: ControlMessage | { kind: 'ignored'; reason: string }): void {
+  private dispatch(parsed: Parsed<HubDownMessage>): void {
     const { handlers, log } = this.deps;
+    if (!parsed.ok) {
+      // Never fatal: a newer cloud may say things this hub does not know yet.
+      log.warn({ reason: parsed.reason, unknown: parsed.unknown }, 'ignored a control message');
+      return;
+    }
     const guard = (what: string, run: () => void | Promise<void>) => {
       try {
         Promise.resolve(run()).catch((error: unknown) =>
@@ -279,45 +288,65 @@ export class ControlChannel {
         log.error({ err: String(error), what }, 'a control message could not be handled');
       }
     };
-    switch (message.kind) {
-      case 'hello':
+    const message = parsed.message;
+    switch (message.type) {
+      case 'ack':
+        if (message.topic !== 'hello') return; // a receipt: nothing to do
         this.backoff.reset();
         this.current.lastError = null;
-        log.info({ hubId: message.hubId }, 'control channel connected');
-        guard('hello', () => handlers.connected?.(message));
+        log.info({ hubId: message.data.hubId, protocol: message.data.protocol }, 'control channel connected');
+        // A cloud of the first version has no use for the hub's hello (it would answer an error).
+        if (message.data.protocol >= 2)
+          this.send({ type: 'update', topic: 'hello', data: { protocol: CONTROL_PROTOCOL_VERSION } });
+        guard('hello', () => handlers.connected?.(message.data));
         return;
-      case 'alert':
-        guard('alert', () => handlers.alertChanged(message.alert));
-        return;
-      case 'model':
-        guard('model', () => handlers.modelAvailable(message.notice));
-        return;
-      case 'rules':
-        guard('rules', () => handlers.rulesChanged(message.rules));
-        return;
-      case 'safety-check':
-        guard('safety-check', () =>
-          handlers.safetyCheckRequested(message.request, (update) =>
-            this.send({ type: 'update', topic: 'safety-checks', data: update }),
-          ),
-        );
-        return;
+      case 'update':
+        switch (message.topic) {
+          case 'alerts':
+            guard('alert', () => handlers.alertChanged(message.data));
+            return;
+          case 'model':
+            guard('model', () => handlers.modelAvailable(message.data));
+            return;
+          case 'rules':
+            guard('rules', () => handlers.rulesChanged(message.data));
+            return;
+          case 'safety-checks':
+            guard('safety-check', () =>
+              handlers.safetyCheckRequested(message.data, (update) =>
+                this.send({ type: 'update', topic: 'safety-checks', data: update }),
+              ),
+            );
+            return;
+          default:
+            log.warn(
+              { reason: `this hub does not handle update on ${message.topic} yet` },
+              'ignored a control message',
+            );
+            return;
+        }
       case 'ping':
         this.send({ type: 'pong', topic: '', ...(message.id !== undefined && { id: message.id }) });
         return;
-      case 'cloud-error':
+      case 'pong':
+        return;
+      case 'error':
         log.warn(
-          { topic: message.topic, code: message.code, reason: message.message },
+          { topic: message.topic, code: message.data.code, reason: message.data.message },
           'the cloud refused a message',
         );
         return;
       case 'shutdown':
-        log.info({ reason: message.reason }, 'the cloud is restarting; the control channel will reconnect');
+        log.info(
+          { reason: message.data?.reason ?? null },
+          'the cloud is restarting; the control channel will reconnect',
+        );
         return;
-      case 'receipt':
-        return;
-      case 'ignored':
-        log.warn({ reason: message.reason }, 'ignored a control message');
+      case 'signal':
+        log.warn(
+          { reason: 'this hub has no video source yet', topic: message.topic },
+          'ignored a control message',
+        );
         return;
     }
   }

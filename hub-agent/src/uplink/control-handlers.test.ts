@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Alert, ModelAvailable } from '@hearth/shared';
+import type { Alert, ModelAvailable, SafetyCheckReport } from '@hearth/shared';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { AlertLedger } from '../alerts/alert-ledger.js';
@@ -8,7 +8,6 @@ import { FakeClock } from '../clock.js';
 import { createDetector } from '../detect/index.js';
 import { MemoryOutboxStore } from '../store/memory-outbox.js';
 import { controlHandlers } from './control-handlers.js';
-import type { SafetyCheckReport } from './control-messages.js';
 
 function setup() {
   const lines: { msg: string; reason?: string }[] = [];
