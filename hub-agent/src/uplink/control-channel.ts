@@ -1,6 +1,5 @@
 import {
   type Alert,
-  CONTROL_PROTOCOL_VERSION,
   type HubDownMessage,
   type HubUpMessage,
   type ModelAvailable,
@@ -14,6 +13,7 @@ import { Backoff } from '../backoff.js';
 import type { Clock } from '../clock.js';
 import type { CredentialsSource } from '../config/credentials-source.js';
 import type { CloudLink, ControlClose, ControlPort } from './cloud-link.js';
+import { dispatchDown } from './control-dispatch.js';
 import type { UplinkCredentials } from './uplink.js';
 
 /** What the hub does with each message the cloud sends down. A handler that throws is logged; the channel stays up. */
@@ -273,81 +273,14 @@ export class ControlChannel {
   }
 
   private dispatch(parsed: Parsed<HubDownMessage>): void {
-    const { handlers, log } = this.deps;
-    if (!parsed.ok) {
-      // Never fatal: a newer cloud may say things this hub does not know yet.
-      log.warn({ reason: parsed.reason, unknown: parsed.unknown }, 'ignored a control message');
-      return;
-    }
-    const guard = (what: string, run: () => void | Promise<void>) => {
-      try {
-        Promise.resolve(run()).catch((error: unknown) =>
-          log.error({ err: String(error), what }, 'a control message could not be handled'),
-        );
-      } catch (error) {
-        log.error({ err: String(error), what }, 'a control message could not be handled');
-      }
-    };
-    const message = parsed.message;
-    switch (message.type) {
-      case 'ack':
-        if (message.topic !== 'hello') return; // a receipt: nothing to do
+    dispatchDown(parsed, {
+      handlers: this.deps.handlers,
+      log: this.deps.log,
+      send: (message) => this.send(message),
+      helloHeard: () => {
         this.backoff.reset();
         this.current.lastError = null;
-        log.info({ hubId: message.data.hubId, protocol: message.data.protocol }, 'control channel connected');
-        // A cloud of the first version has no use for the hub's hello (it would answer an error).
-        if (message.data.protocol >= 2)
-          this.send({ type: 'update', topic: 'hello', data: { protocol: CONTROL_PROTOCOL_VERSION } });
-        guard('hello', () => handlers.connected?.(message.data));
-        return;
-      case 'update':
-        switch (message.topic) {
-          case 'alerts':
-            guard('alert', () => handlers.alertChanged(message.data));
-            return;
-          case 'model':
-            guard('model', () => handlers.modelAvailable(message.data));
-            return;
-          case 'rules':
-            guard('rules', () => handlers.rulesChanged(message.data));
-            return;
-          case 'safety-checks':
-            guard('safety-check', () =>
-              handlers.safetyCheckRequested(message.data, (update) =>
-                this.send({ type: 'update', topic: 'safety-checks', data: update }),
-              ),
-            );
-            return;
-          default:
-            log.warn(
-              { reason: `this hub does not handle update on ${message.topic} yet` },
-              'ignored a control message',
-            );
-            return;
-        }
-      case 'ping':
-        this.send({ type: 'pong', topic: '', ...(message.id !== undefined && { id: message.id }) });
-        return;
-      case 'pong':
-        return;
-      case 'error':
-        log.warn(
-          { topic: message.topic, code: message.data.code, reason: message.data.message },
-          'the cloud refused a message',
-        );
-        return;
-      case 'shutdown':
-        log.info(
-          { reason: message.data?.reason ?? null },
-          'the cloud is restarting; the control channel will reconnect',
-        );
-        return;
-      case 'signal':
-        log.warn(
-          { reason: 'this hub has no video source yet', topic: message.topic },
-          'ignored a control message',
-        );
-        return;
-    }
+      },
+    });
   }
 }
