@@ -6,7 +6,7 @@ import { dataPaths } from '../config/paths.js';
 import { AgentClient } from '../control/client.js';
 import type { AgentStatus } from '../control/status.js';
 import { readGpioChips, resolveHeaderLine } from '../sensors/gpio/header-lines.js';
-import type { PairedDevice } from '../store/outbox.js';
+import type { PairedDevice } from '../store/hub-state.js';
 import { systemClockSynced } from '../time/clock-sync.js';
 import { type CloudLink, CloudLinkError } from '../uplink/cloud-link.js';
 import { HttpCloudLink } from '../uplink/http-cloud-link.js';

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Detection, Detector } from '../detect/types.js';
 import type { SensorReading } from '../sensors/source.js';
-import type { NewOutboxEntry, OutboxEntry, OutboxStore } from '../store/outbox.js';
+import type { AppendOptions, NewOutboxEntry, OutboxEntry, OutboxStore } from '../store/outbox.js';
 import { storableText, textProblem, timestampProblem, valueProblem } from './storable.js';
 
 /** The wire rules a reading must meet; checked here so one bad reading cannot block every upload. */
@@ -69,7 +69,7 @@ export class Collector {
    * committed entry, or null when the reading broke the wire rules (logged and counted) — it never
    * throws for bad data. Throws only if the outbox itself refused the write.
    */
-  record(reading: SensorReading): OutboxEntry | null {
+  record(reading: SensorReading, options: AppendOptions = {}): OutboxEntry | null {
     const shape = ReadingShape.safeParse(reading);
     const reason = shape.success ? unstorable(reading) : summariseIssues(shape.error);
     if (!shape.success || reason !== null) {
@@ -81,7 +81,7 @@ export class Collector {
       return null;
     }
     const entry: NewOutboxEntry = { ...shape.data, ts: reading.ts, ...this.stamp() };
-    const [committed] = this.commit([entry]);
+    const [committed] = this.commit([entry], options);
     this.enqueue(() => this.deps.detector.observe(committed!));
     return committed!;
   }
@@ -95,8 +95,8 @@ export class Collector {
     return { ...this.counters };
   }
 
-  private commit(entries: NewOutboxEntry[]): OutboxEntry[] {
-    const committed = this.deps.store.append(entries);
+  private commit(entries: NewOutboxEntry[], options?: AppendOptions): OutboxEntry[] {
+    const committed = this.deps.store.append(entries, options);
     this.counters.committed += committed.length;
     try {
       this.deps.onCommitted?.(committed);
