@@ -1,3 +1,5 @@
+// Over ~300 lines on purpose: one serial line's whole life (open, hello, liveness, ack ordering,
+// reopen with backoff) is one state machine; split, each half would need the other's private state.
 import {
   type Delivery,
   DuplicateFilter,

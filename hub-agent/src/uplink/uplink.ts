@@ -1,3 +1,5 @@
+// About 300 lines: the upload loop, its backoff and the alerts-first batch choice share one cursor;
+// the refused-event search and the hub identity switch already live beside it.
 import { MAX_BATCH_EVENTS, type SensorEvent } from '@hearth/shared';
 import type { Logger } from 'pino';
 import { Backoff } from '../backoff.js';
