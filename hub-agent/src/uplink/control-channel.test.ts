@@ -1,3 +1,4 @@
+// Over ~300 lines: every behaviour of the one control channel against one tiny WebSocket cloud.
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type Alert, CONTROL_PROTOCOL_VERSION } from '@hearth/shared';

@@ -1,3 +1,5 @@
+// Over ~300 lines on purpose: one suite run on two targets (the in-memory cloud and the real
+// hearth-cloud); splitting it would start the real cloud once per file.
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
