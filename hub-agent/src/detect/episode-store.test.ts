@@ -14,7 +14,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-describe('remembered episodes kept in the outbox', () => {
+describe('remembered episodes kept in the hub state', () => {
   it('survive a restart of the hub: the stillness keeps its start and its alert is not raised again', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hearth-episodes-'));
     dirs.push(dir);
@@ -23,7 +23,7 @@ describe('remembered episodes kept in the outbox', () => {
     const config = { timezone: 'UTC' };
 
     const first = openSqliteOutbox({ path, bootId: 'boot-1' });
-    const before = createDetector({ clock, config, memory: settingsEpisodeStore(first) });
+    const before = createDetector({ clock, config, memory: settingsEpisodeStore(first.state.settings) });
     await before.observe({
       seq: 1,
       ts: nine,
@@ -39,7 +39,7 @@ describe('remembered episodes kept in the outbox', () => {
 
     clock.advance(205 * MIN);
     const second = openSqliteOutbox({ path, bootId: 'boot-2' });
-    const after = createDetector({ clock, config, memory: settingsEpisodeStore(second) });
+    const after = createDetector({ clock, config, memory: settingsEpisodeStore(second.state.settings) });
     const again = [];
     for (let m = 206; m <= 400; m++) again.push(...(await after.tick(nine + m * MIN)));
     expect(again).toEqual([]);

@@ -21,6 +21,12 @@ begin
     raise notice 'hearth.timeseries = native: sensor_events stays natively partitioned';
     return;
   end if;
+  -- Loading TimescaleDB without it being preloaded can take the whole server down: only try when it is.
+  if current_setting('shared_preload_libraries') not like '%timescaledb%'
+     and not exists (select 1 from pg_extension where extname = 'timescaledb') then
+    raise notice 'timescaledb is not in shared_preload_libraries; sensor_events stays natively partitioned';
+    return;
+  end if;
   begin
     create extension if not exists timescaledb;
   exception when others then
