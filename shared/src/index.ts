@@ -1,5 +1,6 @@
 export * from './alerts.js';
 export * from './auth.js';
+export * from './control.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './features.js';
