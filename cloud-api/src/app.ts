@@ -10,6 +10,7 @@ import { resolveClientAddress } from './http/request-info.js';
 import { HubStore } from './hubs/hub-store.js';
 import { hubRoutes } from './hubs/routes.js';
 import { ingestRoutes } from './ingest/routes.js';
+import { SeniorRulesStore } from './models/rules-store.js';
 import type { CloudMetrics } from './ops/metrics.js';
 import { safetyCheckRoutes } from './safety/routes.js';
 import { historyRoutes } from './seniors/history-routes.js';
@@ -88,7 +89,11 @@ export function createApp(deps: CloudDeps, hooks: AppHooks = {}) {
     '/',
     ingestRoutes(deps, hubs, (rows) => hooks.metrics?.ingestRows.inc({}, rows)),
   );
-  api.route('/', hubRoutes(deps, hubs));
+  const rules = new SeniorRulesStore(deps.sql);
+  api.route(
+    '/',
+    hubRoutes(deps, hubs, (seniorId) => rules.forSenior(seniorId)),
+  );
   api.route('/', alertRoutes(deps));
   api.route('/', historyRoutes(deps));
   api.route('/', safetyCheckRoutes(deps));

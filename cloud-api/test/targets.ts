@@ -2,9 +2,9 @@
 // embedded defaults and the real servers are held to the same contract ("one suite, two targets").
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import type { Bus } from '../src/realtime/bus.js';
-import { InProcessBus } from '../src/realtime/memory-bus.js';
-import { RedisBus } from '../src/realtime/redis-bus.js';
+import type { Bus } from '../src/bus/bus.js';
+import { InProcessBus } from '../src/bus/memory-bus.js';
+import { RedisBus } from '../src/bus/redis-bus.js';
 
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 

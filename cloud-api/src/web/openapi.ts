@@ -7,6 +7,7 @@ import {
   LoginResponse,
   ModelStatusReport,
   PairingCode,
+  RequestSafetyCheckBody,
   RulesConfig,
   StaffMember,
   UploadAck,
@@ -22,7 +23,6 @@ import {
   RefreshOrCookieRequest,
   SignOutRequest,
 } from '../auth/routes.js';
-import { SafetyCheckRequest } from '../safety/routes.js';
 import { ActivityQuery, EventsQuery } from '../seniors/history-routes.js';
 import { AssignStaffRequest, CreateSeniorRequest, Senior, UpdateSeniorRequest } from '../seniors/schemas.js';
 
@@ -118,7 +118,7 @@ export const OPERATIONS: Record<string, Operation> = {
   'POST /seniors/{id}/safety-checks': {
     summary: 'Ask the robot to check on the senior',
     auth: 'staff',
-    body: SafetyCheckRequest,
+    body: RequestSafetyCheckBody,
     status: 202,
   },
   'GET /safety-checks/{id}': { summary: 'A safety check', auth: 'staff' },
