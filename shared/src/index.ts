@@ -6,6 +6,7 @@ export * from './features.js';
 export * from './local-time.js';
 export * from './models.js';
 export * from './pairing.js';
+export * from './robot.js';
 export * from './routine.js';
 export * from './rules.js';
 export * from './version.js';
