@@ -50,7 +50,7 @@ describe('robot protocol', () => {
   });
 
   it('keeps robot ids usable as one topic level and client id', () => {
-    for (const bad of ['', 'a/b', 'a+', '#', 'a\u0000b', 'a b', 'x'.repeat(65), '-lead']) {
+    for (const bad of ['', 'a/b', 'a+', '#', 'a\u0000b', 'a b', 'x'.repeat(49), '-lead']) {
       expect(RobotId.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
     }
     expect(RobotId.parse('robot-1_a')).toBe('robot-1_a');

@@ -8,13 +8,13 @@ export const ROBOT_TOPIC_PREFIX = 'hearth/robot/';
 
 /**
  * A robot's id. It becomes a topic level and an MQTT client id, so it may not carry `/`, the
- * wildcards `+` `#`, NUL or spaces; 64 characters at most.
+ * wildcards `+` `#`, NUL or spaces; 48 characters at most, so `robot:<id>` fits a sensor id.
  */
 export const RobotId = z
   .string()
   .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
-    'letters, digits, - and _ only (1-64, starting with a letter or digit)',
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/,
+    'letters, digits, - and _ only (1-48, starting with a letter or digit)',
   );
 export type RobotId = z.infer<typeof RobotId>;
 
@@ -127,13 +127,14 @@ const hop = { robotId: RobotId, commandId: CommandId, requestedBy: RobotRequeste
 
 /**
  * What the hub uploads about a robot command (an event of kind `robot`): sent, then the robot's
- * ack, progress and result, or expired when its deadline passed without an ack.
+ * ack, progress and result, or expired / cancelled.
  */
 export const RobotEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('sent'), ...hop, command: RobotCommand }),
   z.object({ type: z.literal('ack'), ...hop, ack: RobotAck }),
   z.object({ type: z.literal('progress'), ...hop, progress: RobotProgress }),
   z.object({ type: z.literal('result'), ...hop, result: RobotResult }),
-  z.object({ type: z.literal('expired'), ...hop, reason: z.string().min(1).max(200) }),
+  /** `expired`: its deadline passed unanswered; `cancelled`: the hub stopped it (a person took over). */
+  z.object({ type: z.enum(['expired', 'cancelled']), ...hop, reason: z.string().min(1).max(200) }),
 ]);
 export type RobotEvent = z.infer<typeof RobotEvent>;

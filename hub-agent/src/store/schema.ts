@@ -37,6 +37,8 @@ const MIGRATIONS: string[] = [
      room TEXT,
      added_at INTEGER NOT NULL
    );`,
+  // A robot command's hop (sent, ack, progress, result, expired) travels with its event.
+  'ALTER TABLE outbox ADD COLUMN robot TEXT;',
 ];
 
 /** Brings the database to the latest schema; throws if it was written by a newer hub-agent. */

@@ -25,6 +25,7 @@ interface Row {
   clock_unsynced: number;
   mono_ms: number | null;
   alert: string | null;
+  robot: string | null;
 }
 
 function toEntry(row: Row): OutboxEntry {
@@ -40,6 +41,7 @@ function toEntry(row: Row): OutboxEntry {
   if (row.room !== null) entry.room = row.room;
   if (row.mono_ms !== null) entry.monoMs = row.mono_ms;
   if (row.alert !== null) entry.alert = JSON.parse(row.alert) as OutboxEntry['alert'];
+  if (row.robot !== null) entry.robot = JSON.parse(row.robot) as OutboxEntry['robot'];
   return entry;
 }
 
@@ -105,8 +107,8 @@ class SqliteOutboxStore implements OutboxStore {
     readonly bootId: string,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO outbox (seq, ts, sensor_id, kind, value, room, boot_id, clock_unsynced, mono_ms, alert, is_alert)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO outbox (seq, ts, sensor_id, kind, value, room, boot_id, clock_unsynced, mono_ms, alert, is_alert, robot)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.selectPending = db.prepare('SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
     this.selectAlerts = db.prepare(
@@ -137,6 +139,7 @@ class SqliteOutboxStore implements OutboxStore {
         if (e.room !== undefined) entry.room = e.room;
         if (e.monoMs !== undefined) entry.monoMs = e.monoMs;
         if (e.alert !== undefined) entry.alert = e.alert;
+        if (e.robot !== undefined) entry.robot = e.robot;
         this.insert.run(
           seq,
           e.ts,
@@ -149,6 +152,7 @@ class SqliteOutboxStore implements OutboxStore {
           e.monoMs ?? null,
           e.alert ? JSON.stringify(e.alert) : null,
           e.alert ? 1 : 0,
+          e.robot ? JSON.stringify(e.robot) : null,
         );
         committed.push(entry);
       }
