@@ -11,6 +11,7 @@ import { ControlServer } from './control/server.js';
 import type { AgentStatus } from './control/status.js';
 import { createDetector } from './detect/index.js';
 import { ModelKeeper } from './model-wiring.js';
+import { buildRobot, type Robot } from './robot/robot-module.js';
 import type { GpioBackend } from './sensors/gpio/backend.js';
 import { SensorRegistry } from './sensors/registry.js';
 import type { SimulatedHome } from './sensors/simulated-home.js';
@@ -59,6 +60,8 @@ export interface Agent {
   status(): AgentStatus;
   /** The simulated home, when the agent runs with --simulate. */
   readonly simulatedHome: SimulatedHome | null;
+  /** The robot link and safety checks; null when `robot.enabled` is false. */
+  readonly robot: Robot | null;
 }
 
 /**
@@ -185,6 +188,32 @@ export function buildAgent(deps: AgentDeps): Agent {
     settings: store,
     onUnreadable: (reason) => log.error({ reason }, 'the record of acknowledged alerts was lost'),
   });
+  const afterCommit = (entries: OutboxEntry[]) => {
+    uplink.kick(entries.some((e) => e.alert !== undefined));
+    for (const entry of entries) {
+      if (!entry.alert) continue;
+      try {
+        alerts.raised(entry.alert, entry.ts);
+      } catch (error) {
+        log.error({ err: String(error), alertId: entry.alert.alertId }, 'could not note the alert as open');
+      }
+    }
+    for (const entry of entries) {
+      robot?.observe(entry);
+      for (const listener of listeners) listener(entry);
+    }
+  };
+  const robot = config.robot.enabled
+    ? buildRobot({
+        config: config.robot,
+        dataDir: deps.dataDir,
+        clock,
+        log,
+        observeReading: (reading) => collector.record(reading),
+        commit: (entry) => afterCommit(store.append([entry])),
+        alerts,
+      })
+    : null;
   let heardBefore = false;
   const controlChannel = new ControlChannel({
     clock,
@@ -200,7 +229,7 @@ export function buildAgent(deps: AgentDeps): Agent {
           rules as RulesConfigInput,
           typeof rules.timezone === 'string' ? undefined : homeConfig.current()?.timezone,
         ),
-      onSafetyCheckRequested: deps.onSafetyCheckRequested ?? answerNoRobot,
+      onSafetyCheckRequested: deps.onSafetyCheckRequested ?? robot?.onSafetyCheckRequested ?? answerNoRobot,
       // At start the config and the model are fetched anyway; after a reconnection, ask for what was missed.
       catchUp: () => {
         if (heardBefore) {
@@ -218,18 +247,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     log: log.child({ module: 'collect' }),
     stamp: () => clockSync.stamp(),
     tickEveryMs: config.detectTickMs,
-    onCommitted: (entries) => {
-      uplink.kick(entries.some((e) => e.alert !== undefined));
-      for (const entry of entries) {
-        if (!entry.alert) continue;
-        try {
-          alerts.raised(entry.alert, entry.ts);
-        } catch (error) {
-          log.error({ err: String(error), alertId: entry.alert.alertId }, 'could not note the alert as open');
-        }
-      }
-      for (const entry of entries) for (const listener of listeners) listener(entry);
-    },
+    onCommitted: afterCommit,
     onSeriousAlert:
       deps.onSeriousAlert ??
       ((alert) =>
@@ -292,7 +310,7 @@ export function buildAgent(deps: AgentDeps): Agent {
       readings: { committed: counts.committed, rejected: counts.rejected, alertsRaised: counts.alertsRaised },
       sensors: registry.list(),
       sources: sourceSet.describe(),
-      robot: { state: 'not_paired' },
+      robot: robot?.status() ?? { state: 'disabled' },
       model: models.status(),
       alerts: alerts.summary(),
     };
@@ -360,11 +378,12 @@ export function buildAgent(deps: AgentDeps): Agent {
     { name: 'uplink', start: () => uplink.start(), stop: () => uplink.stop() },
     { name: 'home-config', start: () => homeConfig.start(), stop: () => homeConfig.stop() },
     { name: 'control-channel', start: () => controlChannel.start(), stop: () => controlChannel.stop() },
+    ...(robot?.modules ?? []),
     { name: 'collector', start: () => collector.start(), stop: () => collector.stop() },
     { name: 'availability', start: () => availability.start(), stop: () => availability.stop() },
     { name: 'sensors', start: () => sourceSet.start(), stop: () => sourceSet.stop() },
     { name: 'control', start: () => control.start(), stop: () => control.stop() },
   ];
 
-  return { store, alerts, modules, status, simulatedHome };
+  return { store, alerts, modules, status, simulatedHome, robot };
 }

@@ -18,7 +18,7 @@ export class RobotRegistryError extends Error {
 }
 
 /** A paired robot as `hearth robot list` shows it. */
-export interface RobotRecord {
+export type RobotRecord = {
   robotId: string;
   addedAt: number;
   state: string | null;
@@ -26,7 +26,7 @@ export interface RobotRecord {
   room: string | null;
   statusAt: number | null;
   lastSeenAt: number | null;
-}
+};
 
 interface Row {
   robot_id: string;
