@@ -49,6 +49,8 @@ export class RobotSimulator {
   private readonly seen = new Set<string>();
   /** Ids of the commands this robot carried out, in order (each at most once). */
   readonly executed: string[] = [];
+  /** Every valid command that arrived, repeats included, with when (ms since the epoch). */
+  readonly received: { id: string; at: number }[] = [];
   private room: string;
   private battery: number;
   private state: RobotState = 'docked';
@@ -132,6 +134,7 @@ export class RobotSimulator {
       return;
     }
     const cmd = parsed.data;
+    this.received.push({ id: cmd.id, at: Date.now() });
     if (this.seen.has(cmd.id)) return; // executes a repeated id once
     this.seen.add(cmd.id);
     if (Date.parse(cmd.deadline) < Date.now()) {
