@@ -7,7 +7,7 @@ import { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { BrokerAccess, type CredentialCheck } from './access.js';
-import { PacketSizeGuard } from './packet-size-guard.js';
+import { PacketSizeGuard, PacketTooLargeError } from './packet-size-guard.js';
 import { SqlitePersistence } from './sqlite-persistence.js';
 
 export interface HubBrokerOptions {
@@ -162,7 +162,9 @@ export class HubBroker {
     const guard = new PacketSizeGuard(o.maxPacketBytes);
     socket.pipe(guard);
     guard.on('error', (error) => {
-      o.log.warn({ address, reason: error.message }, 'robot broker closed a connection');
+      // Only an oversized packet is news; an abort is the connection already closing.
+      if (error instanceof PacketTooLargeError)
+        o.log.warn({ address, reason: error.message }, 'robot broker closed a connection');
       socket.destroy();
     });
     socket.on('error', () => {});
