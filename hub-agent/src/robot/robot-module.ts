@@ -6,6 +6,7 @@ import type { OnSafetyCheckRequested } from '../alerts/safety-check.js';
 import type { Clock } from '../clock.js';
 import type { SensorReading } from '../sensors/source.js';
 import type { NewOutboxEntry, OutboxEntry } from '../store/outbox.js';
+import { robotIdOfClient } from './broker/access.js';
 import { HubBroker } from './broker/hub-broker.js';
 import { RobotCommander } from './commander.js';
 import type { RobotConfig } from './config.js';
@@ -155,8 +156,9 @@ export function buildRobot(deps: RobotDeps) {
   let brokerError: string | null = null;
   const watchRevocations = () => {
     for (const clientId of broker?.connectedClients() ?? []) {
-      if (clientId === HUB_USERNAME || clientId.startsWith(`${HUB_USERNAME}-`) || registry.has(clientId))
-        continue;
+      if (clientId === HUB_USERNAME || clientId.startsWith(`${HUB_USERNAME}-`)) continue;
+      const robotId = robotIdOfClient(clientId);
+      if (robotId !== null && registry.has(robotId)) continue;
       broker?.disconnect(clientId);
       log.info({ robotId: clientId }, 'robot credentials revoked: disconnected');
     }

@@ -124,7 +124,19 @@ describe('robot broker: who may connect', () => {
     c.drop();
   });
 
-  it('accepts a paired robot and the hub', async () => {
+  it('refuses a tagged client id of another robot, or a malformed tag', async () => {
+    for (const clientId of ['r2:tool', 'r1:', 'r1:a:b', 'r1:bad tag']) {
+      const c = await RawMqtt.open(port);
+      expect(await c.connect({ clientId, username: 'r1', password: r1.password }), clientId).toBe(2);
+      c.drop();
+    }
+  });
+
+  it('accepts a paired robot (also under a tagged client id) and the hub', async () => {
+    const tagged = await RawMqtt.open(port);
+    expect(await tagged.connect({ clientId: 'r1:sub', username: 'r1', password: r1.password })).toBe(0);
+    expect(await tagged.subscribe('hearth/robot/r1/cmd')).toBe(1);
+    tagged.drop();
     const c = await RawMqtt.open(port);
     expect(
       await c.connect({ clientId: HUB_USERNAME, username: HUB_USERNAME, password: registry.hubPassword() }),

@@ -44,7 +44,7 @@ type Identity = { role: 'hub' } | { role: 'robot'; robotId: string };
 /**
  * The broker's authentication and ACL. Every client must present credentials: the hub (user
  * `hearth-hub`, client id `hearth-hub` or `hearth-hub-…`) or a paired robot whose client id is its
- * robot id. A robot may publish only `hearth/robot/<its id>/{status,ack,progress,result}` and
+ * robot id (or `<robotId>:<tag>`). A robot may publish only `hearth/robot/<its id>/{status,ack,progress,result}` and
  * subscribe only to `hearth/robot/<its id>/cmd`; the hub may publish any robot's `cmd` and subscribe
  * to what robots publish. `$`-topics (aedes' `$SYS` guard), wildcards in a publish and anything
  * else are refused. A client whose will names a topic it could not publish is refused at CONNECT,
@@ -136,6 +136,17 @@ export class BrokerAccess {
   };
 }
 
+/**
+ * The robot a client id belongs to: the robot id itself, or `<robotId>:<tag>` for extra
+ * connections of the same robot (a tool such as mosquitto_sub beside the robot's own client).
+ * `:` is not allowed in robot ids, so one robot can never take another's client id.
+ */
+export function robotIdOfClient(clientId: string): string | null {
+  const [robotId, tag, ...rest] = clientId.split(':');
+  if (rest.length > 0 || (tag !== undefined && !/^[A-Za-z0-9_-]{1,16}$/.test(tag))) return null;
+  return RobotId.safeParse(robotId).success ? (robotId as string) : null;
+}
+
 /** Who a client claims to be, or why that claim is refused before its password is checked. */
 function identify(clientId: unknown, username: unknown): Identity | string {
   if (typeof username !== 'string' || username.length === 0) return 'no username';
@@ -146,15 +157,15 @@ function identify(clientId: unknown, username: unknown): Identity | string {
       : 'the hub must use a hearth-hub client id';
   }
   if (!RobotId.safeParse(username).success) return 'the username is not a robot id';
-  if (clientId !== username) return 'a robot must use its robot id as client id';
+  if (robotIdOfClient(clientId) !== username)
+    return 'a robot must use its robot id (or <id>:<tag>) as client id';
   return { role: 'robot', robotId: username };
 }
 
 /** A will from persistence names its client; only a robot's will is ever published. */
 function willIdentity(clientId: string | undefined): Identity | undefined {
-  return clientId !== undefined && RobotId.safeParse(clientId).success && clientId !== HUB_USERNAME
-    ? { role: 'robot', robotId: clientId }
-    : undefined;
+  const robotId = clientId === undefined ? null : robotIdOfClient(clientId);
+  return robotId !== null && robotId !== HUB_USERNAME ? { role: 'robot', robotId } : undefined;
 }
 
 function mayPublish(identity: Identity, topic: string): boolean {

@@ -159,6 +159,8 @@ export class HubBroker {
       return;
     }
     if (this.recent.size > 1000) this.forgetQuietAddresses(now);
+    // Commands and acks are single small packets: Nagle's delay would only add latency.
+    socket.setNoDelay(true);
     const guard = new PacketSizeGuard(o.maxPacketBytes);
     socket.pipe(guard);
     guard.on('error', (error) => {

@@ -43,6 +43,8 @@ export class MqttRobotLink implements RobotLink {
     });
     this.client = client;
     client.on('connect', () => {
+      // Small packets that someone waits for: no Nagle delay (mqtt.js leaves it on).
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       // Subscribed on every connection: a broker without our session (restarted without
       // persistence, or an external one) would otherwise leave the hub deaf. Repeating is harmless.
       client.subscribe(

@@ -114,6 +114,7 @@ export class RobotSimulator {
       },
     });
     this.client = client;
+    (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     client.on('message', (_topic, payload) => this.command(payload));
     client.on('connect', () => void this.publishStatus());
     await client.subscribeAsync(robotTopic(id, 'cmd'), { qos: 1 });

@@ -98,6 +98,8 @@ export async function mosquittoTarget(robotIds: string[]): Promise<BrokerTarget>
       `password_file ${passwd}`,
       `acl_file ${acl}`,
       'persistence false',
+      // Like the hub broker: no Nagle delay on small command packets.
+      'set_tcp_nodelay true',
       'log_dest none',
       // Started as root, mosquitto drops to user `mosquitto`, which cannot read our private temp dir.
       ...(process.getuid?.() === 0 ? ['user root'] : []),
