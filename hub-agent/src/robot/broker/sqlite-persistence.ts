@@ -1,26 +1,13 @@
-import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { deserialize, serialize } from 'node:v8';
+import aedesPacket from 'aedes-packet';
 import Database from 'better-sqlite3';
+import { QlobberTrue } from 'qlobber';
+import QlobberSub from 'qlobber/aedes/qlobber-sub.js';
 import { migrateBrokerStore } from './schema.js';
 
-// qlobber and aedes-packet ship no types; these are the few members used here.
-interface QlobberSub {
-  add(topic: string, sub: TrieSub): void;
-  remove(topic: string, sub: { clientId: string; topic: string }): void;
-  match(topic: string): TrieSub[];
-  readonly subscriptionsCount: number;
-}
-interface QlobberTrue {
-  add(topic: string): void;
-  test(topic: string): boolean;
-}
-const require = createRequire(import.meta.url);
-const QlobberSubClass = require('qlobber/aedes/qlobber-sub') as new (o: object) => QlobberSub;
-const { QlobberTrue: QlobberTrueClass } = require('qlobber') as {
-  QlobberTrue: new (o: object) => QlobberTrue;
-};
-const Packet = require('aedes-packet') as new (original: object, broker?: object) => StoredPacket;
+// aedes-packet's typings describe a function; at run time it is the constructor aedes uses.
+const Packet = aedesPacket as unknown as new (original: object) => StoredPacket;
 
 /** The same matching options aedes and its memory persistence use. */
 const QLOBBER_OPTIONS = { wildcard_one: '+', wildcard_some: '#', separator: '/' };
@@ -76,7 +63,7 @@ const unpack = <T>(blob: Buffer): T => deserialize(blob) as T;
  */
 export class SqlitePersistence {
   private readonly db: Database.Database;
-  private readonly trie: QlobberSub = new QlobberSubClass(QLOBBER_OPTIONS);
+  private readonly trie = new QlobberSub(QLOBBER_OPTIONS);
   private clientsCount = 0;
   private destroyed = false;
   private brokerRef: BrokerLike | undefined;
@@ -153,7 +140,7 @@ export class SqlitePersistence {
     }[];
     const found: StoredPacket[] = [];
     for (const pattern of patterns) {
-      const matcher = new QlobberTrueClass(QLOBBER_OPTIONS);
+      const matcher = new QlobberTrue(QLOBBER_OPTIONS);
       matcher.add(pattern);
       for (const row of rows) if (matcher.test(row.topic)) found.push(unpack(row.packet));
     }
