@@ -59,9 +59,9 @@ describe('a command across a broker killed with SIGKILL', () => {
 
     await first.killHard();
     const second = await startChildBroker(dir, { port: first.port });
-    await eventually(() => link.isConnected(), { what: 'the link to reconnect', rounds: 2000 });
+    await eventually(() => link.isConnected(), { what: 'the link to reconnect', rounds: 6000 });
     await robot.start();
-    await eventually(() => hops.some((h) => h.type === 'result'), { what: 'the result', rounds: 2000 });
+    await eventually(() => hops.some((h) => h.type === 'result'), { what: 'the result', rounds: 6000 });
 
     expect(robot.executed).toEqual([command.id]);
     expect(robot.received.length).toBeGreaterThanOrEqual(1);
@@ -73,5 +73,5 @@ describe('a command across a broker killed with SIGKILL', () => {
     await link.stop();
     await second.killHard();
     db.close();
-  }, 30_000);
+  }, 90_000);
 });
