@@ -1,3 +1,4 @@
+/// <reference path="./vendor.d.ts" />
 import { Readable } from 'node:stream';
 import { deserialize, serialize } from 'node:v8';
 import aedesPacket from 'aedes-packet';
