@@ -13,6 +13,7 @@ import { projectStatus } from './control/status-projection.js';
 import { settingsEpisodeStore } from './detect/episode-store.js';
 import { createDetector } from './detect/index.js';
 import { ModelKeeper } from './model-wiring.js';
+import { buildRobot, type Robot } from './robot/robot-module.js';
 import type { GpioBackend } from './sensors/gpio/backend.js';
 import { SensorRegistry } from './sensors/registry.js';
 import type { SimulatedHome } from './sensors/simulated-home.js';
@@ -69,6 +70,8 @@ export interface Agent {
   status(): AgentStatus;
   /** The simulated home, when the agent runs with --simulate. */
   readonly simulatedHome: SimulatedHome | null;
+  /** The robot link and safety checks; null when `robot.enabled` is false. */
+  readonly robot: Robot | null;
 }
 
 /**
@@ -155,6 +158,32 @@ export function buildAgent(deps: AgentDeps): Agent {
     table: state.alertLedger,
     onUnreadable: (reason) => log.error({ reason }, 'the record of acknowledged alerts was lost'),
   });
+  const afterCommit = (entries: OutboxEntry[]) => {
+    uplink.kick(entries.some((e) => e.alert !== undefined));
+    for (const entry of entries) {
+      if (!entry.alert) continue;
+      try {
+        alerts.raised(entry.alert, entry.ts);
+      } catch (error) {
+        log.error({ err: String(error), alertId: entry.alert.alertId }, 'could not note the alert as open');
+      }
+    }
+    for (const entry of entries) {
+      robot?.observe(entry);
+      for (const listener of listeners) listener(entry);
+    }
+  };
+  const robot = config.robot.enabled
+    ? buildRobot({
+        config: config.robot,
+        dataDir: deps.dataDir,
+        clock,
+        log,
+        observeReading: (reading) => collector.record(reading),
+        commit: (entry) => afterCommit(store.append([entry])),
+        alerts,
+      })
+    : null;
   let heardBefore = false;
   const controlChannel = new ControlChannel({
     clock,
@@ -167,7 +196,7 @@ export function buildAgent(deps: AgentDeps): Agent {
       modelAvailable: (notice) => models.notice(notice),
       applyRules: (changed) =>
         rules.fromControl(changed, credentials.current()?.seniorId, homeConfig.current()?.timezone),
-      onSafetyCheckRequested: deps.onSafetyCheckRequested ?? answerNoRobot,
+      onSafetyCheckRequested: deps.onSafetyCheckRequested ?? robot?.onSafetyCheckRequested ?? answerNoRobot,
       // At start the config and the model are fetched anyway; after a reconnection, ask for what was missed.
       catchUp: () => {
         if (heardBefore) {
@@ -185,18 +214,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     log: log.child({ module: 'collect' }),
     stamp: () => clockSync.stamp(),
     tickEveryMs: config.detectTickMs,
-    onCommitted: (entries) => {
-      uplink.kick(entries.some((e) => e.alert !== undefined));
-      for (const entry of entries) {
-        if (!entry.alert) continue;
-        try {
-          alerts.raised(entry.alert, entry.ts);
-        } catch (error) {
-          log.error({ err: String(error), alertId: entry.alert.alertId }, 'could not note the alert as open');
-        }
-      }
-      for (const entry of entries) for (const listener of listeners) listener(entry);
-    },
+    onCommitted: afterCommit,
     onSeriousAlert:
       deps.onSeriousAlert ??
       ((alert) =>
@@ -229,6 +247,7 @@ export function buildAgent(deps: AgentDeps): Agent {
       sources: () => sourceSet.describe(),
       model: () => models.status(),
       alerts,
+      robot: () => robot?.status() ?? { state: 'disabled' },
     });
 
   const control = new ControlServer({
@@ -263,11 +282,12 @@ export function buildAgent(deps: AgentDeps): Agent {
     { name: 'uplink', start: () => uplink.start(), stop: () => uplink.stop() },
     { name: 'home-config', start: () => homeConfig.start(), stop: () => homeConfig.stop() },
     { name: 'control-channel', start: () => controlChannel.start(), stop: () => controlChannel.stop() },
+    ...(robot?.modules ?? []),
     { name: 'collector', start: () => collector.start(), stop: () => collector.stop() },
     { name: 'availability', start: () => availability.start(), stop: () => availability.stop() },
     { name: 'sensors', start: () => sourceSet.start(), stop: () => sourceSet.stop() },
     { name: 'control', start: () => control.start(), stop: () => control.stop() },
   ];
 
-  return { store, state, alerts, modules, status, simulatedHome };
+  return { store, state, alerts, modules, status, simulatedHome, robot };
 }

@@ -112,7 +112,10 @@ export async function status(socketPath: string, out: Output, dataDir?: string):
       out.line(`           ${a.kind} (${a.severity}) raised ${ago(a.raisedAt, now)}: ${who}`);
     }
   }
-  out.line(`Robot      ${s.robot.state}`);
+  const broker = s.robot.broker;
+  out.line(
+    `Robot      ${s.robot.state}${broker ? `, broker ${broker.host}:${broker.port}${broker.tls ? ' (TLS)' : ''}` : ''}`,
+  );
   out.line(
     `Model      ${s.model.version ? `version ${s.model.version} (${s.model.sha256?.slice(0, 12)}…)` : 'none yet: hard rules only'}`,
   );

@@ -20,6 +20,8 @@ export interface StatusSources {
   sources: () => AgentStatus['sources'];
   model: () => AgentStatus['model'];
   alerts: AlertLedger;
+  /** The robot's broker and link, when the robot feature is enabled. */
+  robot?: () => AgentStatus['robot'];
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -60,7 +62,7 @@ export function projectStatus(from: StatusSources): AgentStatus {
     readings: { committed: counts.committed, rejected: counts.rejected, alertsRaised: counts.alertsRaised },
     sensors: from.registry.list(),
     sources: from.sources(),
-    robot: { state: 'not_paired' },
+    robot: from.robot?.() ?? { state: 'disabled' },
     model: from.model(),
     alerts: from.alerts.summary(),
   };

@@ -1,4 +1,4 @@
-import type { RaisedAlert, ReadingValue, SensorKind } from '@hearth/shared';
+import type { RaisedAlert, ReadingValue, RobotEvent, SensorKind } from '@hearth/shared';
 import type { z } from 'zod';
 
 /** A reading or alert about to be committed; the store gives it its seq. */
@@ -11,6 +11,8 @@ export interface NewOutboxEntry {
   room?: string;
   /** Present exactly when `kind` is `alert`. */
   alert?: RaisedAlert;
+  /** Present when `kind` is `robot` and the entry reports a command's hop. */
+  robot?: RobotEvent;
   /** True when the hub's clock was not yet synchronised when `ts` was taken. */
   clockUnsynced?: boolean;
   /** Milliseconds since boot when `ts` was taken; lets an unsynced `ts` be corrected later. */

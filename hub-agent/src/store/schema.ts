@@ -51,6 +51,8 @@ const MIGRATIONS: string[] = [
      WHERE key LIKE 'serial.delivered.%' AND json_valid(value)
        AND json_type(value, '$.bootId') = 'integer' AND json_type(value, '$.seqs') = 'array';
    DELETE FROM settings WHERE key LIKE 'serial.delivered.%';`,
+  // A robot command's hop (sent, ack, progress, result, expired) travels with its event.
+  'ALTER TABLE outbox ADD COLUMN robot TEXT;',
 ];
 
 /** Brings the database to the latest schema; throws if it was written by a newer hub-agent. */

@@ -35,6 +35,7 @@ interface Row {
   clock_unsynced: number;
   mono_ms: number | null;
   alert: string | null;
+  robot: string | null;
 }
 
 function toEntry(row: Row): OutboxEntry {
@@ -50,6 +51,7 @@ function toEntry(row: Row): OutboxEntry {
   if (row.room !== null) entry.room = row.room;
   if (row.mono_ms !== null) entry.monoMs = row.mono_ms;
   if (row.alert !== null) entry.alert = JSON.parse(row.alert) as OutboxEntry['alert'];
+  if (row.robot !== null) entry.robot = JSON.parse(row.robot) as OutboxEntry['robot'];
   return entry;
 }
 
@@ -118,8 +120,8 @@ class SqliteOutboxStore implements SqliteOutbox {
   ) {
     this.state = new SqliteHubState(db, onUnreadableNote);
     this.insert = db.prepare(
-      `INSERT INTO outbox (seq, ts, sensor_id, kind, value, room, boot_id, clock_unsynced, mono_ms, alert, is_alert)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO outbox (seq, ts, sensor_id, kind, value, room, boot_id, clock_unsynced, mono_ms, alert, is_alert, robot)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.selectPending = db.prepare('SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
     this.selectAlerts = db.prepare(
@@ -150,6 +152,7 @@ class SqliteOutboxStore implements SqliteOutbox {
         if (e.room !== undefined) entry.room = e.room;
         if (e.monoMs !== undefined) entry.monoMs = e.monoMs;
         if (e.alert !== undefined) entry.alert = e.alert;
+        if (e.robot !== undefined) entry.robot = e.robot;
         this.insert.run(
           seq,
           e.ts,
@@ -162,6 +165,7 @@ class SqliteOutboxStore implements SqliteOutbox {
           e.monoMs ?? null,
           e.alert ? JSON.stringify(e.alert) : null,
           e.alert ? 1 : 0,
+          e.robot ? JSON.stringify(e.robot) : null,
         );
         committed.push(entry);
       }
