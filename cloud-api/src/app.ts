@@ -5,7 +5,7 @@ import { alertRoutes } from './alerts/routes.js';
 import { authRoutes } from './auth/routes.js';
 import type { CloudDeps } from './deps.js';
 import type { AppEnv } from './http/env.js';
-import { ApiError } from './http/errors.js';
+import { ApiError, dataErrorAsApiError } from './http/errors.js';
 import { resolveClientAddress } from './http/request-info.js';
 import { HubStore } from './hubs/hub-store.js';
 import { hubRoutes } from './hubs/routes.js';
@@ -103,7 +103,8 @@ export function createApp(deps: CloudDeps, hooks: AppHooks = {}) {
     c.json(new ApiError(404, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).toEnvelope(), 404),
   );
 
-  app.onError((err, c) => {
+  app.onError((caught, c) => {
+    const err = dataErrorAsApiError(caught) ?? caught;
     if (err instanceof ApiError) {
       for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
       return c.json(err.toEnvelope(), err.status);

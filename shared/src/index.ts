@@ -8,5 +8,6 @@ export * from './models.js';
 export * from './pairing.js';
 export * from './routine.js';
 export * from './rules.js';
+export * from './storable.js';
 export * from './version.js';
 export * from './ws.js';

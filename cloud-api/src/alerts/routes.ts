@@ -1,4 +1,4 @@
-import { AlertStatus } from '@hearth/shared';
+import { AlertStatus, storableText, Timestamp } from '@hearth/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { auditStaff } from '../audit/staff-audit.js';
@@ -18,11 +18,11 @@ export const AlertListQuery = z.object({
     .transform((s) => s.split(','))
     .pipe(z.array(AlertStatus))
     .optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
+  since: Timestamp.optional(),
   cursor: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(1).max(5000).optional(),
 });
-export const ResolveRequest = z.object({ note: z.string().trim().max(2000).optional() });
+export const ResolveRequest = z.object({ note: storableText().trim().max(2000).optional() });
 
 /** `GET /alerts`, `GET /seniors/:id/alerts`, `POST /alerts/:id/ack`, `POST /alerts/:id/resolve`. */
 export function alertRoutes(deps: CloudDeps) {

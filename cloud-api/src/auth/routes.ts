@@ -1,4 +1,4 @@
-import { LoginRequest, Role } from '@hearth/shared';
+import { LoginRequest, Role, storableText } from '@hearth/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { auditStaff } from '../audit/staff-audit.js';
@@ -18,9 +18,9 @@ export const RefreshRequest = z.object({ refreshToken: z.string().min(1).max(200
 export const LogoutRequest = z.object({ refreshToken: z.string().min(1).max(200).optional() });
 export const CreateStaffRequest = z.object({
   email: z.email().max(254),
-  name: z.string().trim().min(1).max(200),
+  name: storableText().trim().min(1).max(200),
   role: Role,
-  password: z.string().min(10, 'must be at least 10 characters').max(1024),
+  password: storableText().min(10, 'must be at least 10 characters').max(1024),
 });
 
 /** Login, token refresh, logout, `GET /me`, and staff accounts (`GET|POST /staff`, admin). */

@@ -1,3 +1,4 @@
+import { storableText } from '@hearth/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { auditStaff } from '../audit/staff-audit.js';
@@ -10,8 +11,8 @@ import { IdParam } from '../seniors/schemas.js';
 import { SeniorStore } from '../seniors/senior-store.js';
 
 export const SafetyCheckRequest = z.object({
-  room: z.string().trim().min(1).max(64).optional(),
-  reason: z.string().trim().max(500).optional(),
+  room: storableText().trim().min(1).max(64).optional(),
+  reason: storableText().trim().max(500).optional(),
 });
 
 /** Bus channel on which a requested safety check is rung for the instance holding the hub's socket. */

@@ -1,3 +1,4 @@
+import { storableText, Timestamp } from '@hearth/shared';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { auditStaff } from '../audit/staff-audit.js';
@@ -13,18 +14,18 @@ import { SeniorStore } from './senior-store.js';
 const DAY = 24 * 3600_000;
 
 export const EventsQuery = z.object({
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-  sensor: z.string().min(1).max(64).optional(),
+  from: Timestamp.optional(),
+  to: Timestamp.optional(),
+  sensor: storableText().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
 });
 
 const BUCKETS = { '1h': 1, '2h': 2, '3h': 3, '6h': 6, '12h': 12, '1d': 24 } as const;
 export const ActivityQuery = z.object({
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: Timestamp.optional(),
+  to: Timestamp.optional(),
   bucket: z.enum(Object.keys(BUCKETS) as [keyof typeof BUCKETS, ...(keyof typeof BUCKETS)[]]).default('1h'),
-  sensor: z.string().min(1).max(64).optional(),
+  sensor: storableText().min(1).max(64).optional(),
 });
 
 /** A sensor event as staff read it back. */
