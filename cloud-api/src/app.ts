@@ -11,6 +11,7 @@ import { HubStore } from './hubs/hub-store.js';
 import { hubRoutes } from './hubs/routes.js';
 import { ingestRoutes } from './ingest/routes.js';
 import type { CloudMetrics } from './ops/metrics.js';
+import { requireMetricsToken } from './ops/metrics-access.js';
 import { safetyCheckRoutes } from './safety/routes.js';
 import { historyRoutes } from './seniors/history-routes.js';
 import { seniorRoutes } from './seniors/routes.js';
@@ -73,7 +74,7 @@ export function createApp(deps: CloudDeps, hooks: AppHooks = {}) {
 
   const metrics = hooks.metrics;
   if (metrics) {
-    app.get('/metrics', async (c) => {
+    app.get('/metrics', requireMetricsToken(deps.config.metricsToken), async (c) => {
       c.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
       return c.body(await metrics.render());
     });
