@@ -13,8 +13,15 @@ create table activity_hourly (
 
 -- When the timescaledb extension can be loaded, sensor_events becomes a hypertable with compression
 -- and retention; otherwise it stays natively range-partitioned (monthly partitions made by the API).
+-- The extension is tried only when preloaded: where its package is installed but not in
+-- shared_preload_libraries, CREATE EXTENSION ends the session (FATAL), which no handler can catch.
 do $$
 begin
+  if position('timescaledb' in coalesce(current_setting('shared_preload_libraries', true), '')) = 0
+    and not exists (select 1 from pg_extension where extname = 'timescaledb') then
+    raise notice 'timescaledb is not preloaded; sensor_events stays natively partitioned';
+    return;
+  end if;
   begin
     create extension if not exists timescaledb;
   exception when others then
