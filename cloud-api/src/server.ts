@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { AlertEscalator } from './alerts/escalator.js';
 import { type CloudApp, createApp } from './app.js';
 import { AuditLog } from './audit/audit-log.js';
+import { onStaffRevoked, StaffSessions } from './auth/sessions.js';
 import { StaffStore } from './auth/staff-store.js';
 import { AccessTokens } from './auth/tokens.js';
 import type { CloudConfig } from './config.js';
@@ -131,13 +132,17 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
         `${config.redisPrefix}rl:`,
       )
     : new MemoryRateLimitStore();
+  const metrics = new CloudMetrics();
   const deps: CloudDeps = {
     config,
     sql: db.sql,
     bus,
     log,
-    tokens: new AccessTokens(config.jwtSecret),
-    audit: new AuditLog(db.sql, (err) => log.error({ err }, 'audit log write failed')),
+    tokens: new AccessTokens(config.jwtSecret, new StaffSessions(db.sql, bus).check),
+    audit: new AuditLog(db.sql, (err, entry) => {
+      metrics.auditFailures.inc({ action: entry.action });
+      log.error({ err, action: entry.action }, 'audit log write failed');
+    }),
     now,
     timeseries,
     rateLimits,
@@ -151,7 +156,6 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     }
   }
 
-  const metrics = new CloudMetrics();
   const hubStore = new HubStore(db.sql, now);
   const app = createApp(deps, {
     metrics,
@@ -187,6 +191,7 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     return ['open', 'acknowledged', 'resolved'].map((status) => [{ status }, by.get(status) ?? 0]);
   });
   await sockets.start();
+  const stopRevocations = await onStaffRevoked(bus, (staffId) => sockets.disconnectStaff(staffId));
   const hubSockets = new HubSockets(deps, hubStore);
   await hubSockets.start();
   const escalator = new AlertEscalator(deps, options.escalationTickMs);
@@ -231,6 +236,7 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
         // Refuse new connections, tell dashboards, let in-flight requests finish, then close storage.
         for (const t of housekeeping) clearInterval(t);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        stopRevocations();
         await escalator.stop();
         await sockets.stop();
         await hubSockets.stop();

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudOn, pendantAlert, type TestCloud } from './harness.js';
 import { databaseTargets } from './targets.js';
 
-type Ids = { senior: string; alert: string; hub: string; check: string };
-/** [method, path template, body?, admin only?]. Placeholders: :senior :alert :hub :check :version. */
+type Ids = { senior: string; alert: string; hub: string; check: string; staff: string };
+/** [method, path template, body?, admin only?]. Placeholders: :senior :alert :hub :check :staff :version. */
 type Route = [method: string, template: string, body?: unknown, adminOnly?: boolean];
 
 /** Every staff route that names a resource. A new route with `:id` must be added here (checked below). */
@@ -33,6 +33,8 @@ const ROUTES: Route[] = [
   ['POST', 'alerts/:alert/resolve', { note: 'not mine' }],
   ['DELETE', 'hubs/:hub'],
   ['POST', 'hubs/:hub/rotate-key'],
+  ['PATCH', 'staff/:staff', { disabled: true }, true],
+  ['POST', 'staff/:staff/unlock', undefined, true],
 ];
 
 const fill = (template: string, ids: Ids) =>
@@ -41,6 +43,7 @@ const fill = (template: string, ids: Ids) =>
     .replace(':alert', ids.alert)
     .replace(':hub', ids.hub)
     .replace(':check', ids.check)
+    .replace(':staff', ids.staff)
     .replace(':version', '1');
 
 describe.each(databaseTargets())("someone else's senior is invisible on $name", (target) => {
@@ -59,7 +62,7 @@ describe.each(databaseTargets())("someone else's senior is invisible on $name", 
     await cloud.upload(hub.apiKey, [pendantAlert(hub.hubId, 1, randomUUID())]);
     const [alert] = await cloud.sql<{ id: string }[]>`select id from alerts where senior_id = ${senior}`;
     const check = await cloud.api('POST', `seniors/${senior}/safety-checks`, { token: carer.token });
-    foreign = { senior, alert: alert!.id, hub: hub.hubId, check: check.body.id };
+    foreign = { senior, alert: alert!.id, hub: hub.hubId, check: check.body.id, staff: carer.id };
 
     // Outsiders of every non-admin role, each with a senior of their own.
     const other = await cloud.senior(admin.token, 'Their Own');
@@ -73,7 +76,7 @@ describe.each(databaseTargets())("someone else's senior is invisible on $name", 
 
   it('the sweep covers every staff route that takes an id', () => {
     const swept = new Set(
-      ROUTES.map(([m, t]) => `${m} /api/v1/${t.replace(/:(senior|alert|hub|check)\b/, ':id')}`),
+      ROUTES.map(([m, t]) => `${m} /api/v1/${t.replace(/:(senior|alert|hub|check|staff)\b/, ':id')}`),
     );
     const withIds = cloud.cloud.app.routes
       .filter((r) => r.path.includes(':id') && r.method !== 'ALL')
@@ -95,6 +98,7 @@ describe.each(databaseTargets())("someone else's senior is invisible on $name", 
           alert: randomUUID(),
           hub: randomUUID(),
           check: randomUUID(),
+          staff: randomUUID(),
         });
         expect(theirs.status).toBe(adminOnly ? 403 : 404);
         expect(theirs.body.error.code).toBe(adminOnly ? 'FORBIDDEN' : 'NOT_FOUND');

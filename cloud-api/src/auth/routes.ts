@@ -1,41 +1,45 @@
-import { LoginRequest, Role, storableText } from '@hearth/shared';
+import { LoginRequest, type Role } from '@hearth/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { auditStaff } from '../audit/staff-audit.js';
+import { auditStaffSecurity } from '../audit/staff-audit.js';
 import type { CloudDeps } from '../deps.js';
-import { readJson } from '../http/body.js';
+import { readJson, readOptionalJson } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
 import { ApiError } from '../http/errors.js';
 import { RateLimiter } from '../http/rate-limit.js';
 import { clientAddress } from '../http/request-info.js';
+import { LoginThrottle } from './login-throttle.js';
 import { requireStaff } from './middleware.js';
 import { decoyHash, verifyPassword } from './passwords.js';
 import { RefreshTokens } from './refresh-tokens.js';
+import { StaffSessions } from './sessions.js';
+import { staffRoutes } from './staff-routes.js';
 import { publicStaff, StaffStore } from './staff-store.js';
-import { ACCESS_TOKEN_SECONDS } from './tokens.js';
+import { ACCESS_TOKEN_SECONDS, bearerToken } from './tokens.js';
+
+export { CreateStaffRequest } from './staff-routes.js';
 
 export const RefreshRequest = z.object({ refreshToken: z.string().min(1).max(200) });
-export const LogoutRequest = z.object({ refreshToken: z.string().min(1).max(200).optional() });
-export const CreateStaffRequest = z.object({
-  email: z.email().max(254),
-  name: storableText().trim().min(1).max(200),
-  role: Role,
-  password: storableText().min(10, 'must be at least 10 characters').max(1024),
+export const LogoutRequest = z.object({
+  refreshToken: z.string().min(1).max(200).optional(),
+  /** End every session of this account, on every device, at once. */
+  everywhere: z.boolean().optional(),
 });
 
-/** Login, token refresh, logout, `GET /me`, and staff accounts (`GET|POST /staff`, admin). */
+/** Login, token refresh, logout, `GET /me`, and staff accounts (see `staff-routes.ts`). */
 export function authRoutes(deps: CloudDeps) {
   const staffStore = new StaffStore(deps.sql);
   const refresh = new RefreshTokens(deps.sql, deps.now);
-  // Per account: 10 failures in 15 minutes; per address: 50 attempts in 15 minutes.
-  const perAccount = new RateLimiter(deps.rateLimits, 'login-account', 10, 15 * 60_000);
-  const perAddress = new RateLimiter(deps.rateLimits, 'login-address', 50, 15 * 60_000);
+  const sessions = new StaffSessions(deps.sql, deps.bus);
+  const throttle = new LoginThrottle(deps.rateLimits, deps.sql);
+  const refreshLimit = new RateLimiter(deps.rateLimits, 'refresh-address', 50, 15 * 60_000);
   const limit = { maxBytes: 16 * 1024 };
   const app = new Hono<AppEnv>();
 
   async function tokensFor(staffId: string, role: Role, refreshToken: string) {
+    const sessionVersion = await sessions.version(staffId);
     return {
-      accessToken: await deps.tokens.sign({ id: staffId, role }),
+      accessToken: await deps.tokens.sign({ id: staffId, role, sessionVersion }),
       refreshToken,
       expiresIn: ACCESS_TOKEN_SECONDS,
     };
@@ -43,32 +47,35 @@ export function authRoutes(deps: CloudDeps) {
 
   app.post('/auth/login', async (c) => {
     const ip = clientAddress(c);
-    await perAddress.hit(ip ?? 'unknown', 'login attempts from this address');
+    const source = ip ?? 'unknown';
+    await throttle.attempt(source);
     const body = await readJson(c, LoginRequest, limit);
-    const accountKey = body.email.toLowerCase();
-    await perAccount.hit(accountKey, 'login attempts for this account');
+    const account = body.email.toLowerCase();
     const staff = await staffStore.findByEmail(body.email);
+    await throttle.admit(account, source, staff?.id);
     const ok = await verifyPassword(staff?.passwordHash ?? (await decoyHash()), body.password);
     if (!staff || !ok || staff.disabled) {
-      await deps.audit.record({
+      await deps.audit.recordSecurity({
         actorType: 'anonymous',
         action: 'auth.login',
         outcome: 'denied',
         ip,
         targetType: 'staff',
         targetId: staff?.id,
-        details: { email: accountKey },
+        details: { email: account },
       });
+      await throttle.failed(account, source);
       throw new ApiError(401, 'INVALID_CREDENTIALS', 'email or password is wrong');
     }
-    await perAccount.reset(accountKey);
-    await deps.audit.record({ actorType: 'staff', actorId: staff.id, action: 'auth.login', ip });
+    // On record before any token exists: no unaudited login.
+    await deps.audit.recordSecurity({ actorType: 'staff', actorId: staff.id, action: 'auth.login', ip });
+    await throttle.succeeded(account, source, staff.id);
     const refreshToken = await refresh.issue(staff.id);
     return c.json({ ...(await tokensFor(staff.id, staff.role, refreshToken)), staff: publicStaff(staff) });
   });
 
   app.post('/auth/refresh', async (c) => {
-    await perAddress.hit(clientAddress(c) ?? 'unknown', 'refresh attempts from this address');
+    await refreshLimit.hit(clientAddress(c) ?? 'unknown', 'refresh attempts from this address');
     const body = await readJson(c, RefreshRequest, limit);
     const rotated = await refresh.rotate(body.refreshToken);
     const staff = await staffStore.findById(rotated.staffId);
@@ -79,12 +86,19 @@ export function authRoutes(deps: CloudDeps) {
     });
   });
 
+  // The access token dies with the logout, not 15 minutes later; `everywhere` ends every session.
   app.post('/auth/logout', requireStaff(deps), async (c) => {
-    const body = await readJson(c, LogoutRequest, limit).catch(() => ({}) as { refreshToken?: string });
-    if (body.refreshToken) await refresh.revokeFamilyOf(body.refreshToken);
-    await auditStaff(deps.audit, c, {
-      action: 'auth.logout',
+    const body = await readOptionalJson(c, LogoutRequest, limit);
+    await auditStaffSecurity(deps.audit, c, {
+      action: body.everywhere ? 'auth.logout_everywhere' : 'auth.logout',
     });
+    if (body.everywhere) {
+      await sessions.revokeAll(c.var.staff.id);
+    } else {
+      const token = bearerToken(c.req.header('authorization'));
+      if (token) await sessions.revokeToken(await deps.tokens.claims(token));
+      if (body.refreshToken) await refresh.revokeFamilyOf(body.refreshToken);
+    }
     return c.body(null, 204);
   });
 
@@ -94,18 +108,6 @@ export function authRoutes(deps: CloudDeps) {
     return c.json(publicStaff(staff));
   });
 
-  app.get('/staff', requireStaff(deps, ['admin']), async (c) => c.json({ staff: await staffStore.list() }));
-
-  app.post('/staff', requireStaff(deps, ['admin']), async (c) => {
-    const body = await readJson(c, CreateStaffRequest, limit);
-    const created = await staffStore.create(body);
-    await auditStaff(deps.audit, c, {
-      action: 'staff.create',
-      targetType: 'staff',
-      targetId: created.id,
-    });
-    return c.json(created, 201);
-  });
-
+  app.route('/', staffRoutes(deps, { sessions, throttle }));
   return app;
 }
