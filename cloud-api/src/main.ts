@@ -5,7 +5,7 @@ import { StaffStore } from './auth/staff-store.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { openDatabase } from './db/database.js';
-import { migrate } from './db/migrate.js';
+import { prepareDatabase } from './db/roles.js';
 import { localModelStore, trainCommand } from './models/cli.js';
 import { promptPassword, readPasswordFromStream } from './ops/password-input.js';
 import { sendToHub } from './realtime/hub-commands.js';
@@ -40,7 +40,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'migrate') {
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, command });
     try {
-      const applied = await migrate(db.sql);
+      // As the schema owner (HEARTH_MIGRATION_DATABASE_URL) when set, granting DATABASE_URL's role.
+      const applied = await prepareDatabase(db, config, log);
       log.info({ applied }, applied.length ? 'migrations applied' : 'database is up to date');
     } finally {
       await db.close();
@@ -76,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
     if (password.length < 10) throw new UsageError('the password must be at least 10 characters');
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, command });
     try {
-      await migrate(db.sql);
+      await prepareDatabase(db, config, log);
       const admin = await new StaffStore(db.sql).create({
         email: values.email,
         password,
@@ -97,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
       ? new RedisBus({ url: config.redisUrl, prefix: config.redisPrefix })
       : undefined;
     try {
-      await migrate(db.sql);
+      await prepareDatabase(db, config, log);
       await bus?.connect();
       return await trainCommand(rest, {
         sql: db.sql,

@@ -11,13 +11,8 @@ import { StaffStore } from './auth/staff-store.js';
 import { AccessTokens } from './auth/tokens.js';
 import type { CloudConfig } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
-import { migrate } from './db/migrate.js';
-import {
-  detectTimeseriesMode,
-  ensureContinuousAggregate,
-  ensurePartitions,
-  refreshActivity,
-} from './db/timeseries.js';
+import { prepareDatabase } from './db/roles.js';
+import { detectTimeseriesMode, ensurePartitions, refreshActivity } from './db/timeseries.js';
 import type { CloudDeps } from './deps.js';
 import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from './http/rate-limit.js';
 import { HubStore } from './hubs/hub-store.js';
@@ -78,15 +73,13 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
   const db =
     options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const ownsDb = !options.database;
-  const applied = await migrate(db.sql);
+  const applied = await prepareDatabase(db, config, log);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
 
   const now = options.now ?? (() => new Date());
   const timeseries = await detectTimeseriesMode(db.sql);
   const housekeeping: NodeJS.Timeout[] = [];
-  if (timeseries === 'timescaledb') {
-    await ensureContinuousAggregate(db.sql);
-  } else {
+  if (timeseries !== 'timescaledb') {
     const created = await ensurePartitions(db.sql, now());
     if (created.length > 0) log.info({ created }, 'sensor_events partitions created');
     const every = (ms: number, task: () => Promise<unknown>, what: string) => {

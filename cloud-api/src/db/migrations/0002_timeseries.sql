@@ -15,9 +15,11 @@ create table activity_hourly (
 -- and retention; otherwise it stays natively range-partitioned (monthly partitions made by the API).
 -- The extension is tried only when preloaded: where its package is installed but not in
 -- shared_preload_libraries, CREATE EXTENSION ends the session (FATAL), which no handler can catch.
+-- A preloaded library defines its settings, which any role may read (shared_preload_libraries
+-- itself is hidden from roles that are not superuser).
 do $$
 begin
-  if position('timescaledb' in coalesce(current_setting('shared_preload_libraries', true), '')) = 0
+  if current_setting('timescaledb.max_background_workers', true) is null
     and not exists (select 1 from pg_extension where extname = 'timescaledb') then
     raise notice 'timescaledb is not preloaded; sensor_events stays natively partitioned';
     return;
