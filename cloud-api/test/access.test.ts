@@ -37,6 +37,17 @@ const ROUTES: Route[] = [
   ['POST', 'staff/:staff/unlock', undefined, true],
 ];
 
+/** Care information technicians never see, whoever's senior it is (least privilege): always 403. */
+const CARE_ONLY = new Set([
+  'seniors/:senior/events',
+  'seniors/:senior/activity',
+  'seniors/:senior/alerts',
+  'seniors/:senior/video-sessions',
+  'alerts/:alert',
+  'alerts/:alert/ack',
+  'alerts/:alert/resolve',
+]);
+
 const fill = (template: string, ids: Ids) =>
   template
     .replace(':senior', ids.senior)
@@ -87,7 +98,7 @@ describe.each(databaseTargets())("someone else's senior is invisible on $name", 
 
   for (const role of ['staff', 'technician']) {
     it.each(ROUTES.map((r) => [`${r[0]} ${r[1]}`, r] as const))(
-      `${role}: %s answers exactly as for an id that does not exist (404, or 403 on admin-only routes)`,
+      `${role}: %s answers exactly as for an id that does not exist (404, or 403 where the role may never go)`,
       async (_name, [method, template, body, adminOnly]) => {
         const token = outsiders[role]!;
         const send = (ids: Ids) =>
@@ -100,8 +111,9 @@ describe.each(databaseTargets())("someone else's senior is invisible on $name", 
           check: randomUUID(),
           staff: randomUUID(),
         });
-        expect(theirs.status).toBe(adminOnly ? 403 : 404);
-        expect(theirs.body.error.code).toBe(adminOnly ? 'FORBIDDEN' : 'NOT_FOUND');
+        const forbidden = adminOnly || (role === 'technician' && CARE_ONLY.has(template));
+        expect(theirs.status).toBe(forbidden ? 403 : 404);
+        expect(theirs.body.error.code).toBe(forbidden ? 'FORBIDDEN' : 'NOT_FOUND');
         expect(theirs.body).toEqual(absent.body);
       },
     );

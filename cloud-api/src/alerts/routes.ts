@@ -2,7 +2,7 @@ import { AlertStatus, storableText, Timestamp } from '@hearth/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { auditStaff } from '../audit/staff-audit.js';
-import { requireStaff } from '../auth/middleware.js';
+import { CARE_ROLES, requireStaff } from '../auth/middleware.js';
 import type { CloudDeps } from '../deps.js';
 import { readOptionalJson, validate } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
@@ -29,8 +29,8 @@ export function alertRoutes(deps: CloudDeps) {
   const alerts = new AlertStore(deps.sql);
   const seniors = new SeniorStore(deps.sql);
   const app = new Hono<AppEnv>();
-  app.use('/alerts', requireStaff(deps));
-  app.use('/alerts/*', requireStaff(deps));
+  app.use('/alerts', requireStaff(deps, CARE_ROLES));
+  app.use('/alerts/*', requireStaff(deps, CARE_ROLES));
 
   app.get('/alerts', async (c) => {
     const q = validate(AlertListQuery, c.req.query(), 'query');
@@ -47,7 +47,7 @@ export function alertRoutes(deps: CloudDeps) {
     return c.json({ alerts: list });
   });
 
-  app.get('/seniors/:id/alerts', requireStaff(deps), async (c) => {
+  app.get('/seniors/:id/alerts', requireStaff(deps, CARE_ROLES), async (c) => {
     const { id } = validate(IdParam, c.req.param(), 'path');
     const q = validate(AlertListQuery, c.req.query(), 'query');
     const visible = await seniors.canSee(c.var.staff, id);

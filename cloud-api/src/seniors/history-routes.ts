@@ -2,7 +2,7 @@ import { storableText, Timestamp } from '@hearth/shared';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { auditStaff } from '../audit/staff-audit.js';
-import { requireStaff } from '../auth/middleware.js';
+import { CARE_ROLES, requireStaff } from '../auth/middleware.js';
 import { readActivity } from '../db/timeseries.js';
 import type { CloudDeps } from '../deps.js';
 import { validate } from '../http/body.js';
@@ -75,7 +75,7 @@ export function historyRoutes(deps: CloudDeps) {
     return id;
   }
 
-  app.get('/seniors/:id/events', requireStaff(deps), async (c) => {
+  app.get('/seniors/:id/events', requireStaff(deps, CARE_ROLES), async (c) => {
     const id = await authorise(c, 'senior.events.read');
     const q = validate(EventsQuery, c.req.query(), 'query');
     if (q.from && q.to && q.from >= q.to) throw fromAfterTo();
@@ -116,7 +116,7 @@ export function historyRoutes(deps: CloudDeps) {
     return c.json({ events, truncated: events.length === q.limit });
   });
 
-  app.get('/seniors/:id/activity', requireStaff(deps), async (c) => {
+  app.get('/seniors/:id/activity', requireStaff(deps, CARE_ROLES), async (c) => {
     const id = await authorise(c, 'senior.activity.read');
     const q = validate(ActivityQuery, c.req.query(), 'query');
     const { from, to } = range(q, 93);
