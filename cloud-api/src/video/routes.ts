@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { requireStaff } from '../auth/middleware.js';
+import { CARE_ROLES, requireStaff } from '../auth/middleware.js';
 import type { CloudDeps } from '../deps.js';
 import { validate } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
@@ -18,7 +18,7 @@ export function videoRoutes(deps: CloudDeps) {
   const seniors = new SeniorStore(deps.sql);
   const app = new Hono<AppEnv>();
 
-  app.post('/seniors/:id/video-sessions', requireStaff(deps), async (c) => {
+  app.post('/seniors/:id/video-sessions', requireStaff(deps, CARE_ROLES), async (c) => {
     const { id } = validate(IdParam, c.req.param(), 'path');
     const who = c.var.staff;
     const visible = await seniors.canSee(who, id);
