@@ -10,6 +10,7 @@ import { notFound } from '../http/errors.js';
 import { clientAddress } from '../http/request-info.js';
 import { IdParam } from '../seniors/schemas.js';
 import { SeniorStore } from '../seniors/senior-store.js';
+import { acknowledgeAlert } from './acknowledge.js';
 import { AlertStore, ringAlert } from './alert-store.js';
 
 export const AlertListQuery = z.object({
@@ -89,8 +90,16 @@ export function alertRoutes(deps: CloudDeps) {
         action === 'resolve'
           ? ((await readOptionalJson(c, ResolveRequest, { maxBytes: 16 * 1024 })).note ?? null)
           : null;
-      const result =
-        action === 'ack' ? await alerts.acknowledge(id, who.id) : await alerts.resolve(id, who.id, note);
+      if (action === 'ack') {
+        const acked = await acknowledgeAlert(
+          deps,
+          { alertId: id, staffId: who.id, ip: clientAddress(c), via: 'dashboard' },
+          c.var.log,
+        );
+        if (!acked) throw notFound('alert');
+        return c.json(acked.alert);
+      }
+      const result = await alerts.resolve(id, who.id, note);
       if (!result) throw notFound('alert');
       if (result.changed) {
         await deps.audit.record({

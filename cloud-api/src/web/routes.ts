@@ -11,6 +11,8 @@ const files: Record<string, { type: string; body: string }> = {
     type: 'text/javascript; charset=utf-8',
     body: readFileSync(join(here, 'dashboard.js'), 'utf8'),
   },
+  // At the root so its scope is the whole dashboard (push notifications with the page closed).
+  '/sw.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(here, 'sw.js'), 'utf8') },
 };
 
 /** The staff dashboard: static HTML and one script, no build step. */
