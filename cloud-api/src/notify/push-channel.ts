@@ -44,27 +44,36 @@ export class PushChannel implements NotifyChannel {
     };
     const failures: string[] = [];
     for (const device of devices) {
+      // web-push builds the request (VAPID JWT, aes128gcm body); we send it, with our own timeout.
+      const request = webpush.generateRequestDetails(
+        { endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } },
+        JSON.stringify(payload),
+        {
+          vapidDetails: this.deps.vapid,
+          TTL: 3600,
+          urgency: job.alert.severity === 'info' ? 'normal' : 'high',
+          topic: job.alert.id.replace(/-/g, '').slice(0, 32),
+          contentEncoding: 'aes128gcm',
+        },
+      );
+      let status: number;
       try {
-        await webpush.sendNotification(
-          { endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } },
-          JSON.stringify(payload),
-          {
-            vapidDetails: this.deps.vapid,
-            TTL: 3600,
-            urgency: job.alert.severity === 'info' ? 'normal' : 'high',
-            topic: job.alert.id.replace(/-/g, '').slice(0, 32),
-            contentEncoding: 'aes128gcm',
-            timeout: this.deps.timeoutMs ?? 10_000,
-          },
-        );
-        return;
+        const res = await fetch(request.endpoint, {
+          method: 'POST',
+          headers: request.headers as Record<string, string>,
+          body: request.body ?? null,
+          redirect: 'error',
+          signal: AbortSignal.timeout(this.deps.timeoutMs ?? 10_000),
+        });
+        await res.body?.cancel();
+        status = res.status;
       } catch (err) {
-        const status = (err as { statusCode?: number }).statusCode;
-        if (status === 404 || status === 410) await this.deps.settings.revokeGone(device.id);
-        failures.push(
-          status ? `push service answered ${status}` : `push service unreachable: ${(err as Error).message}`,
-        );
+        failures.push(`push service unreachable (${(err as Error).name})`);
+        continue;
       }
+      if (status >= 200 && status < 300) return;
+      if (status === 404 || status === 410) await this.deps.settings.revokeGone(device.id);
+      failures.push(`push service answered ${status}`);
     }
     throw new DeliveryError(failures.join('; '));
   }
