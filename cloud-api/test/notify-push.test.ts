@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createECDH, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudOn, pendantAlert, type TestCloud } from './harness.js';
 import { browserKeys, decryptPush, startPushEndpoint, verifyVapid } from './notify-fixtures.js';
@@ -25,7 +25,21 @@ describe.each(databaseTargets())('Web Push on $name', (target) => {
 
   beforeAll(async () => {
     push = await startPushEndpoint();
-    ({ cloud, teardown } = await cloudOn(target));
+    // Production (a database URL) takes its VAPID keys from the settings; embedded generates its own.
+    const vapid = createECDH('prime256v1');
+    vapid.generateKeys();
+    ({ cloud, teardown } = await cloudOn(
+      target,
+      target.name === 'postgres'
+        ? {
+            env: {
+              HEARTH_VAPID_PUBLIC_KEY: vapid.getPublicKey().toString('base64url'),
+              HEARTH_VAPID_PRIVATE_KEY: vapid.getPrivateKey().toString('base64url'),
+              HEARTH_VAPID_SUBJECT: 'mailto:ops@care.test',
+            },
+          }
+        : {},
+    ));
     admin = await cloud.staff('admin', 'Ada Admin');
     carer = await cloud.staff('staff', 'Carla Carer');
     const senior = await cloud.senior(admin.token, 'Grace Senior');

@@ -23,8 +23,11 @@ export interface PlannedDelivery {
   channel: DeliveryChannel;
 }
 
-/** A delivery is claimed for this long; if its sender dies, another instance takes it after. */
-const CLAIM_LEASE_MS = 60_000;
+/**
+ * A delivery is claimed for this long; if its sender dies, another instance takes it after. Longer than
+ * any channel's own timeouts (SMTP's add up to 40 s), so a live sender always finishes first.
+ */
+const CLAIM_LEASE_MS = 120_000;
 
 /** Seconds before retry `attempt` (1-based): 15 s doubling to 15 min, plus up to 10% jitter. */
 export function retryDelayMs(attempt: number, random = Math.random): number {
@@ -87,10 +90,10 @@ export class DeliveryStore {
       returning n.*`;
   }
 
-  /** The channel accepted it. */
-  async markSent(id: string, now: Date): Promise<void> {
+  /** The channel accepted it (only the claim that made this attempt may say so). */
+  async markSent(row: DeliveryRow, now: Date): Promise<void> {
     await this.sql`update notify_deliveries set status = 'sent', sent_at = ${now}, last_error = null
-      where id = ${id} and status = 'queued'`;
+      where id = ${row.id} and status = 'queued' and attempts = ${row.attempts}`;
   }
 
   /** The person's device or inbox confirmed it (e.g. the service worker received the push). */
@@ -112,7 +115,7 @@ export class DeliveryStore {
     const next = new Date(options.now.getTime() + retryDelayMs(row.attempts));
     await this.sql`update notify_deliveries set last_error = ${error.slice(0, 500)},
       status = ${last ? 'failed' : 'queued'}, next_attempt_at = ${next}
-      where id = ${row.id} and status = 'queued'`;
+      where id = ${row.id} and status = 'queued' and attempts = ${row.attempts}`;
     return last ? 'failed' : 'retry';
   }
 

@@ -49,7 +49,8 @@ export function buildNotify(deps: CloudDeps, options: NotifyOptions): NotifyFeat
   const tokens = new ActionTokens(config.jwtSecret, notify.actionTokenMinutes * 60_000);
   const transport = notify.smtp && smtpTransport(notify.smtp);
   const channels: Partial<Record<DeliveryChannel, NotifyChannel>> = {
-    webhook: new WebhookChannel({ secret: notify.webhookSecret, now: () => clock.now() }),
+    // The signed timestamp is checked against the receiver's wall clock, so it is the real time.
+    webhook: new WebhookChannel({ secret: notify.webhookSecret, now: () => new Date() }),
   };
   if (notify.vapid)
     channels.push = new PushChannel({ vapid: notify.vapid, settings: new NotifySettingsStore(sql) });

@@ -195,7 +195,7 @@ export class Notifier {
           receipt: `${base}/api/v1/notify/push-receipt`,
         },
       });
-      await this.deliveries.markSent(row.id, now());
+      await this.deliveries.markSent(row, now());
       this.deps.observe?.(row.channel, 'sent', (performance.now() - started) / 1000);
     } catch (err) {
       const known = err instanceof DeliveryError;
