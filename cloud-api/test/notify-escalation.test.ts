@@ -158,16 +158,18 @@ describe.each(pairs)('escalation through two instances on $name', ({ db, bus: bu
       body: sent!.body,
     });
     expect(replay.status).toBe(409);
+    // The same headers on a changed body: the signature no longer matches.
     const tampered = await fetch(hook.url, {
       method: 'POST',
       headers: {
-        'hearth-timestamp': String(Math.floor(Date.now() / 1000)),
+        'hearth-timestamp': String(sent!.headers['hearth-timestamp']),
         'hearth-signature': String(sent!.headers['hearth-signature']),
         'hearth-delivery': randomUUID(),
       },
-      body: sent!.body,
+      body: sent!.body.replace('Grace Senior', 'Someone Else'),
     });
     expect(tampered.status).toBe(401);
+    expect(hook.refused.map((r) => r.reason)).toEqual(['replay', 'bad signature']);
   });
 
   it('with the primary carer off shift, the first carer on duty is rung; acknowledging cancels what is queued', async () => {
