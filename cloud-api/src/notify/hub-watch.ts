@@ -49,6 +49,10 @@ function clockTime(at: Date, timezone: string, now: Date): string {
  * is an alert for the senior's carers — "hub not heard from since 14:02" — resolved by itself when the
  * hub is heard again, with the outage's length kept. One open outage per hub (a unique index), so
  * several instances raise it once.
+ *
+ * It looks on the injected clock's timer, but measures silence with the database's clock: `last_seen_at`
+ * is stamped by the database (uploads, control sockets), and comparing it with any other clock would
+ * make a skewed instance (or a test's fake clock) declare hubs silent that are not.
  */
 export class HubWatch {
   private stopTimer: (() => void) | undefined;
@@ -79,11 +83,11 @@ export class HubWatch {
   /** Marks connected hubs seen, closes outages of hubs heard again, opens those of silent hubs. */
   async tick(): Promise<{ raised: number; resolved: number }> {
     const { sql } = this.deps;
-    const now = this.deps.clock.now();
     const connected = this.deps.connectedHubIds();
     if (connected.length > 0) {
-      await sql`update hubs set last_seen_at = greatest(last_seen_at, ${now}) where id = any(${connected}::uuid[])`;
+      await sql`update hubs set last_seen_at = greatest(last_seen_at, now()) where id = any(${connected}::uuid[])`;
     }
+    const [{ now } = { now: new Date() }] = await sql<{ now: Date }[]>`select now() as now`;
     const changes: Alert[] = [];
     const back = await sql<{ id: number }[]>`
       select o.id from hub_outages o join hubs h on h.id = o.hub_id
@@ -93,11 +97,11 @@ export class HubWatch {
       if (alert) changes.push(alert);
     }
     const resolved = changes.length;
-    const threshold = new Date(now.getTime() - this.deps.silenceMinutes * 60_000);
     const silent = await sql<{ id: string; senior_id: string; since: Date; timezone: string }[]>`
       select h.id, h.senior_id, coalesce(h.last_seen_at, h.created_at) as since, s.timezone
       from hubs h join seniors s on s.id = h.senior_id
-      where h.status = 'active' and coalesce(h.last_seen_at, h.created_at) < ${threshold}
+      where h.status = 'active'
+        and coalesce(h.last_seen_at, h.created_at) < now() - make_interval(mins => ${this.deps.silenceMinutes})
         and not exists (select 1 from hub_outages o where o.hub_id = h.id and o.ended_at is null)`;
     for (const hub of silent) {
       const alert = await this.open(hub, now);
@@ -153,13 +157,13 @@ export class HubWatch {
 
   /** Active hubs silent longer than the configured time, by how long, for /metrics. */
   async silentByAge(): Promise<[Record<string, string>, number][]> {
-    const now = this.deps.clock.now();
-    const rows = await this.deps.sql<{ since: Date }[]>`
-      select coalesce(last_seen_at, created_at) as since from hubs
-      where status = 'active' and coalesce(last_seen_at, created_at) < ${new Date(now.getTime() - this.deps.silenceMinutes * 60_000)}`;
+    const rows = await this.deps.sql<{ minutes: number }[]>`
+      select extract(epoch from now() - coalesce(last_seen_at, created_at))::float8 / 60 as minutes from hubs
+      where status = 'active'
+        and coalesce(last_seen_at, created_at) < now() - make_interval(mins => ${this.deps.silenceMinutes})`;
     const counts = new Map(BUCKETS.map(([label]) => [label, 0]));
     for (const r of rows) {
-      const minutes = (now.getTime() - r.since.getTime()) / 60_000;
+      const minutes = r.minutes;
       const [label] = BUCKETS.find(([, upTo]) => minutes < upTo)!;
       counts.set(label, (counts.get(label) ?? 0) + 1);
     }
