@@ -2,13 +2,12 @@
 import type { Alert, StaffAlert } from '@hearth/shared';
 import type { Logger } from 'pino';
 import { vi } from 'vitest';
-import type { EscalationAudience } from '../src/alerts/escalation-policy.js';
 import type { AuditEntry } from '../src/audit/audit-log.js';
 import type { StaffPrincipal } from '../src/http/env.js';
 import { MemoryPort } from '../src/realtime/message-port.js';
 import type { StaffContext } from '../src/realtime/staff-context.js';
 import { type MessageRate, StaffSession } from '../src/realtime/staff-session.js';
-import type { TopicAccess, TopicGrant } from '../src/realtime/topic-access.js';
+import type { SeniorAudience, TopicAccess, TopicGrant } from '../src/realtime/topic-access.js';
 import { TopicRegistry } from '../src/realtime/topics.js';
 
 /** A logger whose calls a test can read. */
@@ -32,10 +31,12 @@ export const people = {
   second: { id: 'aaaaaaaa-0000-4000-8000-000000000002', role: 'staff' },
   admin: { id: 'aaaaaaaa-0000-4000-8000-000000000003', role: 'admin' },
   stranger: { id: 'aaaaaaaa-0000-4000-8000-000000000004', role: 'staff' },
+  technician: { id: 'aaaaaaaa-0000-4000-8000-000000000005', role: 'technician' },
 } satisfies Record<string, StaffPrincipal>;
 
-export const audience: EscalationAudience = {
+export const audience: SeniorAudience = {
   carers: [people.primary.id, people.second.id],
+  viewers: [people.primary.id, people.second.id, people.technician.id],
   admins: [people.admin.id],
 };
 

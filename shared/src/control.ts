@@ -48,7 +48,7 @@ export type ControlError = z.infer<typeof ControlError>;
 /** Why a `shutdown` was said. */
 export const ShutdownNotice = z.object({ reason: z.string().max(500) });
 
-const IceServer = z.object({
+const IceServer = z.looseObject({
   urls: z.union([z.string(), z.array(z.string())]),
   username: z.string().optional(),
   credential: z.string().optional(),

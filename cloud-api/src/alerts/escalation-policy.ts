@@ -21,7 +21,7 @@ export const MAX_ESCALATION_LEVEL = 2;
 
 /** The people the policy chooses from for one senior. */
 export interface EscalationAudience {
-  /** Active carers of the senior, in escalation order: the first is the primary carer. */
+  /** Active carers of the senior (assigned, not technicians), in escalation order: the first is the primary carer. */
   carers: readonly string[];
   /** Active admins. */
   admins: readonly string[];

@@ -190,6 +190,7 @@ describe('alert fan-out', () => {
       second: await subscribed(people.second, ctx),
       admin: await subscribed(people.admin, ctx),
       stranger: await subscribed(people.stranger, ctx),
+      technician: await subscribed(people.technician, ctx),
     };
     const rings = () =>
       Object.fromEntries(
@@ -199,7 +200,13 @@ describe('alert fan-out', () => {
         ]),
       );
     await fanOut.alert({ alert: alert() });
-    expect(rings()).toEqual({ primary: [true], second: [false], admin: [false], stranger: [] });
+    expect(rings()).toEqual({
+      primary: [true],
+      second: [false],
+      admin: [false],
+      stranger: [],
+      technician: [false],
+    });
     await fanOut.alert({
       alert: alert({ cursor: 11 }),
       escalation: { level: 1, notifiedStaff: [], at: 'now' },
@@ -211,6 +218,7 @@ describe('alert fan-out', () => {
       second: [false, true, false, false],
       admin: [false, false, true, false],
       stranger: [],
+      technician: [false, false, false, false],
     });
     expect(all.primary.port.sent[1]).toMatchObject({ id: 11, data: { escalation: { level: 1 } } });
   });

@@ -49,15 +49,18 @@ export interface TopicAccess {
   snapshot(who: StaffPrincipal, topic: string, grant: TopicGrant): Promise<unknown>;
   /** With `data.cursor` every alert changed since it (a resume), else the open and acknowledged ones. */
   alertSnapshot(who: StaffPrincipal, data: unknown): Promise<AlertSnapshot>;
-  /** Who the escalation policy chooses from for this senior (carers in order, admins). */
-  audience(seniorId: string): Promise<EscalationAudience>;
+  /** Who the escalation policy chooses from for this senior (carers in order, admins), and who may see it. */
+  audience(seniorId: string): Promise<SeniorAudience>;
   /** The alert's current escalation level (0 when unknown). */
   alertLevel(alertId: string): Promise<number>;
 }
 
-/** May `who` see an item of this senior: admins always, others when they are a carer of the senior. */
-export function canSee(who: StaffPrincipal, audience: EscalationAudience): boolean {
-  return who.role === 'admin' || audience.carers.includes(who.id);
+/** The escalation policy's people for one senior, and everyone assigned to the senior. */
+export type SeniorAudience = EscalationAudience & { viewers: readonly string[] };
+
+/** May `who` see an item of this senior: admins always, others when they are assigned to the senior. */
+export function canSee(who: StaffPrincipal, audience: SeniorAudience): boolean {
+  return who.role === 'admin' || audience.viewers.includes(who.id);
 }
 
 /** The real access rules, read from the stores. */
@@ -70,8 +73,12 @@ export function storeTopicAccess(stores: {
 }): TopicAccess {
   const { sql, alerts, seniors, hubs, checks } = stores;
   const audiences = async (seniorIds: string[]) => {
-    const { carers, admins } = await seniors.escalationAudience(seniorIds);
-    return (id: string): EscalationAudience => ({ carers: carers.get(id) ?? [], admins });
+    const { carers, viewers, admins } = await seniors.escalationAudience(seniorIds);
+    return (id: string): SeniorAudience => ({
+      carers: carers.get(id) ?? [],
+      viewers: viewers.get(id) ?? [],
+      admins,
+    });
   };
   const withRing = async (who: StaffPrincipal, list: Alert[]): Promise<StaffAlert[]> => {
     if (list.length === 0) return [];
