@@ -27,8 +27,11 @@ create unique index push_subscriptions_endpoint on push_subscriptions (endpoint)
 create index push_subscriptions_staff on push_subscriptions (staff_id) where revoked_at is null;
 
 -- Which escalation levels of an alert have been planned into deliveries (by whichever instance won).
+-- No foreign key to alerts here or in notify_deliveries, on purpose: inserting a referencing row takes a
+-- KEY SHARE lock on the alert, and the escalator claims due alerts with FOR UPDATE SKIP LOCKED, so an
+-- alert being planned would silently miss its escalation tick. Alerts are an emergency log, never deleted.
 create table alert_notify_levels (
-  alert_id uuid not null references alerts (id) on delete cascade,
+  alert_id uuid not null,
   level integer not null,
   planned_at timestamptz not null default now(),
   primary key (alert_id, level)
@@ -37,7 +40,7 @@ create table alert_notify_levels (
 -- Every ring of a person on a channel. The unique key is what keeps one from being sent twice.
 create table notify_deliveries (
   id uuid primary key default gen_random_uuid(),
-  alert_id uuid not null references alerts (id) on delete cascade,
+  alert_id uuid not null,
   staff_id uuid not null references staff (id) on delete cascade,
   channel text not null check (channel in ('push', 'email', 'webhook')),
   level integer not null,
