@@ -3,7 +3,15 @@
 // each with the technician CLI exactly as in a real home, and runs them until Ctrl-C.
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ApiClient, hearth, type Program, startAgent, startCloud } from './local-stack.js';
+import {
+  ApiClient,
+  freePort,
+  hearth,
+  type Program,
+  startAgent,
+  startCloud,
+  startRobotSim,
+} from './local-stack.js';
 
 const port = Number(process.env.PORT ?? 8080);
 const dataRoot = resolve(process.env.HEARTH_DEMO_DIR ?? '.hearth/demo');
@@ -56,10 +64,28 @@ try {
     );
     const hubDir = join(dataRoot, `hub-${index + 1}`);
     await hearth(['pair', '--cloud', cloud.url, '--code', code, '--data-dir', hubDir, '--json']);
+    // Each home's robot talks to its own hub's broker (Mosquitto may hold 1883 on this machine).
+    const mqttPort = await freePort();
     programs.push(
-      startAgent({ dataDir: hubDir, simSpeed, echo: verbose ? `[hub ${index + 1}]` : undefined }),
+      startAgent({
+        dataDir: hubDir,
+        simSpeed,
+        args: ['--mqtt-port', String(mqttPort)],
+        echo: verbose ? `[hub ${index + 1}]` : undefined,
+      }),
     );
-    console.log(`  ${senior.name}: hub paired and running (simulated home, ${simSpeed}× speed)`);
+    programs.push(
+      await startRobotSim({
+        dataDir: hubDir,
+        mqttPort,
+        robotId: `robot-${index + 1}`,
+        args: ['--rooms', 'hall=2000,kitchen=3000,living=3000,bedroom=4000,bathroom=4000'],
+        echo: verbose ? `[robot ${index + 1}]` : undefined,
+      }),
+    );
+    console.log(
+      `  ${senior.name}: hub paired and running (simulated home, ${simSpeed}× speed), with its safety robot`,
+    );
   }
 
   console.log(`
@@ -69,7 +95,7 @@ Hearth is running.
   Admin:      admin@demo.hearth / demo-admin
   API docs:   ${cloud.url}/docs
 The simulated pendants are pressed about once a minute; each press appears on the dashboard
-within a second. Press Ctrl-C to stop.`);
+within a second, and the home's robot goes to check on the senior. Press Ctrl-C to stop.`);
 
   for (const program of programs) {
     program.process.once('exit', (code) => {

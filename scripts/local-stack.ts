@@ -1,8 +1,9 @@
-// Starts the real programs as child processes: a cloud API and hub agents. Used by
+// Starts the real programs as child processes: a cloud API, hub agents and robots. Used by
 // `npm run demo` and by the end-to-end tests, so both exercise exactly what operators run.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cloudBin = join(root, 'cloud-api/bin/hearth-cloud.js');
 const agentBin = join(root, 'hub-agent/bin/hearth-agent.js');
 const cliBin = join(root, 'hub-agent/bin/hearth.js');
+const robotSimBin = join(root, 'hub-agent/bin/hearth-robot-sim.js');
 const run = promisify(execFile);
 
 export interface Program {
@@ -145,6 +147,31 @@ export function startAgent(
     ['--data-dir', options.dataDir, ...simulation, ...(options.args ?? [])],
     options,
   );
+}
+
+/**
+ * Adds a robot to a hub with `hearth robot add` and starts `hearth-robot-sim` as that robot against
+ * the hub's broker on `mqttPort`.
+ */
+export async function startRobotSim(
+  options: StartOptions & { dataDir: string; mqttPort: number; robotId: string; args?: string[] },
+): Promise<Program> {
+  const added = await hearth(['robot', 'add', options.robotId, '--data-dir', options.dataDir, '--json']);
+  const { password } = JSON.parse(added.stdout) as { password: string };
+  return startProgram(
+    robotSimBin,
+    ['--url', `mqtt://127.0.0.1:${options.mqttPort}`, '--id', options.robotId, ...(options.args ?? [])],
+    { ...options, env: { HEARTH_ROBOT_PASSWORD: password, ...options.env } },
+  );
+}
+
+/** A TCP port free on loopback right now (for a program that must be told its port). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 /** Runs the technician CLI `hearth` and returns what it printed. */
