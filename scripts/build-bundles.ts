@@ -1,7 +1,7 @@
 // Builds the production bundles: one ESM file per program under dist/ (or the folder given as
 // the first argument), with our code and the pure-JavaScript dependencies inlined. Native and
 // WebAssembly packages stay external and are installed beside the bundle
-// (scripts/build-hub-bundle.sh lists them in the bundle's package.json). Files the cloud reads
+// (scripts/build-hub-bundle copies them, built for the target, into the hub bundle). Files the cloud reads
 // at run time (dashboard, migrations) are copied next to the bundle, where it looks for them.
 import { cpSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ export const externalPackages = [
   'serialport',
   '@serialport/*',
   'onnxruntime-node',
+  'node-datachannel',
   '@node-rs/argon2',
   '@electric-sql/pglite',
   '@electric-sql/pglite-socket',
