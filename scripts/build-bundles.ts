@@ -35,10 +35,13 @@ const cloudAssets = [
   { from: 'cloud-api/src/db/migrations', to: 'migrations' },
 ];
 
-/** Bundles every program into `outDir` and copies the cloud's run-time files beside them. */
-export async function buildBundles(outDir: string): Promise<void> {
+/**
+ * Bundles every program (or only those named in `only`) into `outDir` and copies the cloud's
+ * run-time files beside them.
+ */
+export async function buildBundles(outDir: string, only?: string[]): Promise<void> {
   mkdirSync(outDir, { recursive: true });
-  for (const program of programs) {
+  for (const program of programs.filter((p) => !only || only.includes(p.name))) {
     await build({
       entryPoints: [program.entry],
       outfile: join(outDir, `${program.name}.mjs`),

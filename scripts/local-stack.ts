@@ -31,7 +31,12 @@ export interface StartOptions {
 }
 
 function startProgram(bin: string, args: string[], options: StartOptions): Program {
-  const child = spawn(process.execPath, [bin, ...args], {
+  return startCommand(process.execPath, [bin, ...args], options);
+}
+
+/** Starts any executable (a bundled runtime, an emulator) as a program of the stack. */
+export function startCommand(command: string, args: string[], options: StartOptions): Program {
+  const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

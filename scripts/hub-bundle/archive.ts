@@ -22,7 +22,7 @@ export function packReproducibly(dir: string, outFile: string, mtime: number): v
     '-',
     basename(dir),
   ];
-  execFileSync('sh', ['-c', 'tar "$@" | gzip -n -9 > "$OUT"', 'tar', ...tar], {
+  execFileSync('sh', ['-c', 'tar "$@" | gzip -n > "$OUT"', 'tar', ...tar], {
     env: { ...process.env, OUT: outFile },
     stdio: ['ignore', 'inherit', 'inherit'],
     maxBuffer: 1 << 20,

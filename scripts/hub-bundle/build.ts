@@ -6,7 +6,7 @@
 //     bin/hearth, hearth-agent  launchers for the bundled programs
 //     dist/*.mjs                the hub programs (esbuild bundles, scripts/build-bundles.ts)
 //     node_modules/             the external packages, native addons built for the target
-//     systemd/hearth-agent.service, install-hub.sh, agent.example.json, release.json
+//     systemd/hearth-agent.service, install-hub.sh, README.md, agent.example.json, release.json
 //
 // Usage: scripts/build-hub-bundle [--arch arm64|x64|all] [--out DIR] [--version V]
 // The same sources give the same archive, byte for byte (see archive.ts).
@@ -92,7 +92,7 @@ export async function buildHubBundle(options: BundleOptions): Promise<BuiltBundl
   rmSync(stage, { recursive: true, force: true });
   try {
     const dist = join(stage, 'all-programs');
-    await buildBundles(dist);
+    await buildBundles(dist, hubPrograms);
     mkdirSync(join(dir, 'dist'), { recursive: true });
     for (const program of hubPrograms)
       cpSync(join(dist, `${program}.mjs`), join(dir, 'dist', `${program}.mjs`));
@@ -114,6 +114,7 @@ export async function buildHubBundle(options: BundleOptions): Promise<BuiltBundl
     mkdirSync(join(dir, 'systemd'));
     cpSync(join(repoRoot, 'systemd/hearth-agent.service'), join(dir, 'systemd/hearth-agent.service'));
     cpSync(join(repoRoot, 'scripts/install-hub.sh'), join(dir, 'install-hub.sh'));
+    cpSync(join(repoRoot, 'README.md'), join(dir, 'README.md'));
     chmodSync(join(dir, 'install-hub.sh'), 0o755);
     writeFileSync(
       join(dir, 'agent.example.json'),
