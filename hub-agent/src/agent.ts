@@ -290,6 +290,10 @@ export function buildAgent(deps: AgentDeps): Agent {
         droppedReadings: outbox.droppedReadings,
       },
       readings: { committed: counts.committed, rejected: counts.rejected, alertsRaised: counts.alertsRaised },
+      detection: {
+        ticks: counts.ticks,
+        lastTickAt: counts.lastTickAt === null ? null : new Date(counts.lastTickAt).toISOString(),
+      },
       sensors: registry.list(),
       sources: sourceSet.describe(),
       robot: { state: 'not_paired' },

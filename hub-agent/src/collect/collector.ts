@@ -30,6 +30,9 @@ export interface CollectorStats {
   rejected: number;
   alertsRaised: number;
   lastRejection: string | null;
+  /** Time-based detection runs finished since start, and when the last one finished (ms), for the health gate. */
+  ticks: number;
+  lastTickAt: number | null;
 }
 
 /**
@@ -46,6 +49,8 @@ export class Collector {
     rejected: 0,
     alertsRaised: 0,
     lastRejection: null,
+    ticks: 0,
+    lastTickAt: null,
   };
 
   constructor(private readonly deps: CollectorDeps) {}
@@ -155,7 +160,12 @@ export class Collector {
   private scheduleTick(): void {
     if (!this.running) return;
     this.cancelTick = this.deps.clock.setTimeout(() => {
-      this.enqueue(() => this.deps.detector.tick(this.deps.clock.now()));
+      this.enqueue(async () => {
+        const detections = await this.deps.detector.tick(this.deps.clock.now());
+        this.counters.ticks++;
+        this.counters.lastTickAt = this.deps.clock.now();
+        return detections;
+      });
       this.scheduleTick();
     }, this.deps.tickEveryMs ?? 60_000);
   }
