@@ -3,7 +3,7 @@
 // WebAssembly packages stay external and are installed beside the bundle
 // (scripts/build-hub-bundle copies them, built for the target, into the hub bundle). Files the cloud reads
 // at run time (dashboard, migrations) are copied next to the bundle, where it looks for them.
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -37,9 +37,17 @@ const cloudAssets = [
 
 /**
  * Bundles every program (or only those named in `only`) into `outDir` and copies the cloud's
- * run-time files beside them.
+ * run-time files beside them. `version` is what `hearth --version` reports (default: the hub
+ * agent package's).
  */
-export async function buildBundles(outDir: string, only?: string[]): Promise<void> {
+export async function buildBundles(outDir: string, only?: string[], version?: string): Promise<void> {
+  const hubVersion =
+    version ??
+    (
+      JSON.parse(readFileSync(new URL('../hub-agent/package.json', import.meta.url), 'utf8')) as {
+        version: string;
+      }
+    ).version;
   mkdirSync(outDir, { recursive: true });
   for (const program of programs.filter((p) => !only || only.includes(p.name))) {
     await build({
@@ -51,6 +59,7 @@ export async function buildBundles(outDir: string, only?: string[]): Promise<voi
       format: 'esm',
       sourcemap: 'linked',
       external: externalPackages,
+      define: { __HEARTH_VERSION__: JSON.stringify(hubVersion) },
       // Lets bundled CommonJS dependencies call require() from inside an ES module.
       banner: {
         js: "import { createRequire as __hearthRequire } from 'node:module'; const require = __hearthRequire(import.meta.url);",

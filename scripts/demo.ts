@@ -55,7 +55,20 @@ try {
       `/api/v1/seniors/${created.id}/pairing-codes`,
     );
     const hubDir = join(dataRoot, `hub-${index + 1}`);
-    await hearth(['pair', '--cloud', cloud.url, '--code', code, '--data-dir', hubDir, '--json']);
+    // Both homes run on this one machine, whose identity every hub would otherwise report.
+    const deviceId = `demo-hub-${index + 1}`;
+    await hearth([
+      'pair',
+      '--cloud',
+      cloud.url,
+      '--code',
+      code,
+      '--data-dir',
+      hubDir,
+      '--device-id',
+      deviceId,
+      '--json',
+    ]);
     programs.push(
       startAgent({ dataDir: hubDir, simSpeed, echo: verbose ? `[hub ${index + 1}]` : undefined }),
     );

@@ -114,7 +114,7 @@ describe.skipIf(missing.length > 0)('installing a hub from the bundle', () => {
     expect(again.stdout).toContain('already the current release');
     execFileSync(restartScript);
     const status = await eventually(() => hearth(['status']));
-    expect(status.stdout).toMatch(/not paired.*hearth pair --cloud URL --code CODE/);
+    expect(status.stdout).toMatch(/not paired[\s\S]*pairing code[\s\S]*hearth pair --cloud URL --code CODE/);
   }, 120_000);
 
   it('pairs with a real cloud and uploads the simulated home', async () => {

@@ -92,7 +92,7 @@ export async function buildHubBundle(options: BundleOptions): Promise<BuiltBundl
   rmSync(stage, { recursive: true, force: true });
   try {
     const dist = join(stage, 'all-programs');
-    await buildBundles(dist, hubPrograms);
+    await buildBundles(dist, hubPrograms, version);
     mkdirSync(join(dir, 'dist'), { recursive: true });
     for (const program of hubPrograms)
       cpSync(join(dist, `${program}.mjs`), join(dir, 'dist', `${program}.mjs`));

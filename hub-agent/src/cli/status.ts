@@ -34,6 +34,12 @@ export async function fetchStatus(socketPath: string): Promise<AgentStatus> {
   return parsed.data;
 }
 
+/** What a technician does with a hub that is not paired yet (first boot after an install). */
+export const HOW_TO_PAIR = [
+  "To pair it: in the dashboard open the senior's page and create a pairing code, then run",
+  '  sudo -u hearth hearth pair --cloud URL --code CODE',
+];
+
 const ago = (iso: string | null, now: number) => {
   if (!iso) return 'never';
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
@@ -51,7 +57,7 @@ function offlineSummary(dataDir: string): string[] {
     lines.push(
       creds
         ? `Hub        ${creds.hubId} (${creds.seniorName ?? creds.seniorId}) at ${creds.cloudUrl}`
-        : 'Hub        not paired',
+        : ['Hub        not paired', ...HOW_TO_PAIR.map((l) => `           ${l}`)].join('\n'),
     );
   } catch (error) {
     lines.push(`Hub        ${(error as Error).message}`);
@@ -93,7 +99,8 @@ export async function status(socketPath: string, out: Output, dataDir?: string):
   }
   out.result(s);
   const now = Date.now();
-  out.line(`Hub        ${s.hubId ?? 'not paired (run: hearth pair --cloud URL --code CODE)'}`);
+  out.line(`Hub        ${s.hubId ?? 'not paired'}`);
+  if (!s.hubId) for (const line of HOW_TO_PAIR) out.line(`           ${line}`);
   if (s.seniorName) out.line(`Home       ${s.seniorName}`);
   out.line(
     `Cloud      ${s.cloud.url ?? '-'}  ${s.cloud.connected ? 'connected' : s.cloud.state}, last upload ${ago(s.cloud.lastUploadAt, now)}`,
