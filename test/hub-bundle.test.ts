@@ -98,8 +98,12 @@ describe.skipIf(missing.length > 0)('hub bundle for linux-arm64', () => {
       });
 
     beforeAll(async () => {
-      cloud = await startCloud({ dataDir: join(work, 'cloud'), env: { HEARTH_DEMO_ACCOUNTS: '1' } });
-    }, 120_000);
+      cloud = await startCloud({
+        dataDir: join(work, 'cloud'),
+        env: { HEARTH_DEMO_ACCOUNTS: '1' },
+        readyTimeoutMs: 180_000,
+      });
+    }, 240_000);
 
     afterAll(async () => {
       await agent?.stop();

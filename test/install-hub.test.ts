@@ -79,7 +79,11 @@ describe.skipIf(missing.length > 0)('installing a hub from the bundle', () => {
     writeFileSync(release, readFileSync(release, 'utf8').replace('"version": "1.1.0"', '"version": "1.2.0"'));
     bundles.broken = join(out, 'hearth-hub-1.2.0-linux-x64.tar.gz');
     packReproducibly(tree, bundles.broken, 0);
-    cloud = await startCloud({ dataDir: join(work, 'cloud'), env: { HEARTH_DEMO_ACCOUNTS: '1' } });
+    cloud = await startCloud({
+      dataDir: join(work, 'cloud'),
+      env: { HEARTH_DEMO_ACCOUNTS: '1' },
+      readyTimeoutMs: 180_000,
+    });
   }, 900_000);
 
   afterAll(async () => {
