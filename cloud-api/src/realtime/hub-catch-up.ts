@@ -17,5 +17,14 @@ export async function recentlyHandledAlerts(sql: Sql, seniorId: string, now = Da
     where senior_id = ${seniorId} and status <> 'open'
       and coalesce(resolved_at, acknowledged_at) > ${since}
     order by cursor`;
-  return rows.map(toAlert);
+  return Promise.all(rows.map((row) => withStaffNames(sql, toAlert(row))));
+}
+
+/** The alert with the names of the people who acknowledged and resolved it, for the hub's technician. */
+export async function withStaffNames(sql: Sql, alert: Alert): Promise<Alert> {
+  const ids = [alert.acknowledgedBy, alert.resolvedBy].filter((id): id is string => id !== null);
+  if (ids.length === 0) return alert;
+  const rows = await sql<{ id: string; name: string }[]>`select id, name from staff where id = any(${ids})`;
+  const name = (id: string | null) => rows.find((r) => r.id === id)?.name ?? null;
+  return { ...alert, acknowledgedByName: name(alert.acknowledgedBy), resolvedByName: name(alert.resolvedBy) };
 }

@@ -11,7 +11,7 @@ import type { HubStore } from '../hubs/hub-store.js';
 import { SAFETY_CHECKS_CHANNEL } from '../safety/routes.js';
 import { relayFromHub, videoSessionOf } from '../video/video-relay.js';
 import { ringHub } from './directory-feeds.js';
-import { recentlyHandledAlerts } from './hub-catch-up.js';
+import { recentlyHandledAlerts, withStaffNames } from './hub-catch-up.js';
 import { HUB_COMMANDS_CHANNEL, type HubCommand } from './hub-commands.js';
 import { rejectUpgrade } from './upgrade.js';
 
@@ -68,9 +68,15 @@ export class HubSockets {
         const { alert } = m as AlertRing;
         // The hub learns that a person has its alert in hand (or has closed it).
         if (alert && alert.status !== 'open') {
-          this.onCommand({
-            seniorId: alert.seniorId,
-            message: { type: 'update', topic: 'alerts', data: alert, id: alert.cursor },
+          const send = (data: typeof alert) =>
+            this.onCommand({
+              seniorId: alert.seniorId,
+              message: { type: 'update', topic: 'alerts', data, id: alert.cursor },
+            });
+          // With the person's name, so the technician at the hub sees who has it; without, if the lookup fails.
+          withStaffNames(this.deps.sql, alert).then(send, (err: unknown) => {
+            this.log.warn({ err, alertId: alert.id }, 'could not look up who handled the alert');
+            send(alert);
           });
         }
       }),

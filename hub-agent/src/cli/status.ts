@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import type { HubAlertRecord } from '../alerts/alert-ledger.js';
 import { readCredentials } from '../config/credentials.js';
 import { dataPaths } from '../config/paths.js';
 import { AgentClient, AgentUnreachable } from '../control/client.js';
@@ -32,6 +33,13 @@ export async function fetchStatus(socketPath: string): Promise<AgentStatus> {
       EXIT.FAILED,
     );
   return parsed.data;
+}
+
+/** The person who has the alert, by name when the cloud sent it (older clouds send only an id). */
+export function handledBy(a: HubAlertRecord): string {
+  const [name, id] =
+    a.status === 'resolved' ? [a.resolvedByName, a.resolvedBy] : [a.acknowledgedByName, a.acknowledgedBy];
+  return name ?? (id ? `staff ${id.slice(0, 8)}` : 'staff');
 }
 
 /** What a technician does with a hub that is not paired yet (first boot after an install). */
@@ -125,8 +133,7 @@ export async function status(socketPath: string, out: Output, dataDir?: string):
       `Alerts     ${s.alerts.open} waiting for a person, ${s.alerts.acknowledged} in a person's hands`,
     );
     for (const a of s.alerts.recent.slice(0, 3)) {
-      const who =
-        a.status === 'open' ? 'nobody yet' : `${a.status} by ${a.acknowledgedBy ?? a.resolvedBy ?? 'staff'}`;
+      const who = a.status === 'open' ? 'nobody yet' : `${a.status} by ${handledBy(a)}`;
       out.line(`           ${a.kind} (${a.severity}) raised ${ago(a.raisedAt, now)}: ${who}`);
     }
   }
