@@ -5,7 +5,7 @@ import { validate } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
 import { notFound } from '../http/errors.js';
 import { clientAddress } from '../http/request-info.js';
-import { sendToHub } from '../realtime/hub-commands.js';
+import { sendToHub } from '../hubs/hub-commands.js';
 import { IdParam } from '../seniors/schemas.js';
 import { SeniorStore } from '../seniors/senior-store.js';
 import { iceServers } from './turn.js';

@@ -44,6 +44,8 @@ describe('hearth command line', () => {
     [['status', '--frobnicate'], "hearth: unknown option '--frobnicate'."],
     [['pair', '--cloud'], 'hearth: --cloud needs a value, e.g. --cloud VALUE'],
     [['pair'], 'hearth: pair needs --cloud URL and --code CODE'],
+    [['robto', 'list'], "hearth: unknown command 'robto'. Did you mean 'robot'?"],
+    [['robot', 'add'], 'hearth: robot add needs a robot ID'],
     [
       ['sensors', 'add', 'door', '--type', 'gpoi', '--pin', '17'],
       "hearth: unknown sensor type 'gpoi': use gpio (wired to a header pin) or serial (a microcontroller on USB). Did you mean 'gpio'?",
@@ -75,6 +77,7 @@ describe('hearth-agent command line', () => {
     [['--sim-speed', 'abc'], "hearth-agent: --sim-speed must be a positive number, got 'abc'"],
     [['--simulat'], "hearth-agent: unknown option '--simulat'"],
     [['--config'], 'hearth-agent: --config needs a value'],
+    [['--mqtt-port', '70000'], "hearth-agent: --mqtt-port must be a port number (0-65535), got '70000'"],
   ])('%j is a bad command line: exit 64 with one line', async (args, first) => {
     const result = await run('hearth-agent', args);
     expect(result.code).toBe(64);

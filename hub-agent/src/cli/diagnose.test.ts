@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { PairedDevice } from '../store/outbox.js';
+import type { PairedDevice } from '../store/hub-state.js';
 import { gpioProblem, missingPulls } from './diagnose.js';
 
 const gpio = (id: string, pin: number, pull: string): PairedDevice => ({

@@ -1,7 +1,7 @@
 // `hearth health`: the gate a new release must pass after an upgrade (scripts/install-hub.sh
 // switches back when it does not). It judges the hub by what it is for, not by the cloud: the
 // agent answers, it is the process started after the switch, its outbox is writable and time-based
-// detection has run since it started; the robot's broker is judged once the hub has one.
+// detection has run since it started; the robot's broker listens when the robot feature is on.
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dataPaths } from '../config/paths.js';
 import type { AgentStatus } from '../control/status.js';
@@ -53,15 +53,8 @@ export function judgeHealth(status: AgentStatus, dataDir: string, since: number 
         ? `ticking (${ticks} run${ticks === 1 ? '' : 's'}, last ${status.detection?.lastTickAt})`
         : 'no time-based detection has run since the agent started',
   });
-  // The robot's broker reports here once the hub runs one; until then there is nothing to judge.
-  const broker = (status.robot as { broker?: { state?: string } }).broker;
-  if (broker)
-    checks.push({
-      name: 'broker',
-      ok: broker.state === 'up' || broker.state === 'listening',
-      optional: false,
-      detail: `broker ${broker.state ?? 'unknown'}`,
-    });
+  const broker = judgeBroker(status.robot);
+  if (broker) checks.push(broker);
   checks.push({
     name: 'cloud',
     ok: status.cloud.connected,
@@ -69,6 +62,31 @@ export function judgeHealth(status: AgentStatus, dataDir: string, since: number 
     detail: status.hubId ? `${status.cloud.state}` : 'not paired',
   });
   return checks;
+}
+
+/**
+ * The robot's broker, as the robot status reports it: nothing to judge when the robot feature is
+ * off. The hub's own broker must be listening; an external broker is the home's, not this
+ * release's, so its link is reported without failing the gate.
+ */
+function judgeBroker(robot: AgentStatus['robot']): HealthCheck | undefined {
+  if (robot.state === 'disabled') return undefined;
+  if (robot.broker?.external)
+    return {
+      name: 'broker',
+      ok: robot.link?.connected === true,
+      optional: true,
+      detail: `external broker ${robot.broker.host}:${robot.broker.port} ${robot.link?.connected ? 'connected' : 'not connected'}`,
+    };
+  const up = robot.state !== 'broker_failed' && robot.broker != null;
+  return {
+    name: 'broker',
+    ok: up,
+    optional: false,
+    detail: up
+      ? `listening on ${robot.broker?.host}:${robot.broker?.port}${robot.broker?.tls ? ' (tls)' : ''}`
+      : `not listening${robot.lastError ? `: ${robot.lastError}` : ''}`,
+  };
 }
 
 /** Prints the checks; fails with CHECK_FAILED when a required one fails. */

@@ -6,6 +6,7 @@ import { diagnose } from './diagnose.js';
 import { health } from './health.js';
 import { CliError, EXIT, Output } from './output.js';
 import { pair } from './pair.js';
+import { addRobot, listRobots, removeRobot } from './robot.js';
 import { addSensor, listSensors, removeSensor, testSensor } from './sensors.js';
 import { simulatePress, status } from './status.js';
 import { didYouMean } from './suggest.js';
@@ -22,6 +23,7 @@ const USAGE = `usage: hearth <command> [options]   (every command takes --data-d
   sensors add ID --type serial --path /dev/serial/by-id/… [--baud-rate 115200] [--room R]
   sensors remove ID
   sensors test ID [--timeout 60]   watch a sensor live until the technician triggers it
+  robot add ID | remove ID | list  pair a safety robot (prints its password once), revoke it, list robots
   diagnose                         clock, disk, agent, GPIO, serial devices, cloud: pass/fail with hints
   health [--since MS]              the upgrade gate: agent ready (started after MS), outbox writable,
                                    detection ticking, broker up when present; exit 6 when not
@@ -34,7 +36,7 @@ exit codes: 0 ok, 1 failed, 2 usage, 3 agent not running, 4 cloud unreachable,
             5 cloud refused (pairing code / key), 6 a check failed`;
 
 /** Commands a typo is compared with for "did you mean". */
-const COMMANDS = ['pair', 'status', 'sensors', 'diagnose', 'health', 'simulate', 'help'];
+const COMMANDS = ['pair', 'status', 'sensors', 'diagnose', 'health', 'simulate', 'robot', 'help'];
 const PAIR_USAGE = 'usage: hearth pair --cloud URL --code CODE [--device-id ID]';
 const SENSOR_TYPES = ['gpio', 'serial'];
 const SENSOR_KINDS = ['motion', 'contact', 'pressure', 'button'];
@@ -141,6 +143,18 @@ async function run(argv: string[], out: () => Output): Promise<number> {
         throw usageError(
           action ? `sensors ${action}${id ? '' : ' needs a sensor ID'}` : 'sensors needs an action',
           'usage: hearth sensors list | add ID --type gpio|serial … | remove ID | test ID',
+        );
+      return EXIT.OK;
+    }
+    case 'robot': {
+      const [action, id] = rest;
+      if (action === 'add' && id) addRobot(dataDir, id, output);
+      else if (action === 'remove' && id) removeRobot(dataDir, id, output);
+      else if (action === 'list') listRobots(dataDir, output);
+      else
+        throw usageError(
+          action ? `robot ${action}${id ? '' : ' needs a robot ID'}` : 'robot needs an action',
+          'usage: hearth robot add ID | remove ID | list',
         );
       return EXIT.OK;
     }
