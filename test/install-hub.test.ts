@@ -108,10 +108,15 @@ describe.skipIf(missing.length > 0)('installing a hub from the bundle', () => {
       'opt/hearth/releases/1.0.0/bin/node',
     ])
       expect(existsSync(join(root, path)), path).toBe(true);
-    // The agent reads its settings from /etc/hearth; a fast detection tick keeps the gate short here.
+    // The agent reads its settings from /etc/hearth; a fast detection tick keeps the gate short here,
+    // and the robot broker takes a free loopback port (1883 may be another broker's on this machine).
     writeFileSync(
       join(root, 'etc/hearth/agent.json'),
-      JSON.stringify({ logLevel: 'info', detectTickMs: 1000 }),
+      JSON.stringify({
+        logLevel: 'info',
+        detectTickMs: 1000,
+        robot: { broker: { port: 0, host: '127.0.0.1' } },
+      }),
     );
     const again = await install([bundles.first]);
     expect(again.code).toBe(0);
@@ -166,6 +171,7 @@ describe.skipIf(missing.length > 0)('installing a hub from the bundle', () => {
     expect(releaseState().reason).toMatch(/agent/);
     const health = await eventually(() => hearth(['health']));
     expect(health.stdout).toMatch(/ok\s+agent/);
+    expect(health.stdout).toMatch(/ok\s+broker\s+listening on 127\.0\.0\.1:\d+/);
   }, 180_000);
 
   it('uninstalls keeping configuration and data, and purges them on request', async () => {
