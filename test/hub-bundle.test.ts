@@ -2,11 +2,12 @@
 // is aarch64; and under qemu its own Node runtime starts the agent, which opens SQLite, loads the
 // senior's ONNX model and uploads the simulated home's readings to a real cloud on loopback.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyRelease } from '../hub-agent/src/ota/release-signature.js';
 import { type BuiltBundle, buildHubBundle } from '../scripts/hub-bundle/build.js';
 import { readElf } from '../scripts/hub-bundle/elf.js';
 import { qemuBinary, qemuEnvironment, qemuMissing } from '../scripts/hub-bundle/qemu.js';
@@ -46,9 +47,13 @@ describe.skipIf(missing.length > 0)('hub bundle for linux-arm64', () => {
   let second: BuiltBundle;
   let tree: string;
 
+  // A release key made for this run; a real one lives on the release machine, never on the servers.
+  const releaseKey = generateKeyPairSync('ed25519');
+
   beforeAll(async () => {
-    first = await buildHubBundle({ arch: 'arm64', outDir: join(work, 'first') });
-    second = await buildHubBundle({ arch: 'arm64', outDir: join(work, 'second') });
+    const key = releaseKey.privateKey;
+    first = await buildHubBundle({ arch: 'arm64', outDir: join(work, 'first'), releaseKey: key });
+    second = await buildHubBundle({ arch: 'arm64', outDir: join(work, 'second'), releaseKey: key });
     const size = (statSync(first.file).size / 1024 / 1024).toFixed(1);
     console.log(`hearth-hub-${first.version}-linux-arm64.tar.gz: ${size} MiB, sha256 ${first.sha256}`);
     execFileSync('tar', ['-xzf', first.file, '-C', work]);
@@ -61,6 +66,19 @@ describe.skipIf(missing.length > 0)('hub bundle for linux-arm64', () => {
     expect(second.sha256).toBe(first.sha256);
     const hash = createHash('sha256').update(readFileSync(second.file)).digest('hex');
     expect(hash).toBe(first.sha256);
+  });
+
+  it('is signed with the release key, whose public half it carries for the hub to trust', async () => {
+    const trusted = readFileSync(join(tree, 'release-key.pem'), 'utf8');
+    expect(trusted).toBe(releaseKey.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    const manifest = JSON.parse(readFileSync(first.manifest!, 'utf8'));
+    await expect(verifyRelease(first.file, manifest, trusted)).resolves.toMatchObject({
+      version: first.version,
+      arch: 'arm64',
+      sha256: first.sha256,
+    });
+    // Ed25519 is deterministic: the second build carries the very same signature.
+    expect(readFileSync(second.manifest!, 'utf8')).toBe(readFileSync(first.manifest!, 'utf8'));
   });
 
   it('holds the Node runtime and every native addon built for aarch64, and no other platform’s', () => {

@@ -11,10 +11,12 @@
 // Usage: scripts/build-hub-bundle [--arch arm64|x64|all] [--out DIR] [--version V]
 // The same sources give the same archive, byte for byte (see archive.ts).
 import { execFileSync } from 'node:child_process';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { signRelease } from '../../hub-agent/src/ota/release-signature.js';
 import { buildBundles, externalPackages } from '../build-bundles.js';
 import { humanSize, packReproducibly, sha256File } from './archive.js';
 import { readElf, type TargetArch } from './elf.js';
@@ -29,6 +31,11 @@ export interface BundleOptions {
   outDir: string;
   /** Defaults to hub-agent/package.json's version. */
   version?: string;
+  /**
+   * The Ed25519 release key (kept off the servers): its public half goes into the bundle as
+   * `release-key.pem`, the key the hub trusts from then on, and the bundle is signed with it.
+   */
+  releaseKey?: KeyObject;
 }
 
 export interface BuiltBundle {
@@ -36,6 +43,8 @@ export interface BuiltBundle {
   sha256: string;
   version: string;
   arch: TargetArch;
+  /** The signed release manifest written beside the tarball (`<file>.release.json`), when signed. */
+  manifest?: string;
 }
 
 function launcher(program: string): string {
@@ -124,11 +133,22 @@ export async function buildHubBundle(options: BundleOptions): Promise<BuiltBundl
       join(dir, 'release.json'),
       `${JSON.stringify({ name: 'hearth-hub', version, platform: 'linux', arch: options.arch, node: process.version, packages }, null, 2)}\n`,
     );
+    if (options.releaseKey)
+      writeFileSync(
+        join(dir, 'release-key.pem'),
+        createPublicKey(options.releaseKey).export({ type: 'spki', format: 'pem' }).toString(),
+      );
     checkBinaries(dir, options.arch);
 
     const file = join(options.outDir, `${name}.tar.gz`);
     packReproducibly(dir, file, sourceDateEpoch());
-    return { file, sha256: await sha256File(file), version, arch: options.arch };
+    const sha256 = await sha256File(file);
+    const built: BuiltBundle = { file, sha256, version, arch: options.arch };
+    if (!options.releaseKey) return built;
+    const manifest = `${file}.release.json`;
+    const signed = signRelease({ version, arch: options.arch, sha256 }, options.releaseKey);
+    writeFileSync(manifest, `${JSON.stringify(signed, null, 2)}\n`);
+    return { ...built, manifest };
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
@@ -140,11 +160,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       arch: { type: 'string', default: 'all' },
       out: { type: 'string', default: '.' },
       version: { type: 'string' },
+      sign: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('usage: scripts/build-hub-bundle [--arch arm64|x64|all] [--out DIR] [--version V]');
+    console.log(
+      'usage: scripts/build-hub-bundle [--arch arm64|x64|all] [--out DIR] [--version V] [--sign RELEASE_KEY.pem]',
+    );
     process.exit(0);
   }
   const arches: TargetArch[] =
@@ -157,8 +180,26 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(`build-hub-bundle: --arch must be arm64, x64 or all, got '${values.arch}'`);
     process.exit(64);
   }
+  let releaseKey: KeyObject | undefined;
+  if (values.sign) {
+    try {
+      releaseKey = createPrivateKey(readFileSync(values.sign));
+      if (releaseKey.asymmetricKeyType !== 'ed25519') throw new Error('it is not an Ed25519 private key');
+    } catch (error) {
+      console.error(
+        `build-hub-bundle: --sign: cannot read the release key ${values.sign}: ${(error as Error).message}`,
+      );
+      process.exit(66);
+    }
+  }
   for (const arch of arches) {
-    const bundle = await buildHubBundle({ arch, outDir: resolve(values.out), version: values.version });
+    const bundle = await buildHubBundle({
+      arch,
+      outDir: resolve(values.out),
+      version: values.version,
+      releaseKey,
+    });
     console.log(`${bundle.file}\n  ${humanSize(bundle.file)}  sha256 ${bundle.sha256}`);
+    if (bundle.manifest) console.log(`  signed: ${bundle.manifest}`);
   }
 }
