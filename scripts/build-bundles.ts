@@ -1,10 +1,10 @@
 // Builds the production bundles: one ESM file per program under dist/ (or the folder given as
 // the first argument), with our code and the pure-JavaScript dependencies inlined. Native and
 // WebAssembly packages stay external and are installed beside the bundle
-// (scripts/build-hub-bundle.sh lists them in the bundle's package.json). Files the cloud reads
-// at run time (migrations) are copied next to the bundle, where it looks for them, and the staff
-// dashboard is built beside it (web-dist/).
-import { cpSync, mkdirSync } from 'node:fs';
+// (scripts/build-hub-bundle copies them, built for the target, into the hub bundle). Files the cloud
+// reads at run time (migrations) are copied next to the bundle, where it looks for them, and the
+// staff dashboard is built beside it (web-dist/).
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { buildWebApp, WEB_OUT_NAME } from '../cloud-api/src/web/web-build.js';
@@ -17,6 +17,7 @@ export const externalPackages = [
   'serialport',
   '@serialport/*',
   'onnxruntime-node',
+  'node-datachannel',
   '@node-rs/argon2',
   '@electric-sql/pglite',
   '@electric-sql/pglite-socket',
@@ -32,10 +33,21 @@ const programs = [
 
 const cloudAssets = [{ from: 'cloud-api/src/db/migrations', to: 'migrations' }];
 
-/** Bundles every program into `outDir` and copies the cloud's run-time files beside them. */
-export async function buildBundles(outDir: string): Promise<void> {
+/**
+ * Bundles every program (or only those named in `only`) into `outDir` and copies the cloud's
+ * run-time files beside them. `version` is what `hearth --version` reports (default: the hub
+ * agent package's).
+ */
+export async function buildBundles(outDir: string, only?: string[], version?: string): Promise<void> {
+  const hubVersion =
+    version ??
+    (
+      JSON.parse(readFileSync(new URL('../hub-agent/package.json', import.meta.url), 'utf8')) as {
+        version: string;
+      }
+    ).version;
   mkdirSync(outDir, { recursive: true });
-  for (const program of programs) {
+  for (const program of programs.filter((p) => !only || only.includes(p.name))) {
     await build({
       entryPoints: [program.entry],
       outfile: join(outDir, `${program.name}.mjs`),
@@ -45,6 +57,7 @@ export async function buildBundles(outDir: string): Promise<void> {
       format: 'esm',
       sourcemap: 'linked',
       external: externalPackages,
+      define: { __HEARTH_VERSION__: JSON.stringify(hubVersion) },
       // Lets bundled CommonJS dependencies call require() from inside an ES module.
       banner: {
         js: "import { createRequire as __hearthRequire } from 'node:module'; const require = __hearthRequire(import.meta.url);",
@@ -52,6 +65,8 @@ export async function buildBundles(outDir: string): Promise<void> {
       logLevel: 'warning',
     });
   }
+  // The cloud's run-time files only when the cloud is built (the hub bundle builds only the hub's programs).
+  if (only && !only.includes('hearth-cloud')) return;
   for (const asset of cloudAssets) cpSync(asset.from, join(outDir, asset.to), { recursive: true });
   buildWebApp(join(outDir, WEB_OUT_NAME));
 }

@@ -63,7 +63,20 @@ try {
       `/api/v1/seniors/${created.id}/pairing-codes`,
     );
     const hubDir = join(dataRoot, `hub-${index + 1}`);
-    await hearth(['pair', '--cloud', cloud.url, '--code', code, '--data-dir', hubDir, '--json']);
+    // Both homes run on this one machine, whose identity every hub would otherwise report.
+    const deviceId = `demo-hub-${index + 1}`;
+    await hearth([
+      'pair',
+      '--cloud',
+      cloud.url,
+      '--code',
+      code,
+      '--data-dir',
+      hubDir,
+      '--device-id',
+      deviceId,
+      '--json',
+    ]);
     // Each home's robot talks to its own hub's broker (Mosquitto may hold 1883 on this machine).
     const mqttPort = await freePort();
     programs.push(

@@ -33,7 +33,12 @@ export interface StartOptions {
 }
 
 function startProgram(bin: string, args: string[], options: StartOptions): Program {
-  const child = spawn(process.execPath, [bin, ...args], {
+  return startCommand(process.execPath, [bin, ...args], options);
+}
+
+/** Starts any executable (a bundled runtime, an emulator) as a program of the stack. */
+export function startCommand(command: string, args: string[], options: StartOptions): Program {
+  const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -122,15 +127,21 @@ export interface CloudProgram extends Program {
 
 /** Starts `hearth-cloud serve` and waits until it logs the URL it listens on. */
 export async function startCloud(
-  options: StartOptions & { dataDir: string; port?: number },
+  options: StartOptions & { dataDir: string; port?: number; readyTimeoutMs?: number },
 ): Promise<CloudProgram> {
   mkdirSync(options.dataDir, { recursive: true });
   const program = startProgram(cloudBin, ['serve'], {
     ...options,
     env: { PORT: String(options.port ?? 0), HEARTH_DATA_DIR: options.dataDir, ...options.env },
   });
-  const url = await waitForLine(program, urlFromLogLine, 60_000);
-  return Object.assign(program, { url });
+  try {
+    const url = await waitForLine(program, urlFromLogLine, options.readyTimeoutMs ?? 60_000);
+    return Object.assign(program, { url });
+  } catch (error) {
+    // Nobody else holds it: a cloud that never said it was ready must not outlive the caller's failure.
+    await program.kill();
+    throw error;
+  }
 }
 
 /**

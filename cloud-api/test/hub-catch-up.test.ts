@@ -29,7 +29,12 @@ describe.each(databaseTargets())('a hub that was offline catches up on $name', (
     try {
       const update = await control.next((m) => m.topic === 'alerts');
       const told = update.data as Alert;
-      expect(told).toMatchObject({ id: alert!.id, status: 'acknowledged', acknowledgedBy: carer.id });
+      expect(told).toMatchObject({
+        id: alert!.id,
+        status: 'acknowledged',
+        acknowledgedBy: carer.id,
+        acknowledgedByName: carer.name,
+      });
       expect(JSON.stringify(told.evidence)).toContain(hubAlertId);
     } finally {
       control.close();

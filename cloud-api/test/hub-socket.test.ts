@@ -35,6 +35,8 @@ describe.each(databaseTargets())("the hub's control channel on $name", (target) 
       (m) => m.topic === 'alerts' && (m.data as Alert).status === 'acknowledged',
     );
     expect((acked.data as Alert).acknowledgedBy).toBe(carer.id);
+    // By name too, so the technician at the hub sees who has it.
+    expect((acked.data as Alert).acknowledgedByName).toBe(carer.name);
     await cloud.api('POST', `alerts/${alert!.id}/resolve`, {
       token: carer.token,
       body: { note: 'she was fine' },

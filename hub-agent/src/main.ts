@@ -3,12 +3,13 @@
 import { parseArgs } from 'node:util';
 import { destination, pino } from 'pino';
 import { type Agent, buildAgent, type Module } from './agent.js';
+import { hubVersion } from './cli/version.js';
 import { type AgentConfigInput, ConfigError, loadAgentConfig } from './config/agent-config.js';
 import { ensureDataDir, resolveDataDir } from './config/paths.js';
 import { stopModules } from './shutdown.js';
 import { createNotifier } from './systemd/sd-notify.js';
 
-const USAGE = `usage: hearth-agent [--config FILE] [--data-dir DIR] [--simulate] [--sim-speed N] [--mqtt-port N]
+const USAGE = `usage: hearth-agent [--config FILE] [--data-dir DIR] [--simulate] [--sim-speed N] [--mqtt-port N] [--version]
 
   --config FILE    JSON settings (see hub-agent README); command-line options win
   --data-dir DIR   where the outbox, credentials and control socket live
@@ -25,18 +26,21 @@ const EXIT_SOFTWARE = 70;
 /** Longest a stop may take before the agent exits anyway; well under systemd's TimeoutStopSec=20. */
 const STOP_TIMEOUT_MS = 10_000;
 
+/** A command line the agent cannot run with: exit 64, not 78 (that is for a bad settings file). */
+class UsageError extends Error {}
+
 function parse(): { configFile?: string; dataDir?: string; overrides: AgentConfigInput } {
-  const { values } = parseArgs({
-    options: {
-      config: { type: 'string' },
-      'data-dir': { type: 'string' },
-      simulate: { type: 'boolean' },
-      'sim-speed': { type: 'string' },
-      'mqtt-port': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions();
+  } catch (error) {
+    throw new UsageError(parseErrorMessage(error));
+  }
+  const { values } = parsed;
+  if (values.version) {
+    console.log(`hearth-agent ${hubVersion}`);
+    process.exit(0);
+  }
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
@@ -46,16 +50,43 @@ function parse(): { configFile?: string; dataDir?: string; overrides: AgentConfi
   if (values['sim-speed'] !== undefined) {
     const speed = Number(values['sim-speed']);
     if (!Number.isFinite(speed) || speed <= 0)
-      throw new ConfigError(`--sim-speed must be a positive number, got '${values['sim-speed']}'`);
+      throw new UsageError(`--sim-speed must be a positive number, got '${values['sim-speed']}'`);
     overrides.simSpeed = speed;
   }
   if (values['mqtt-port'] !== undefined) {
     const port = Number(values['mqtt-port']);
     if (!Number.isInteger(port) || port < 0 || port > 65_535)
-      throw new ConfigError(`--mqtt-port must be a port number (0-65535), got '${values['mqtt-port']}'`);
+      throw new UsageError(`--mqtt-port must be a port number (0-65535), got '${values['mqtt-port']}'`);
     overrides.robot = { broker: { port } };
   }
   return { configFile: values.config, dataDir: values['data-dir'], overrides };
+}
+
+function parseOptions() {
+  return parseArgs({
+    options: {
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      simulate: { type: 'boolean' },
+      'sim-speed': { type: 'string' },
+      'mqtt-port': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'V' },
+    },
+    strict: true,
+  });
+}
+
+/** Node's parser messages talk about positionals and `--`; say what was wrong instead. */
+function parseErrorMessage(error: unknown): string {
+  const { code, message } = error as { code?: string; message: string };
+  const option = /'(-[^' ]+)/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option '${option}'`;
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+    return `unexpected argument: ${message.split("'")[1] ?? ''}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+    return message.includes('argument missing') ? `${option} needs a value` : `${option} takes no value`;
+  return message;
 }
 
 async function main(): Promise<void> {
@@ -63,7 +94,8 @@ async function main(): Promise<void> {
   try {
     args = parse();
   } catch (error) {
-    console.error(`hearth-agent: ${(error as Error).message}\n\n${USAGE}`);
+    // A usage error gets one line and where the rest is; a settings error names the setting.
+    console.error(`hearth-agent: ${(error as Error).message}\nRun 'hearth-agent --help' for the options.`);
     process.exit(error instanceof ConfigError ? EXIT_CONFIG : EXIT_USAGE);
   }
   // Log lines are written synchronously. pino's default buffers them and flushes at exit; when stdout

@@ -185,10 +185,10 @@ describe('hearth-agent with the technician CLI', () => {
     expect(pressed.seq).toBeGreaterThan(before);
   });
 
-  it('refuses a bad setting at start, naming it', async () => {
+  it('refuses a bad command line at start, naming the option (exit 64, as the README says)', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hearth-agent-'));
     agent = startAgent(['--data-dir', dataDir, '--sim-speed', 'fast']);
-    expect(await agent.exited).toBe(78);
+    expect(await agent.exited).toBe(64);
     expect(agent.lines.join('\n')).toMatch(/--sim-speed must be a positive number, got 'fast'/);
   });
 });

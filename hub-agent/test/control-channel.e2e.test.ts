@@ -70,7 +70,7 @@ describe('the cloud reaches a running hub over its control channel', () => {
       if (!alertId) await new Promise((r) => setTimeout(r, 100));
     }
     expect(alertId).toBeDefined();
-    const me = await cloud.api<{ id: string }>('GET', '/api/v1/me');
+    const me = await cloud.api<{ id: string; name: string }>('GET', '/api/v1/me');
     const ackedAt = Date.now();
     await cloud.api('POST', `/api/v1/alerts/${alertId}/ack`);
     const acked = await statusUntil(
@@ -84,6 +84,7 @@ describe('the cloud reaches a running hub over its control channel', () => {
       kind: 'pendant_pressed',
       status: 'acknowledged',
       acknowledgedBy: me.id,
+      acknowledgedByName: me.name,
     });
     expect(acked.alerts).toMatchObject({ open: 0, acknowledged: 1 });
     expect(acked.cloud.control?.lastMessageAt).not.toBeNull();

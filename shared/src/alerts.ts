@@ -21,6 +21,9 @@ export const Alert = z.object({
   resolvedAt: z.string().nullable(),
   resolvedBy: z.uuid().nullable(),
   resolutionNote: z.string().nullable(),
+  /** Names of the people in acknowledgedBy/resolvedBy, sent to hubs so `hearth status` can name them. */
+  acknowledgedByName: z.string().nullable().optional(),
+  resolvedByName: z.string().nullable().optional(),
   /** Position in the alert change feed; a dashboard resumes from the last one it saw. */
   cursor: z.number().int().nonnegative(),
 });

@@ -171,7 +171,21 @@ export class AlertStore {
       where senior_id = ${seniorId} and status <> 'open'
         and coalesce(resolved_at, acknowledged_at) > ${since}
       order by cursor`;
-    return rows.map(toAlert);
+    return Promise.all(rows.map((row) => this.withStaffNames(toAlert(row))));
+  }
+
+  /** The alert with the names of the people who acknowledged and resolved it, for the hub's technician. */
+  async withStaffNames(alert: Alert): Promise<Alert> {
+    const ids = [alert.acknowledgedBy, alert.resolvedBy].filter((id): id is string => id !== null);
+    if (ids.length === 0) return alert;
+    const rows = await this.sql<{ id: string; name: string }[]>`
+      select id, name from staff where id = any(${ids}::uuid[])`;
+    const name = (id: string | null) => rows.find((r) => r.id === id)?.name ?? null;
+    return {
+      ...alert,
+      acknowledgedByName: name(alert.acknowledgedBy),
+      resolvedByName: name(alert.resolvedBy),
+    };
   }
 
   /** The escalation level of each of these alerts (absent ids are left out). */

@@ -86,9 +86,15 @@ export class HubSockets {
         ({ alert }) => {
           // The hub learns that a person has its alert in hand (or has closed it).
           if (alert.status === 'open') return;
-          this.deliver({
-            seniorId: alert.seniorId,
-            message: { type: 'update', topic: 'alerts', data: alert, id: alert.cursor },
+          const send = (data: typeof alert) =>
+            this.deliver({
+              seniorId: alert.seniorId,
+              message: { type: 'update', topic: 'alerts', data, id: alert.cursor },
+            });
+          // With the person's name, so the technician at the hub sees who has it; without, if the lookup fails.
+          this.deps.alerts.withStaffNames(alert).then(send, (err: unknown) => {
+            this.log.warn({ err, alertId: alert.id }, 'could not look up who handled the alert');
+            send(alert);
           });
         },
         this.log,

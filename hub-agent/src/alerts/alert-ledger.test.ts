@@ -46,7 +46,7 @@ describe('the alert ledger', () => {
     const alert = raised();
     ledger.raised(alert, Date.UTC(2026, 10, 22, 3, 0));
     expect(ledger.hasHuman(alert.alertId)).toBe(false);
-    ledger.cloudChanged(cloudAlert([alert.alertId]));
+    ledger.cloudChanged(cloudAlert([alert.alertId], { acknowledgedByName: 'Nina Carer' }));
     first.close();
 
     const reopened = openSqliteOutbox({ path, bootId: 'boot-2' });
@@ -55,6 +55,7 @@ describe('the alert ledger', () => {
     expect(after.get(alert.alertId)).toMatchObject({
       status: 'acknowledged',
       acknowledgedBy: 'carer-1',
+      acknowledgedByName: 'Nina Carer',
       raisedAt: '2026-11-22T03:00:00.000Z',
     });
     reopened.close();

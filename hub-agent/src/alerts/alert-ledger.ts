@@ -19,6 +19,9 @@ export const HubAlertRecord = z.object({
   resolvedBy: z.string().nullable(),
   resolvedAt: z.string().nullable(),
   resolutionNote: z.string().nullable(),
+  /** Who acknowledged / resolved it by name, when the cloud said; optional for records kept before. */
+  acknowledgedByName: z.string().nullable().optional(),
+  resolvedByName: z.string().nullable().optional(),
 });
 export type HubAlertRecord = z.infer<typeof HubAlertRecord>;
 
@@ -107,6 +110,8 @@ export class AlertLedger {
       if (rank[alert.status] >= rank[record.status]) {
         record.status = alert.status;
         record.acknowledgedBy = alert.acknowledgedBy ?? record.acknowledgedBy;
+        record.acknowledgedByName = alert.acknowledgedByName ?? record.acknowledgedByName ?? null;
+        record.resolvedByName = alert.resolvedByName ?? record.resolvedByName ?? null;
         record.acknowledgedAt = alert.acknowledgedAt ?? record.acknowledgedAt;
         record.resolvedBy = alert.resolvedBy ?? record.resolvedBy;
         record.resolvedAt = alert.resolvedAt ?? record.resolvedAt;

@@ -1,6 +1,9 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PairedDevice } from '../store/hub-state.js';
-import { missingPulls } from './diagnose.js';
+import { gpioProblem, missingPulls } from './diagnose.js';
 
 const gpio = (id: string, pin: number, pull: string): PairedDevice => ({
   id,
@@ -25,5 +28,22 @@ describe('pull-up check', () => {
       'door-back: add "gpio=27=ip,pu"',
       'pir-hall: add "gpio=5=ip,pd"',
     ]);
+  });
+});
+
+describe('GPIO check', () => {
+  it('says the kernel has no sysfs GPIO instead of blaming group membership', () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'hearth-gpio-')), 'gpio');
+    const problem = gpioProblem(Object.assign(new Error('ENOENT'), { code: 'ENOENT' }), missing);
+    expect(problem.detail).toBe(`this kernel has no sysfs GPIO (${missing}/export does not exist)`);
+    expect(problem.hint).not.toMatch(/group/);
+  });
+
+  it('blames group membership when the export file exists but cannot be written', () => {
+    const sysfs = mkdtempSync(join(tmpdir(), 'hearth-gpio-'));
+    mkdirSync(sysfs, { recursive: true });
+    writeFileSync(join(sysfs, 'export'), '');
+    const problem = gpioProblem(Object.assign(new Error('denied'), { code: 'EACCES' }), sysfs);
+    expect(problem.hint).toContain('gpio group');
   });
 });

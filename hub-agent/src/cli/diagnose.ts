@@ -57,6 +57,28 @@ export function missingPulls(devices: PairedDevice[], bootConfigText: string): s
     .map((d) => `${d.id}: add "gpio=${d.settings.pin}=ip,${d.settings.pull === 'up' ? 'pu' : 'pd'}"`);
 }
 
+/**
+ * Why GPIO cannot be used, with the fix that applies: a kernel without sysfs GPIO is not a
+ * permissions problem, and adding the agent to the gpio group would not help.
+ */
+export function gpioProblem(error: unknown, sysfsGpio = '/sys/class/gpio'): { detail: string; hint: string } {
+  if (!existsSync(join(sysfsGpio, 'export')))
+    return {
+      detail: `this kernel has no sysfs GPIO (${sysfsGpio}/export does not exist)`,
+      hint: 'GPIO sensors need a kernel built with CONFIG_GPIO_SYSFS (Raspberry Pi OS has it); serial sensors work without it',
+    };
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM')
+    return {
+      detail: `cannot write ${sysfsGpio}/export (${code})`,
+      hint: 'the agent user must be in the gpio group (SupplementaryGroups=gpio)',
+    };
+  return {
+    detail: (error as Error).message,
+    hint: 'check that this is a Raspberry Pi with its GPIO header enabled',
+  };
+}
+
 /** `hearth diagnose`: clock, disk, agent, GPIO, serial devices, cloud — each pass/fail with a hint. */
 export async function diagnose(options: DiagnoseOptions, out: Output): Promise<number> {
   const paths = dataPaths(options.dataDir);
@@ -139,8 +161,7 @@ export async function diagnose(options: DiagnoseOptions, out: Output): Promise<n
     add({
       name: 'gpio',
       result: gpioDevices.length > 0 ? 'fail' : 'warn',
-      detail: (error as Error).message,
-      hint: 'the agent user must be in the gpio group (SupplementaryGroups=gpio)',
+      ...gpioProblem(error, options.sysfsGpio),
     });
   }
 

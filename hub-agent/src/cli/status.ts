@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { HubAlertRecord } from '../alerts/alert-ledger.js';
 import { readCredentials } from '../config/credentials.js';
 import { dataPaths } from '../config/paths.js';
 import { AgentClient, AgentUnreachable } from '../control/client.js';
@@ -34,6 +35,19 @@ export async function fetchStatus(socketPath: string): Promise<AgentStatus> {
   return parsed.data;
 }
 
+/** The person who has the alert, by name when the cloud sent it (older clouds send only an id). */
+export function handledBy(a: HubAlertRecord): string {
+  const [name, id] =
+    a.status === 'resolved' ? [a.resolvedByName, a.resolvedBy] : [a.acknowledgedByName, a.acknowledgedBy];
+  return name ?? (id ? `staff ${id.slice(0, 8)}` : 'staff');
+}
+
+/** What a technician does with a hub that is not paired yet (first boot after an install). */
+export const HOW_TO_PAIR = [
+  "To pair it: in the dashboard open the senior's page and create a pairing code, then run",
+  '  sudo -u hearth hearth pair --cloud URL --code CODE',
+];
+
 const ago = (iso: string | null, now: number) => {
   if (!iso) return 'never';
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
@@ -51,7 +65,7 @@ function offlineSummary(dataDir: string): string[] {
     lines.push(
       creds
         ? `Hub        ${creds.hubId} (${creds.seniorName ?? creds.seniorId}) at ${creds.cloudUrl}`
-        : 'Hub        not paired',
+        : ['Hub        not paired', ...HOW_TO_PAIR.map((l) => `           ${l}`)].join('\n'),
     );
   } catch (error) {
     lines.push(`Hub        ${(error as Error).message}`);
@@ -82,7 +96,8 @@ export async function status(socketPath: string, out: Output, dataDir?: string):
   }
   out.result(s);
   const now = Date.now();
-  out.line(`Hub        ${s.hubId ?? 'not paired (run: hearth pair --cloud URL --code CODE)'}`);
+  out.line(`Hub        ${s.hubId ?? 'not paired'}`);
+  if (!s.hubId) for (const line of HOW_TO_PAIR) out.line(`           ${line}`);
   if (s.seniorName) out.line(`Home       ${s.seniorName}`);
   out.line(
     `Cloud      ${s.cloud.url ?? '-'}  ${s.cloud.connected ? 'connected' : s.cloud.state}, last upload ${ago(s.cloud.lastUploadAt, now)}`,
@@ -107,8 +122,7 @@ export async function status(socketPath: string, out: Output, dataDir?: string):
       `Alerts     ${s.alerts.open} waiting for a person, ${s.alerts.acknowledged} in a person's hands`,
     );
     for (const a of s.alerts.recent.slice(0, 3)) {
-      const who =
-        a.status === 'open' ? 'nobody yet' : `${a.status} by ${a.acknowledgedBy ?? a.resolvedBy ?? 'staff'}`;
+      const who = a.status === 'open' ? 'nobody yet' : `${a.status} by ${handledBy(a)}`;
       out.line(`           ${a.kind} (${a.severity}) raised ${ago(a.raisedAt, now)}: ${who}`);
     }
   }

@@ -151,9 +151,12 @@ describe('Collector', () => {
     };
     const { clock, store, collector, acted } = setup(detector);
     await collector.start();
+    expect(collector.stats()).toMatchObject({ ticks: 0, lastTickAt: null });
     clock.advance(60_000 * 3);
     await collector.settled();
     expect(ticks).toHaveLength(3);
+    // What the upgrade health gate reads as "detection ticking".
+    expect(collector.stats()).toMatchObject({ ticks: 3, lastTickAt: clock.now() });
     expect(store.pendingAlerts(10)).toHaveLength(3);
     expect(acted).toEqual([]);
     await collector.stop();

@@ -31,6 +31,9 @@ export interface CollectorStats {
   rejected: number;
   alertsRaised: number;
   lastRejection: string | null;
+  /** Time-based detection runs finished since start, and when the last one finished (ms), for the health gate. */
+  ticks: number;
+  lastTickAt: number | null;
 }
 
 /**
@@ -47,6 +50,8 @@ export class Collector {
     rejected: 0,
     alertsRaised: 0,
     lastRejection: null,
+    ticks: 0,
+    lastTickAt: null,
   };
 
   constructor(private readonly deps: CollectorDeps) {}
@@ -164,7 +169,12 @@ export class Collector {
   private scheduleTick(): void {
     if (!this.running) return;
     this.cancelTick = this.deps.clock.setTimeout(() => {
-      this.enqueue(() => this.deps.detector.tick(this.deps.clock.now()));
+      this.enqueue(async () => {
+        const detections = await this.deps.detector.tick(this.deps.clock.now());
+        this.counters.ticks++;
+        this.counters.lastTickAt = this.deps.clock.now();
+        return detections;
+      });
       this.scheduleTick();
     }, this.deps.tickEveryMs ?? 60_000);
   }

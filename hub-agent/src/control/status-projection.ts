@@ -60,6 +60,7 @@ export function projectStatus(from: StatusSources): AgentStatus {
       droppedReadings: outbox.droppedReadings,
     },
     readings: { committed: counts.committed, rejected: counts.rejected, alertsRaised: counts.alertsRaised },
+    detection: { ticks: counts.ticks, lastTickAt: iso(counts.lastTickAt) },
     sensors: from.registry.list(),
     sources: from.sources(),
     robot: from.robot?.() ?? { state: 'disabled' },

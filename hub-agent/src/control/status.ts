@@ -51,6 +51,8 @@ export const AgentStatus = z.object({
     droppedReadings: z.number(),
   }),
   readings: z.object({ committed: z.number(), rejected: z.number(), alertsRaised: z.number() }),
+  /** Time-based detection runs since the agent started; optional so a newer CLI reads an older agent. */
+  detection: z.object({ ticks: z.number(), lastTickAt: z.string().nullable() }).optional(),
   sensors: z.array(SensorStatus),
   /** Sensor sources running, and those that could not start with the reason. */
   sources: z.object({ running: z.array(z.string()), failed: z.record(z.string(), z.string()) }),

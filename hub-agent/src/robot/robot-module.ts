@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RaisedAlert } from '@hearth/shared';
 import type { Logger } from 'pino';
-import type { OnSafetyCheckRequested } from '../alerts/safety-check.js';
+import { answerNoRobot, type OnSafetyCheckRequested } from '../alerts/safety-check.js';
 import type { Clock } from '../clock.js';
 import type { SensorReading } from '../sensors/source.js';
 import type { NewOutboxEntry, OutboxEntry } from '../store/outbox.js';
@@ -226,24 +226,27 @@ export function buildRobot(deps: RobotDeps) {
 
   /** Today's control channel speaks accepted/running/done/failed; this maps the hops onto it. */
   const onSafetyCheckRequested: OnSafetyCheckRequested = (request, report) =>
-    requestSafetyCheck(
-      { checkId: request.id, room: request.room ?? undefined, requestedBy: 'staff' },
-      (hop) => {
-        const id = request.id;
-        if (hop.hop === 'acked') report({ id, status: 'accepted' });
-        else if (hop.hop === 'progress')
-          report({ id, status: 'running', detail: `${hop.state}${hop.room ? ` (${hop.room})` : ''}` });
-        else if (hop.hop === 'result')
-          report({
-            id,
-            status: 'done',
-            outcome: hop.outcome,
-            ...(hop.detail !== undefined && { detail: hop.detail }),
-          });
-        else if (hop.hop === 'undelivered')
-          report({ id, status: 'failed', detail: `${hop.reason}: ${hop.detail}`.slice(0, 500) });
-      },
-    );
+    // No robot paired at all: staff are told so, not that a robot is offline, and send a person.
+    fleet.list().length === 0
+      ? answerNoRobot(request, report)
+      : requestSafetyCheck(
+          { checkId: request.id, room: request.room ?? undefined, requestedBy: 'staff' },
+          (hop) => {
+            const id = request.id;
+            if (hop.hop === 'acked') report({ id, status: 'accepted' });
+            else if (hop.hop === 'progress')
+              report({ id, status: 'running', detail: `${hop.state}${hop.room ? ` (${hop.room})` : ''}` });
+            else if (hop.hop === 'result')
+              report({
+                id,
+                status: 'done',
+                outcome: hop.outcome,
+                ...(hop.detail !== undefined && { detail: hop.detail }),
+              });
+            else if (hop.hop === 'undelivered')
+              report({ id, status: 'failed', detail: `${hop.reason}: ${hop.detail}`.slice(0, 500) });
+          },
+        );
 
   const status = (): RobotSection => {
     const address = broker?.address() ?? null;
