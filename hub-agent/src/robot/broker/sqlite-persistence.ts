@@ -1,4 +1,7 @@
 /// <reference path="./vendor.d.ts" />
+// Over ~300 lines on purpose: this is aedes' whole persistence interface (retained messages,
+// subscriptions, outgoing queues, wills, incoming packets) as one class, the unit aedes-persistence's
+// abstract suite tests; split, every part would need the same statements and in-memory indexes.
 import { Readable } from 'node:stream';
 import { deserialize, serialize } from 'node:v8';
 import aedesPacket from 'aedes-packet';
