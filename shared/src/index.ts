@@ -9,4 +9,5 @@ export * from './pairing.js';
 export * from './routine.js';
 export * from './rules.js';
 export * from './version.js';
+export * from './video-signal.js';
 export * from './ws.js';
