@@ -50,7 +50,10 @@ export class TestViewer {
     this.pc.onLocalDescription((sdp, type) => {
       if (type === 'answer') send({ kind: 'answer', sdp });
     });
-    this.pc.onLocalCandidate((candidate, mid) => send({ kind: 'candidate', candidate, mid }));
+    this.pc.onLocalCandidate((candidate, mid) => {
+      // As a browser with iceTransportPolicy 'relay' does: tell the other side only the relay's address.
+      if (!options.relayOnly || / typ relay/.test(candidate)) send({ kind: 'candidate', candidate, mid });
+    });
     this.pc.onTrack((track) => {
       this.track = track;
       track.setMediaHandler(new nodeDataChannel.RtcpReceivingSession());

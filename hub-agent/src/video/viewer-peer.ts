@@ -58,6 +58,8 @@ export class ViewerPeer {
   private cancelWatchdog: () => void = () => {};
   /** Candidate type of the selected pair, once connected. */
   candidateType: CandidateType | null = null;
+  /** The viewer's candidates by `address:port`, to name a pair whose check beat its candidate here. */
+  private readonly remoteTypes = new Map<string, string>();
 
   constructor(private readonly deps: ViewerPeerDeps) {
     this.openedAt = deps.clock.now();
@@ -108,6 +110,9 @@ export class ViewerPeer {
       if (type === 'offer' && !this.closed) deps.send({ kind: 'offer', sdp });
     });
     pc.onLocalCandidate((candidate, mid) => {
+      // libjuice's relay policy still gathers the server-reflexive address TURN reports; relay-only
+      // means no one learns any address of ours but the relay's.
+      if (deps.relayOnly && !/ typ relay/.test(candidate)) return;
       if (!this.closed) deps.send({ kind: 'candidate', candidate, mid });
     });
     pc.onStateChange((state) => {
@@ -127,6 +132,16 @@ export class ViewerPeer {
   candidate(candidate: string, mid: string): void {
     if (candidate.trim() === '') return;
     this.pc?.addRemoteCandidate(candidate, mid);
+    // RFC 8839 §5.1: candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type>
+    const m = /candidate:\S+ \d+ \S+ \d+ (\S+) (\d+) typ (\S+)/.exec(candidate);
+    if (m) this.remoteTypes.set(`${m[1]}:${m[2]}`, m[3]!);
+    if (this.candidateType) {
+      const now = this.selectedCandidateType();
+      if (now && now !== this.candidateType) {
+        this.candidateType = now;
+        this.deps.send({ kind: 'connected', candidateType: now });
+      }
+    }
   }
 
   /** One picture from the camera: sent once the viewer is connected, from an IDR on. */
@@ -188,11 +203,13 @@ export class ViewerPeer {
   private selectedCandidateType(): CandidateType | null {
     const pair = this.pc?.getSelectedCandidatePair();
     if (!pair) return null;
-    // A remote peer-reflexive candidate only means its check arrived before its candidate did
-    // (trickle): it says nothing about the path, so it does not count.
-    const types = [pair.local.type, pair.remote.type === 'prflx' ? 'host' : pair.remote.type].filter(
-      (t): t is CandidateType => t in RANK,
-    );
+    // A remote peer-reflexive candidate often only means its check arrived before its candidate did
+    // (trickle): the candidate, once here, says what it really is.
+    const remote =
+      pair.remote.type === 'prflx'
+        ? (this.remoteTypes.get(`${pair.remote.address}:${pair.remote.port}`) ?? 'host')
+        : pair.remote.type;
+    const types = [pair.local.type, remote].filter((t): t is CandidateType => t in RANK);
     return types.sort((a, b) => RANK[b] - RANK[a])[0] ?? null;
   }
 }
