@@ -1,7 +1,8 @@
 import type { VideoSignalUp } from '@hearth/shared';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../clock.js';
+import { FakeClock, systemClock } from '../clock.js';
+import { FakeVideoSource } from './fake-source.js';
 import { FfmpegSource } from './ffmpeg-source.js';
 import { TestViewer } from './test-viewer.js';
 import { VideoFeed } from './video-feed.js';
@@ -116,5 +117,76 @@ describe('VideoPublisher with a node-datachannel viewer', () => {
     expect(ended).toMatchObject({ kind: 'ended' });
     expect(r.publisher.viewers).toBe(0);
     await until('the camera to stop', () => !r.feed.running);
+  });
+});
+
+describe('VideoPublisher session limits (fake camera and clock)', () => {
+  it('ends a session at its expiry, tells the viewer, and stops the camera', async () => {
+    const clock = new FakeClock();
+    const source = new FakeVideoSource();
+    const feed = new VideoFeed({ source, clock, log });
+    const said: VideoSignalUp[] = [];
+    const publisher = new VideoPublisher({
+      feed,
+      clock,
+      log,
+      maxViewers: 1,
+      silenceMs: 10_000,
+      firstFrameTimeoutMs: 5000,
+      send: (_id, signal) => said.push(signal),
+    });
+    const opening = publisher.open({
+      sessionId: 'x',
+      iceServers: [],
+      expiresAt: new Date(clock.now() + 20_000).toISOString(),
+    });
+    await new Promise((r) => setImmediate(r));
+    source.emit(true);
+    await opening;
+    expect(source.running).toBe(true);
+    clock.advance(19_000);
+    expect(said.some((s) => s.kind === 'ended')).toBe(false);
+    clock.advance(1000);
+    await until('the viewer to be told', () => said.some((s) => s.kind === 'ended'));
+    expect(source.running).toBe(false);
+    expect(said.filter((s) => s.kind === 'ended')).toEqual([
+      { kind: 'ended', reason: 'the session reached its time limit', seconds: 0 },
+    ]);
+    expect(publisher.viewers).toBe(0);
+  });
+
+  it('refuses when there is no camera, or when it gives no picture in time', async () => {
+    const said: VideoSignalUp[] = [];
+    const none = new VideoPublisher({
+      feed: null,
+      clock: new FakeClock(),
+      log,
+      maxViewers: 1,
+      silenceMs: 10_000,
+      firstFrameTimeoutMs: 5000,
+      send: (_id, signal) => said.push(signal),
+    });
+    await none.open({ sessionId: 'a', iceServers: [] });
+    expect(said).toEqual([
+      { kind: 'refused', code: 'NO_CAMERA', message: 'this home has no camera configured' },
+    ]);
+
+    const clock = new FakeClock();
+    const source = new FakeVideoSource();
+    const dark = new VideoPublisher({
+      feed: new VideoFeed({ source, clock, log }),
+      clock,
+      log,
+      maxViewers: 1,
+      silenceMs: 10_000,
+      firstFrameTimeoutMs: 5000,
+      send: (_id, signal) => said.push(signal),
+    });
+    const opening = dark.open({ sessionId: 'b', iceServers: [] });
+    await new Promise((r) => setImmediate(r));
+    clock.advance(5000);
+    await opening;
+    expect(said.at(-1)).toMatchObject({ kind: 'refused', code: 'CAMERA_UNAVAILABLE' });
+    expect(source.running).toBe(false);
   });
 });
