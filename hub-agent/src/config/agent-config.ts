@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { summariseIssues } from '@hearth/shared';
 import { z } from 'zod';
+import { VideoConfig } from '../video/video-config.js';
 
 /** Settings of `hearth-agent`, from `--config FILE` (JSON) and the command line; every one has a default. */
 export const AgentConfig = z
@@ -32,6 +33,8 @@ export const AgentConfig = z
       })
       .strict()
       .prefault({}),
+    /** Live video: the camera, the viewer limit (see hub-agent/README.md). */
+    video: VideoConfig.prefault({}),
   })
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfig>;

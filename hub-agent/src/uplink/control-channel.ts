@@ -25,6 +25,8 @@ export interface ControlHandlers {
     request: SafetyCheckRequest,
     report: (update: SafetyCheckReport) => boolean,
   ): void | Promise<void>;
+  /** Video signaling for a `video:<sessionId>` topic (answers go up through `send`). */
+  videoSignal?(topic: string, data: unknown): void | Promise<void>;
 }
 
 export interface ControlChannelDeps {
@@ -316,6 +318,10 @@ export class ControlChannel {
             this.send({ type: 'update', topic: 'safety-checks', data: update }),
           ),
         );
+        return;
+      case 'signal':
+        if (handlers.videoSignal) guard('signal', () => handlers.videoSignal?.(message.topic, message.data));
+        else log.warn({ topic: message.topic }, 'ignored a video signal: this hub has no video');
         return;
       case 'ping':
         this.send({ type: 'pong', topic: '', ...(message.id !== undefined && { id: message.id }) });

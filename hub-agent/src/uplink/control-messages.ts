@@ -31,6 +31,8 @@ export type ControlMessage =
   | { kind: 'model'; notice: ModelAvailable }
   | { kind: 'rules'; rules: Record<string, unknown> }
   | { kind: 'safety-check'; request: SafetyCheckRequest }
+  /** Video signaling; its data is checked by the video feature, which answers what it cannot use. */
+  | { kind: 'signal'; topic: string; data: unknown }
   | { kind: 'ping'; id?: string | number }
   | { kind: 'cloud-error'; topic: string; code: string; message: string }
   | { kind: 'shutdown'; reason: string | null }
@@ -76,6 +78,7 @@ export function parseControlMessage(text: string): ControlMessage | Ignored {
     return checked(RulesNotice, (rules) => ({ kind: 'rules', rules }));
   if (type === 'update' && topic === 'safety-checks')
     return checked(SafetyCheckRequest, (request) => ({ kind: 'safety-check', request }));
+  if (type === 'signal') return { kind: 'signal', topic, data };
   if (type === 'ping') return { kind: 'ping', ...(id !== undefined && { id }) };
   if (type === 'pong' || (type === 'ack' && topic === 'safety-checks')) return { kind: 'receipt' };
   if (type === 'error')
