@@ -31,6 +31,7 @@ const programs = [
 const cloudAssets = [
   { from: 'cloud-api/src/web/index.html', to: 'index.html' },
   { from: 'cloud-api/src/web/dashboard.js', to: 'dashboard.js' },
+  { from: 'cloud-api/src/web/video-player.js', to: 'video-player.js' },
   { from: 'cloud-api/src/db/migrations', to: 'migrations' },
 ];
 

@@ -11,6 +11,10 @@ const files: Record<string, { type: string; body: string }> = {
     type: 'text/javascript; charset=utf-8',
     body: readFileSync(join(here, 'dashboard.js'), 'utf8'),
   },
+  '/video-player.js': {
+    type: 'text/javascript; charset=utf-8',
+    body: readFileSync(join(here, 'video-player.js'), 'utf8'),
+  },
 };
 
 /** The staff dashboard: static HTML and one script, no build step. */

@@ -77,6 +77,8 @@ export class TestViewer {
 
   /** The hub's offer. */
   offer(sdp: string): void {
+    // The hub repeats its offer until it hears an answer; the first one counts.
+    if (this.pc.remoteDescription()) return;
     this.pc.setRemoteDescription(sdp, 'offer');
   }
 

@@ -55,6 +55,9 @@ describe('VideoSignaling', () => {
     expect(offer.data.kind === 'offer' && offer.data.sdp).toMatch(/a=sendonly/);
     expect(offer.data.kind === 'offer' && offer.data.sdp).toMatch(/profile-level-id=42c01f/);
     expect(r.source.running).toBe(true);
+    // No answer yet (the viewer may have subscribed after the first offer): the offer goes again.
+    r.clock.advance(1500);
+    expect(r.data().filter((d) => d.kind === 'offer').length).toBe(2);
 
     await r.signaling.receive(topic, { kind: 'bye' });
     expect(r.source.running).toBe(false);

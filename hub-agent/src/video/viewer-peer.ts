@@ -56,6 +56,7 @@ export class ViewerPeer {
   private connectedAt: number | null = null;
   private readonly openedAt: number;
   private cancelWatchdog: () => void = () => {};
+  private answered = false;
   /** Candidate type of the selected pair, once connected. */
   candidateType: CandidateType | null = null;
   /** The viewer's candidates by `address:port`, to name a pair whose check beat its candidate here. */
@@ -125,7 +126,9 @@ export class ViewerPeer {
 
   /** The viewer's answer. @throws for an SDP libdatachannel refuses. */
   answer(sdp: string): void {
+    if (this.answered) return;
     this.pc?.setRemoteDescription(sdp, 'answer');
+    this.answered = true;
   }
 
   /** One of the viewer's ICE candidates; an empty one (end of candidates) is nothing to add. */
@@ -188,11 +191,15 @@ export class ViewerPeer {
   /** A viewer that never connects, or stops sending RTCP (a closed laptop), is let go. */
   private watch(): void {
     const { deps } = this;
-    const every = Math.max(500, Math.floor(deps.silenceMs / 2));
+    const every = Math.min(1500, Math.max(500, Math.floor(deps.silenceMs / 2)));
     const check = () => {
       const now = deps.clock.now();
       if (this.connectedAt === null && now - this.openedAt >= (deps.connectTimeoutMs ?? 30_000))
         return this.close('the viewer never connected');
+      // Signaling is a doorbell, not a queue: a viewer that subscribed a moment after the offer
+      // left never saw it. Until an answer comes, the offer goes again, with the candidates so far.
+      const offer = this.pc?.localDescription();
+      if (!this.answered && offer?.type === 'offer') deps.send({ kind: 'offer', sdp: offer.sdp });
       if (this.connectedAt !== null && now - this.lastHeardAt >= deps.silenceMs)
         return this.close(`nothing heard from the viewer for ${Math.round(deps.silenceMs / 1000)} s`);
       this.cancelWatchdog = deps.clock.setTimeout(check, every);

@@ -1,0 +1,221 @@
+// Live video end to end in a real browser: a care worker opens a session for a senior with an open
+// alert, the real hub agent streams its test pattern over WebRTC, and the <video> element decodes
+// frames; then the same through coturn with the browser forced to relay. A senior without an
+// alert is refused in words.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ApiClient,
+  type CloudProgram,
+  hearth,
+  type Program,
+  startAgent,
+  startCloud,
+} from '../../scripts/local-stack.js';
+import { type Coturn, requireCoturn, startCoturn } from './video-support.js';
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(chromiumPath);
+if (!haveChromium && process.env.CI === 'true')
+  throw new Error(`CI=true but Chromium is missing at ${chromiumPath}`);
+if (!haveChromium)
+  console.warn(`\n*** Chromium not found at ${chromiumPath}: the live video browser test is skipped. ***\n`);
+const haveCoturn = requireCoturn();
+
+/** Chromium as the brief runs it; mDNS host names off so the hub (libjuice) can reach its host candidates. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-quic',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+];
+
+/** What the page reports about the player: its state, the path, and decoded frames. */
+interface Seen {
+  state: string;
+  words: string;
+  path: string | null;
+  frames: number;
+  currentTime: number;
+}
+
+/**
+ * The page side, run in the browser: loads the player as the dashboard would (an ES module from the
+ * cloud's origin), starts it on a fresh <video>, and counts decoded frames with
+ * requestVideoFrameCallback. Kept as text: the test compiles without the DOM's types.
+ */
+const HARNESS = `
+import { startVideo } from '/video-player.js';
+window.hearthWatch = ({ seniorId, token, relay }) => {
+  const video = document.createElement('video');
+  const status = document.createElement('p');
+  document.body.append(video, status);
+  let frames = 0;
+  const count = () => { frames++; video.requestVideoFrameCallback(count); };
+  video.requestVideoFrameCallback(count);
+  window.player = startVideo({
+    seniorId,
+    token,
+    videoEl: video,
+    socket: () => new WebSocket('ws://' + location.host + '/ws?token=' + encodeURIComponent(token)),
+    statusEl: status,
+    iceTransportPolicy: relay ? 'relay' : 'all',
+  });
+  window.seen = () => ({
+    state: status.dataset.state,
+    words: status.textContent,
+    path: status.dataset.path ?? null,
+    frames,
+    currentTime: video.currentTime,
+  });
+};
+`;
+
+/** Opens the player in the page for `seniorId` and keeps counting decoded frames. */
+async function watch(page: Page, seniorId: string, token: string, relay: boolean): Promise<void> {
+  await page.addScriptTag({ type: 'module', content: HARNESS });
+  await page.waitForFunction('typeof window.hearthWatch === "function"');
+  await page.evaluate(`window.hearthWatch(${JSON.stringify({ seniorId, token, relay })})`);
+}
+
+/** Polls `check` until it holds, outside a test (in beforeAll). */
+async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+const seen = (page: Page) => page.evaluate('window.seen()') as Promise<Seen>;
+
+describe.runIf(haveChromium && haveCoturn)('live video in a browser', () => {
+  const work = mkdtempSync(join(tmpdir(), 'hearth-video-'));
+  const hubDir = join(work, 'hub');
+  let coturn: Coturn;
+  let cloud: CloudProgram;
+  let agent: Program;
+  let browser: Browser;
+  let context: BrowserContext;
+  let carerToken: string;
+  let seniorId: string;
+  let quietSeniorId: string;
+
+  beforeAll(async () => {
+    coturn = await startCoturn(work, `video-e2e-${process.pid}-${Date.now()}`);
+    cloud = await startCloud({
+      dataDir: join(work, 'cloud'),
+      env: {
+        DATABASE_URL: undefined,
+        REDIS_URL: undefined,
+        HEARTH_DEMO_ACCOUNTS: '1',
+        HEARTH_TURN_URLS: coturn.url,
+        HEARTH_TURN_SECRET: coturn.secret,
+      },
+    });
+    const admin = new ApiClient(cloud.url);
+    await admin.login('admin@demo.hearth', 'demo-admin');
+    const { staff } = await admin.request<{ staff: { id: string; email: string }[] }>('GET', '/api/v1/staff');
+    const carer = staff.find((s) => s.email === 'staff@demo.hearth')!;
+    const senior = await admin.request<{ id: string }>('POST', '/api/v1/seniors', { name: 'Margaret Ellis' });
+    const quiet = await admin.request<{ id: string }>('POST', '/api/v1/seniors', { name: 'Quiet Quentin' });
+    seniorId = senior.id;
+    quietSeniorId = quiet.id;
+    for (const id of [senior.id, quiet.id])
+      await admin.request('POST', `/api/v1/seniors/${id}/staff`, { staffId: carer.id });
+    const { code } = await admin.request<{ code: string }>(
+      'POST',
+      `/api/v1/seniors/${senior.id}/pairing-codes`,
+    );
+    await hearth(['pair', '--cloud', cloud.url, '--code', code, '--data-dir', hubDir]);
+    writeFileSync(
+      join(work, 'agent.json'),
+      JSON.stringify({
+        simPendantEverySeconds: 0,
+        video: { source: { kind: 'test-pattern', width: 640, height: 360, fps: 30 }, bitrateKbps: 800 },
+      }),
+    );
+    agent = startAgent({ dataDir: hubDir, args: ['--config', join(work, 'agent.json')] });
+
+    const carerApi = new ApiClient(cloud.url);
+    carerToken = (await carerApi.login('staff@demo.hearth', 'demo-staff')).accessToken;
+    // The pendant is pressed: an open alert is what lets the carer look in.
+    // (The agent's control socket opens a moment after it starts: try until it takes the press.)
+    await eventually('the agent to take the press', () =>
+      hearth(['simulate', 'press', 'pendant', '--data-dir', hubDir]).then(
+        () => true,
+        () => false,
+      ),
+    );
+    await eventually('the open alert in the cloud', async () => {
+      const { alerts } = await carerApi.request<{ alerts: unknown[] }>('GET', '/api/v1/alerts?status=open');
+      return alerts.length > 0;
+    });
+
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+    // The dashboard's CSP allows only its own scripts; the test injects its harness around the player.
+    context = await browser.newContext({ bypassCSP: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await agent?.stop();
+    await cloud?.stop();
+    await coturn?.stop();
+    rmSync(work, { recursive: true, force: true });
+  }, 60_000);
+
+  async function framesAdvance(relay: boolean) {
+    const page = await context.newPage();
+    try {
+      await page.goto(`${cloud.url}/health`);
+      await watch(page, seniorId, carerToken, relay);
+      await expect.poll(async () => (await seen(page)).frames, { timeout: 20_000 }).toBeGreaterThan(30);
+      const first = await seen(page);
+      // A second of video later: more pictures decoded and the clock of the stream moved on.
+      await expect
+        .poll(async () => (await seen(page)).frames, { timeout: 10_000 })
+        .toBeGreaterThan(first.frames + 25);
+      await expect
+        .poll(async () => (await seen(page)).currentTime, { timeout: 10_000 })
+        .toBeGreaterThan(first.currentTime + 0.8);
+      expect((await seen(page)).state).toBe('playing');
+      await expect.poll(async () => (await seen(page)).path, { timeout: 5000 }).not.toBeNull();
+      return await seen(page);
+    } finally {
+      await page.evaluate('window.player?.stop()');
+      await page.close();
+    }
+  }
+
+  it('shows the home live: decoded frames advance in the <video> element', async () => {
+    const result = await framesAdvance(false);
+    expect(['host', 'srflx', 'prflx']).toContain(result.path);
+  });
+
+  it('does the same through coturn with the browser forced to relay', async () => {
+    const result = await framesAdvance(true);
+    expect(result.path).toBe('relay');
+    expect(coturn.log()).toMatch(/user <\d+:[0-9a-f-]+>: incoming packet ALLOCATE processed, success/);
+  });
+
+  it('says in words that live video is private when the senior has no alert', async () => {
+    const page = await context.newPage();
+    try {
+      await page.goto(`${cloud.url}/health`);
+      await watch(page, quietSeniorId, carerToken, false);
+      await expect.poll(async () => (await seen(page)).state, { timeout: 10_000 }).toBe('refused');
+      expect((await seen(page)).words).toMatch(/Live video is private/);
+    } finally {
+      await page.close();
+    }
+  });
+});
