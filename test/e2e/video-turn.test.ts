@@ -1,9 +1,7 @@
 // Live video through a real TURN server: Debian's coturn on loopback with `use-auth-secret`, the
 // cloud's time-limited credentials, the hub's publisher streaming the test pattern, and a viewer
 // that may only use relayed candidates. Wrong credentials must not connect.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IceServer, VideoSignalUp } from '@hearth/shared';
@@ -15,80 +13,25 @@ import { FfmpegSource } from '../../hub-agent/src/video/ffmpeg-source.js';
 import { TestViewer } from '../../hub-agent/src/video/test-viewer.js';
 import { VideoFeed } from '../../hub-agent/src/video/video-feed.js';
 import { VideoPublisher } from '../../hub-agent/src/video/video-publisher.js';
+import { type Coturn, requireCoturn, startCoturn, until } from './video-support.js';
 
-const TURNSERVER = process.env.TURNSERVER_PATH ?? '/usr/bin/turnserver';
-const haveCoturn = existsSync(TURNSERVER);
-if (!haveCoturn && process.env.CI === 'true')
-  throw new Error(`CI=true but coturn is missing at ${TURNSERVER}`);
-if (!haveCoturn)
-  console.warn(
-    `\n*** coturn not found at ${TURNSERVER} (apt-get install coturn): the TURN test is skipped. ***\n`,
-  );
-
+const haveCoturn = requireCoturn();
 const SECRET = `turn-secret-${process.pid}-${Date.now()}`;
 const log = pino({ level: process.env.VIDEO_TEST_LOG ?? 'silent' });
 
-/** A TCP port nobody holds right now (coturn listens on it for both UDP and TCP). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe.runIf(haveCoturn)('live video through coturn with relay forced', () => {
   const work = mkdtempSync(join(tmpdir(), 'hearth-turn-'));
-  let coturn: ChildProcess;
+  let coturn: Coturn;
   let turnUrl: string;
-  let coturnLog = '';
+  const coturnLog = () => coturn.log();
 
   beforeAll(async () => {
-    const port = await freePort();
-    // Relay ports: a random stretch high up, unlikely to meet another test's.
-    const minPort = 40_000 + Math.floor(Math.random() * 200) * 100;
-    turnUrl = `turn:127.0.0.1:${port}?transport=udp`;
-    coturn = spawn(
-      TURNSERVER,
-      [
-        ...['-n', '--listening-ip', '127.0.0.1', '--relay-ip', '127.0.0.1', '-p', String(port)],
-        ...['--min-port', String(minPort), '--max-port', String(minPort + 99)],
-        ...['--use-auth-secret', '--static-auth-secret', SECRET, '--realm', 'hearth.test'],
-        ...['--no-tls', '--no-dtls', '--no-cli', '--allow-loopback-peers', '--fingerprint'],
-        ...['--userdb', join(work, 'turndb'), '--pidfile', join(work, 'turn.pid')],
-        ...['--log-file', 'stdout', '--simple-log', '--verbose'],
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    coturn.stdout!.on('data', (c: Buffer) => {
-      coturnLog += c.toString();
-    });
-    coturn.stderr!.on('data', (c: Buffer) => {
-      coturnLog += c.toString();
-    });
-    if (process.env.VIDEO_TEST_LOG) coturn.stdout!.pipe(process.stderr);
-    await until('coturn to listen', () => coturnLog.includes('Total General servers'), 10_000);
+    coturn = await startCoturn(work, SECRET);
+    turnUrl = coturn.url;
   });
 
   afterAll(async () => {
-    if (coturn && coturn.exitCode === null) {
-      const gone = new Promise((r) => coturn.once('exit', r));
-      coturn.kill('SIGTERM');
-      await gone;
-    }
+    await coturn?.stop();
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -151,11 +94,11 @@ describe.runIf(haveCoturn)('live video through coturn with relay forced', () => 
       // coturn accepted both peers' time-limited credentials and gave the hub permission on the viewer's relay.
       const allocation =
         /session (\d+): realm <hearth\.test> user <\d+:staff-1>: incoming packet ALLOCATE processed, success/.exec(
-          coturnLog,
+          coturnLog(),
         );
-      expect(allocation, coturnLog.slice(-2000)).not.toBeNull();
-      expect(coturnLog).toMatch(/user <\d+:hub-1>: incoming packet ALLOCATE processed, success/);
-      expect(coturnLog).toContain(`session ${allocation![1]}: peer 127.0.0.1 lifetime updated`);
+      expect(allocation, coturnLog().slice(-2000)).not.toBeNull();
+      expect(coturnLog()).toMatch(/user <\d+:hub-1>: incoming packet ALLOCATE processed, success/);
+      expect(coturnLog()).toContain(`session ${allocation![1]}: peer 127.0.0.1 lifetime updated`);
     } finally {
       await s.close();
     }
@@ -170,7 +113,7 @@ describe.runIf(haveCoturn)('live video through coturn with relay forced', () => 
     );
     try {
       await until('coturn to refuse the allocation', () =>
-        /401|wrong|integrity|Unauthorized/i.test(coturnLog),
+        /401|wrong|integrity|Unauthorized/i.test(coturnLog()),
       );
       // Give ICE the time it needs on loopback many times over, then look: nothing flowed.
       await new Promise((r) => setTimeout(r, 3000));
