@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 
 export const TURNSERVER = process.env.TURNSERVER_PATH ?? '/usr/bin/turnserver';
 export const haveCoturn = existsSync(TURNSERVER);
@@ -92,3 +93,74 @@ export function requireCoturn(): boolean {
     );
   return haveCoturn;
 }
+
+/** Chromium as the brief runs it; mDNS host names off so the hub (libjuice) can reach its host candidates. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-quic',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+];
+
+/** What the page reports about the player: its state, the path, and decoded frames. */
+export interface Seen {
+  state: string;
+  words: string;
+  path: string | null;
+  frames: number;
+  /** From the session request (the player starting) to the first decoded frame. */
+  firstFrameMs: number | null;
+  currentTime: number;
+}
+
+/**
+ * The page side, run in the browser: loads the player as the dashboard would (an ES module from the
+ * cloud's origin), starts it on a fresh <video>, and counts decoded frames with
+ * requestVideoFrameCallback. Kept as text: the test compiles without the DOM's types.
+ */
+const HARNESS = `
+import { startVideo } from '/video-player.js';
+window.hearthWatch = ({ seniorId, token, relay }) => {
+  const video = document.createElement('video');
+  const status = document.createElement('p');
+  document.body.append(video, status);
+  let frames = 0;
+  const asked = performance.now();
+  let firstFrameMs = null;
+  const count = () => {
+    if (frames === 0) firstFrameMs = performance.now() - asked;
+    frames++;
+    video.requestVideoFrameCallback(count);
+  };
+  video.requestVideoFrameCallback(count);
+  window.player = startVideo({
+    seniorId,
+    token,
+    videoEl: video,
+    socket: () => new WebSocket('ws://' + location.host + '/ws?token=' + encodeURIComponent(token)),
+    statusEl: status,
+    iceTransportPolicy: relay ? 'relay' : 'all',
+  });
+  window.seen = () => ({
+    state: status.dataset.state,
+    words: status.textContent,
+    path: status.dataset.path ?? null,
+    frames,
+    firstFrameMs,
+    currentTime: video.currentTime,
+  });
+};
+`;
+
+/** Opens the player in the page for `seniorId` and keeps counting decoded frames. */
+export async function watch(page: Page, seniorId: string, token: string, relay: boolean): Promise<void> {
+  await page.addScriptTag({ type: 'module', content: HARNESS });
+  await page.waitForFunction('typeof window.hearthWatch === "function"');
+  await page.evaluate(`window.hearthWatch(${JSON.stringify({ seniorId, token, relay })})`);
+}
+
+export const seen = (page: Page) => page.evaluate('window.seen()') as Promise<Seen>;

@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ApiClient,
@@ -15,7 +15,7 @@ import {
   startAgent,
   startCloud,
 } from '../../scripts/local-stack.js';
-import { type Coturn, requireCoturn, startCoturn } from './video-support.js';
+import { CHROMIUM_ARGS, type Coturn, requireCoturn, seen, startCoturn, watch } from './video-support.js';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(chromiumPath);
@@ -25,66 +25,6 @@ if (!haveChromium)
   console.warn(`\n*** Chromium not found at ${chromiumPath}: the live video browser test is skipped. ***\n`);
 const haveCoturn = requireCoturn();
 
-/** Chromium as the brief runs it; mDNS host names off so the hub (libjuice) can reach its host candidates. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-  '--disable-quic',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-];
-
-/** What the page reports about the player: its state, the path, and decoded frames. */
-interface Seen {
-  state: string;
-  words: string;
-  path: string | null;
-  frames: number;
-  currentTime: number;
-}
-
-/**
- * The page side, run in the browser: loads the player as the dashboard would (an ES module from the
- * cloud's origin), starts it on a fresh <video>, and counts decoded frames with
- * requestVideoFrameCallback. Kept as text: the test compiles without the DOM's types.
- */
-const HARNESS = `
-import { startVideo } from '/video-player.js';
-window.hearthWatch = ({ seniorId, token, relay }) => {
-  const video = document.createElement('video');
-  const status = document.createElement('p');
-  document.body.append(video, status);
-  let frames = 0;
-  const count = () => { frames++; video.requestVideoFrameCallback(count); };
-  video.requestVideoFrameCallback(count);
-  window.player = startVideo({
-    seniorId,
-    token,
-    videoEl: video,
-    socket: () => new WebSocket('ws://' + location.host + '/ws?token=' + encodeURIComponent(token)),
-    statusEl: status,
-    iceTransportPolicy: relay ? 'relay' : 'all',
-  });
-  window.seen = () => ({
-    state: status.dataset.state,
-    words: status.textContent,
-    path: status.dataset.path ?? null,
-    frames,
-    currentTime: video.currentTime,
-  });
-};
-`;
-
-/** Opens the player in the page for `seniorId` and keeps counting decoded frames. */
-async function watch(page: Page, seniorId: string, token: string, relay: boolean): Promise<void> {
-  await page.addScriptTag({ type: 'module', content: HARNESS });
-  await page.waitForFunction('typeof window.hearthWatch === "function"');
-  await page.evaluate(`window.hearthWatch(${JSON.stringify({ seniorId, token, relay })})`);
-}
-
 /** Polls `check` until it holds, outside a test (in beforeAll). */
 async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -93,8 +33,6 @@ async function eventually(what: string, check: () => Promise<boolean>, timeoutMs
     await new Promise((r) => setTimeout(r, 500));
   }
 }
-
-const seen = (page: Page) => page.evaluate('window.seen()') as Promise<Seen>;
 
 describe.runIf(haveChromium && haveCoturn)('live video in a browser', () => {
   const work = mkdtempSync(join(tmpdir(), 'hearth-video-'));

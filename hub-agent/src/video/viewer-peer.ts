@@ -57,6 +57,7 @@ export class ViewerPeer {
   private readonly openedAt: number;
   private cancelWatchdog: () => void = () => {};
   private answered = false;
+  private readonly early: [candidate: string, mid: string][] = [];
   /** Candidate type of the selected pair, once connected. */
   candidateType: CandidateType | null = null;
   /** The viewer's candidates by `address:port`, to name a pair whose check beat its candidate here. */
@@ -129,11 +130,18 @@ export class ViewerPeer {
     if (this.answered) return;
     this.pc?.setRemoteDescription(sdp, 'answer');
     this.answered = true;
+    for (const [candidate, mid] of this.early.splice(0)) this.candidate(candidate, mid);
   }
 
   /** One of the viewer's ICE candidates; an empty one (end of candidates) is nothing to add. */
   candidate(candidate: string, mid: string): void {
     if (candidate.trim() === '') return;
+    // Relayed messages may overtake one another (each is checked on its own on the way): a
+    // candidate ahead of the answer waits for it.
+    if (!this.answered) {
+      if (this.early.length < 64) this.early.push([candidate, mid]);
+      return;
+    }
     this.pc?.addRemoteCandidate(candidate, mid);
     // RFC 8839 §5.1: candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type>
     const m = /candidate:\S+ \d+ \S+ \d+ (\S+) (\d+) typ (\S+)/.exec(candidate);
