@@ -11,8 +11,10 @@ import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import postgres from 'postgres';
 import { systemClock } from '../hub-agent/src/clock.js';
+import { CredentialsBox } from '../hub-agent/src/config/credentials-source.js';
 import type { NewOutboxEntry } from '../hub-agent/src/store/outbox.js';
 import { openSqliteOutbox } from '../hub-agent/src/store/sqlite-outbox.js';
+import { HttpCloudLink } from '../hub-agent/src/uplink/http-cloud-link.js';
 import { Uplink } from '../hub-agent/src/uplink/uplink.js';
 import { startRealCloud } from '../hub-agent/test/support/real-cloud.js';
 
@@ -77,9 +79,11 @@ async function drain(dir: string, count: number): Promise<Record<string, unknown
     const { hubId, apiKey } = (await claim.json()) as { hubId: string; apiKey: string };
     const uplink = new Uplink({
       store,
+      settings: store.state.settings,
+      link: new HttpCloudLink(),
       clock: systemClock,
       log: pino({ level: 'warn' }),
-      credentials: () => ({ cloudUrl: url, hubId, apiKey }),
+      credentials: new CredentialsBox({ cloudUrl: url, hubId, apiKey }),
       idlePollMs: 100,
     });
     const started = process.hrtime.bigint();

@@ -2,10 +2,12 @@
 // the first argument), with our code and the pure-JavaScript dependencies inlined. Native and
 // WebAssembly packages stay external and are installed beside the bundle
 // (scripts/build-hub-bundle.sh lists them in the bundle's package.json). Files the cloud reads
-// at run time (dashboard, migrations) are copied next to the bundle, where it looks for them.
+// at run time (migrations) are copied next to the bundle, where it looks for them, and the staff
+// dashboard is built beside it (web-dist/).
 import { cpSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { buildWebApp, WEB_OUT_NAME } from '../cloud-api/src/web/web-build.js';
 
 /** Packages that ship native addons, WebAssembly or worker files and so cannot be inlined. */
 export const externalPackages = [
@@ -28,12 +30,7 @@ const programs = [
   { name: 'hearth-cloud', entry: 'cloud-api/src/main.ts' },
 ];
 
-const cloudAssets = [
-  { from: 'cloud-api/src/web/index.html', to: 'index.html' },
-  { from: 'cloud-api/src/web/dashboard.js', to: 'dashboard.js' },
-  { from: 'cloud-api/src/web/video-player.js', to: 'video-player.js' },
-  { from: 'cloud-api/src/db/migrations', to: 'migrations' },
-];
+const cloudAssets = [{ from: 'cloud-api/src/db/migrations', to: 'migrations' }];
 
 /** Bundles every program into `outDir` and copies the cloud's run-time files beside them. */
 export async function buildBundles(outDir: string): Promise<void> {
@@ -56,10 +53,11 @@ export async function buildBundles(outDir: string): Promise<void> {
     });
   }
   for (const asset of cloudAssets) cpSync(asset.from, join(outDir, asset.to), { recursive: true });
+  buildWebApp(join(outDir, WEB_OUT_NAME));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const outDir = resolve(process.argv[2] ?? 'dist');
   await buildBundles(outDir);
-  console.log(`built ${programs.map((p) => `${p.name}.mjs`).join(', ')} in ${outDir}`);
+  console.log(`built ${programs.map((p) => `${p.name}.mjs`).join(', ')} and the dashboard in ${outDir}`);
 }

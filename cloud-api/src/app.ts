@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { swaggerUI } from '@hono/swagger-ui';
 import { Hono } from 'hono';
 import { alertRoutes } from './alerts/routes.js';
+import { auditRoutes } from './audit/routes.js';
 import { authRoutes } from './auth/routes.js';
 import type { CloudDeps } from './deps.js';
 import type { AppEnv } from './http/env.js';
@@ -10,6 +10,7 @@ import { resolveClientAddress } from './http/request-info.js';
 import { HubStore } from './hubs/hub-store.js';
 import { hubRoutes } from './hubs/routes.js';
 import { ingestRoutes } from './ingest/routes.js';
+import { SeniorRulesStore } from './models/rules-store.js';
 import type { CloudMetrics } from './ops/metrics.js';
 import { safetyCheckRoutes } from './safety/routes.js';
 import { historyRoutes } from './seniors/history-routes.js';
@@ -81,7 +82,6 @@ export function createApp(deps: CloudDeps, hooks: AppHooks = {}) {
 
   const openapi = openApiDocument();
   app.get('/openapi.json', (c) => c.json(openapi));
-  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Hearth cloud API' }));
 
   const api = new Hono<AppEnv>();
   api.route('/', authRoutes(deps));
@@ -89,15 +89,20 @@ export function createApp(deps: CloudDeps, hooks: AppHooks = {}) {
     '/',
     ingestRoutes(deps, hubs, (rows) => hooks.metrics?.ingestRows.inc({}, rows)),
   );
-  api.route('/', hubRoutes(deps, hubs));
+  const rules = new SeniorRulesStore(deps.sql);
+  api.route(
+    '/',
+    hubRoutes(deps, hubs, (seniorId) => rules.forSenior(seniorId)),
+  );
   api.route('/', alertRoutes(deps));
   api.route('/', historyRoutes(deps));
   api.route('/', safetyCheckRoutes(deps));
   api.route('/', videoRoutes(deps));
   api.route('/', seniorRoutes(deps));
+  api.route('/', auditRoutes(deps));
   for (const routes of hooks.apiRoutes ?? []) api.route('/', routes);
   app.route('/api/v1', api);
-  app.route('/', dashboardRoutes());
+  app.route('/', dashboardRoutes({ escalationSeconds: deps.config.escalationSeconds }));
 
   app.notFound((c) =>
     c.json(new ApiError(404, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).toEnvelope(), 404),

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { AuditLog } from './audit/audit-log.js';
 import type { AccessTokens } from './auth/tokens.js';
+import type { Bus } from './bus/bus.js';
 import type { CloudConfig } from './config.js';
 import type { Sql } from './db/database.js';
 import type { TimeseriesMode } from './db/timeseries.js';
 import type { RateLimitStore } from './http/rate-limit.js';
-import type { Bus } from './realtime/bus.js';
 
 /** Everything a route or service may use; built once by the composition root. */
 export interface CloudDeps {

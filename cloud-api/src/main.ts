@@ -2,12 +2,12 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { StaffStore } from './auth/staff-store.js';
+import { RedisBus } from './bus/redis-bus.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
+import { sendToHub } from './hubs/hub-commands.js';
 import { localModelStore, trainCommand } from './models/cli.js';
-import { sendToHub } from './realtime/hub-commands.js';
-import { RedisBus } from './realtime/redis-bus.js';
 import { startCloud } from './server.js';
 
 const USAGE = `usage: hearth-cloud [serve | migrate | create-admin --email <email> --password <password> [--name <name>] | train --senior <id> [--days N] [--no-activate]]`;

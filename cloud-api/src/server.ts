@@ -1,44 +1,47 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { AlertStore } from './alerts/alert-store.js';
 import { AlertEscalator } from './alerts/escalator.js';
 import { type CloudApp, createApp } from './app.js';
 import { AuditLog } from './audit/audit-log.js';
 import { StaffStore } from './auth/staff-store.js';
 import { AccessTokens } from './auth/tokens.js';
+import type { Bus } from './bus/bus.js';
+import { InProcessBus } from './bus/memory-bus.js';
+import { RedisBus } from './bus/redis-bus.js';
+import { type Clock, systemClock } from './clock.js';
 import type { CloudConfig } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
-import {
-  detectTimeseriesMode,
-  ensureContinuousAggregate,
-  ensurePartitions,
-  refreshActivity,
-} from './db/timeseries.js';
+import { detectTimeseriesMode, ensureContinuousAggregate, ensurePartitions } from './db/timeseries.js';
 import type { CloudDeps } from './deps.js';
 import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from './http/rate-limit.js';
+import { sendToHub } from './hubs/hub-commands.js';
 import { HubStore } from './hubs/hub-store.js';
 import { localModelStore } from './models/cli.js';
 import { ModelRegistry } from './models/registry.js';
 import { modelRoutes } from './models/routes.js';
 import { rulesRoutes } from './models/rules-routes.js';
-import { purgeExpired } from './ops/housekeeping.js';
+import { type Module, startModules, stopModules } from './modules.js';
 import { CloudMetrics } from './ops/metrics.js';
-import type { Bus } from './realtime/bus.js';
-import { sendToHub } from './realtime/hub-commands.js';
 import { HubSockets } from './realtime/hub-sockets.js';
-import { InProcessBus } from './realtime/memory-bus.js';
-import { RedisBus } from './realtime/redis-bus.js';
 import { DEFAULT_SOCKET_LIMITS, type StaffSocketLimits, StaffSockets } from './realtime/staff-sockets.js';
-import { rejectUpgrade } from './realtime/upgrade.js';
+import { storeTopicAccess } from './realtime/topic-access.js';
+import { SafetyCheckStore } from './safety/safety-check-store.js';
+import { SeniorStore } from './seniors/senior-store.js';
+import { Upkeep } from './upkeep.js';
+import { HttpListener } from './web-server.js';
 
 /** The demo logins created by HEARTH_DEMO_ACCOUNTS=1. */
 export const DEMO_ACCOUNTS = [
   { email: 'admin@demo.hearth', password: 'demo-admin', name: 'Demo Admin', role: 'admin' },
   { email: 'staff@demo.hearth', password: 'demo-staff', name: 'Demo Staff', role: 'staff' },
 ] as const;
+
+/** Longest the modules together may take to stop before the process goes on without them. */
+const STOP_TIMEOUT_MS = 10_000;
 
 export interface StartCloudOptions {
   log: Logger;
@@ -49,6 +52,9 @@ export interface StartCloudOptions {
   socketLimits?: Partial<StaffSocketLimits>;
   /** How often due escalations are looked for (default 5 s). */
   escalationTickMs?: number;
+  /** Time for every module's timers and timestamps (default: the system clock). */
+  clock?: Clock;
+  /** Current time only (timers stay on the system clock); `clock` wins when both are given. */
   now?: () => Date;
 }
 
@@ -64,66 +70,39 @@ export interface RunningCloud {
   app: CloudApp;
   sockets: StaffSockets;
   hubSockets: HubSockets;
-  /** Drains HTTP, says `shutdown` on sockets, closes the bus and (unless passed in) the database. */
+  escalator: AlertEscalator;
+  /**
+   * Stops the modules in reverse (no new connections, escalator, hubs, dashboards told `shutdown`,
+   * then in-flight requests drained), then closes the bus and (unless passed in) the database.
+   */
   stop(): Promise<void>;
 }
 
 /**
- * Builds and starts one cloud instance: database (migrated), bus, app, HTTP server and `/ws`.
- * Starts in order and stops in reverse. @throws when the database or Redis cannot be reached.
+ * Opens storage and the bus, builds every module (constructors only assign), then starts them in
+ * order: upkeep, staff sockets, hub sockets, escalator, HTTP listener. Stops them in reverse with a
+ * deadline that names the stragglers.
+ * @throws when the database or Redis cannot be reached, or a module cannot start.
  */
 export async function startCloud(config: CloudConfig, options: StartCloudOptions): Promise<RunningCloud> {
   const { log } = options;
+  const clock: Clock =
+    options.clock ?? (options.now ? { now: options.now, every: systemClock.every } : systemClock);
+
+  // Storage and bus first: every module is built on them.
   const db =
     options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const ownsDb = !options.database;
   const applied = await migrate(db.sql);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
-
-  const now = options.now ?? (() => new Date());
   const timeseries = await detectTimeseriesMode(db.sql);
-  const housekeeping: NodeJS.Timeout[] = [];
-  if (timeseries === 'timescaledb') {
-    await ensureContinuousAggregate(db.sql);
-  } else {
-    const created = await ensurePartitions(db.sql, now());
+  if (timeseries === 'timescaledb') await ensureContinuousAggregate(db.sql);
+  else {
+    const created = await ensurePartitions(db.sql, clock.now());
     if (created.length > 0) log.info({ created }, 'sensor_events partitions created');
-    const every = (ms: number, task: () => Promise<unknown>, what: string) => {
-      const t = setInterval(() => task().catch((err) => log.error({ err }, `${what} failed`)), ms);
-      t.unref();
-      housekeeping.push(t);
-    };
-    every(6 * 3600_000, () => ensurePartitions(db.sql, now()), 'creating partitions');
-    every(
-      5 * 60_000,
-      () => refreshActivity(db.sql, new Date(now().getTime() - 3 * 3600_000), now()),
-      'activity rollup',
-    );
   }
-
-  const purge = setInterval(() => {
-    purgeExpired(db.sql).catch((err) => log.error({ err }, 'purging expired credentials failed'));
-  }, 3600_000);
-  purge.unref();
-  housekeeping.push(purge);
-
-  let bus = options.bus;
-  const ownsBus = !bus;
-  if (!bus) {
-    if (config.redisUrl) {
-      const redis = new RedisBus({
-        url: config.redisUrl,
-        prefix: config.redisPrefix,
-        onError: (err) => log.error({ err }, 'bus handler failed'),
-        onStatus: (status) => log.info({ status }, 'redis'),
-      });
-      await redis.connect();
-      bus = redis;
-    } else {
-      bus = new InProcessBus((err) => log.error({ err }, 'bus handler failed'));
-    }
-  }
-
+  const ownsBus = !options.bus;
+  const bus = options.bus ?? (await openBus(config, log));
   // Rate limits follow the bus: shared through Redis when there is one, else in this process.
   const rateLimits: RateLimitStore = config.redisUrl
     ? new RedisRateLimitStore(
@@ -138,29 +117,31 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     log,
     tokens: new AccessTokens(config.jwtSecret),
     audit: new AuditLog(db.sql, (err) => log.error({ err }, 'audit log write failed')),
-    now,
+    now: () => clock.now(),
     timeseries,
     rateLimits,
   };
+  if (config.demoAccounts) await ensureDemoAccounts(db, log);
 
-  if (config.demoAccounts) {
-    if (!db.embedded) log.warn('HEARTH_DEMO_ACCOUNTS=1 against a real database: demo logins exist');
-    const staff = new StaffStore(db.sql);
-    for (const account of DEMO_ACCOUNTS) {
-      if (await staff.ensure(account)) log.info({ email: account.email }, 'demo account created');
-    }
-  }
-
+  // Build.
   const metrics = new CloudMetrics();
-  const hubStore = new HubStore(db.sql, now);
+  const stores = {
+    sql: db.sql,
+    alerts: new AlertStore(db.sql),
+    seniors: new SeniorStore(db.sql),
+    hubs: new HubStore(db.sql, deps.now),
+    checks: new SafetyCheckStore(db.sql),
+  };
   const app = createApp(deps, {
     metrics,
     apiRoutes: [
       modelRoutes(deps, {
         registry: new ModelRegistry(db.sql, localModelStore(config.dataDir)),
-        hubs: hubStore,
+        hubs: stores.hubs,
         notifyHub: (seniorId, notice) =>
           sendToHub(bus, { seniorId, message: { type: 'update', topic: 'model', data: notice } }),
+        onRulesChanged: (seniorId, rules) =>
+          sendToHub(bus, { seniorId, message: { type: 'update', topic: 'rules', data: rules } }),
       }),
       rulesRoutes(deps, {
         onRulesChanged: (seniorId, rules) =>
@@ -169,49 +150,51 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     ],
   });
   const sockets = new StaffSockets(
-    deps,
+    { bus, log, tokens: deps.tokens, audit: deps.audit, access: storeTopicAccess(stores), clock },
     { ...DEFAULT_SOCKET_LIMITS, ...options.socketLimits },
-    {
-      sent: (n) => metrics.wsMessages.inc({}, n),
-      busLag: (s) => metrics.busLag.observe({}, s),
-    },
+    { sent: (n) => metrics.wsMessages.inc({}, n), busLag: (s) => metrics.busLag.observe({}, s) },
   );
   metrics.gauge('hearth_ws_clients', 'Dashboards connected to this instance.', () => [
     [{}, sockets.clientCount],
   ]);
-  metrics.gauge('hearth_alerts', 'Alerts by status.', async () => {
-    const rows = await db.sql<
-      { status: string; n: number }[]
-    >`select status, count(*)::int as n from alerts group by status`;
-    const by = new Map(rows.map((r) => [r.status, r.n]));
-    return ['open', 'acknowledged', 'resolved'].map((status) => [{ status }, by.get(status) ?? 0]);
+  metrics.gauge('hearth_alerts', 'Alerts by status.', async () =>
+    Object.entries(await stores.alerts.countByStatus()).map(([status, n]) => [{ status }, n]),
+  );
+  const hubSockets = new HubSockets({ ...stores, bus, log, clock });
+  const escalator = new AlertEscalator({
+    sql: db.sql,
+    bus,
+    log,
+    clock,
+    escalationSeconds: config.escalationSeconds,
+    tickMs: options.escalationTickMs ?? 5000,
   });
-  await sockets.start();
-  const hubSockets = new HubSockets(deps, hubStore);
-  await hubSockets.start();
-  const escalator = new AlertEscalator(deps, options.escalationTickMs);
-  escalator.start();
+  const http = new HttpListener(createAdaptorServer({ fetch: app.fetch }) as Server, config, [
+    sockets,
+    hubSockets,
+  ]);
+  const modules: Module[] = [
+    http.drain,
+    new Upkeep({ sql: db.sql, log, clock, timeseries }),
+    { name: 'staff-sockets', start: () => sockets.start(), stop: () => sockets.stop() },
+    { name: 'hub-sockets', start: () => hubSockets.start(), stop: () => hubSockets.stop() },
+    { name: 'escalator', start: () => escalator.start(), stop: () => escalator.stop() },
+    http,
+  ];
 
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  server.on('upgrade', (req, socket, head) => {
-    if (sockets.handleUpgrade(req, socket, head) || hubSockets.handleUpgrade(req, socket, head)) return;
-    rejectUpgrade(
-      socket,
-      404,
-      'NOT_FOUND',
-      'no WebSocket at this path; dashboards use /ws, hubs /api/v1/hub/ws',
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const wildcard = ['0.0.0.0', '::', '127.0.0.1', 'localhost'].includes(config.host);
-  const url = `http://${wildcard ? '127.0.0.1' : config.host}:${port}`;
+  // Start.
+  const release = async () => {
+    if (ownsBus) await bus.close();
+    await rateLimits.close();
+    if (ownsDb) await db.close();
+  };
+  try {
+    await startModules(modules, log, STOP_TIMEOUT_MS);
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  const { url, port } = http;
   log.info(
     { url, embedded: db.embedded, bus: config.redisUrl && ownsBus ? 'redis' : 'in-process' },
     'listening',
@@ -226,20 +209,11 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     app,
     sockets,
     hubSockets,
+    escalator,
     stop() {
       stopped ??= (async () => {
-        // Refuse new connections, tell dashboards, let in-flight requests finish, then close storage.
-        for (const t of housekeeping) clearInterval(t);
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        await escalator.stop();
-        await sockets.stop();
-        await hubSockets.stop();
-        server.closeIdleConnections();
-        const drained = await Promise.race([closed.then(() => true), sleep(5000).then(() => false)]);
-        if (!drained) server.closeAllConnections();
-        if (ownsBus) await bus.close();
-        await rateLimits.close();
-        if (ownsDb) await db.close();
+        await stopModules(modules, log, STOP_TIMEOUT_MS);
+        await release();
         log.info('stopped');
       })();
       return stopped;
@@ -247,4 +221,22 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+async function openBus(config: CloudConfig, log: Logger): Promise<Bus> {
+  if (!config.redisUrl) return new InProcessBus((err) => log.error({ err }, 'bus handler failed'));
+  const redis = new RedisBus({
+    url: config.redisUrl,
+    prefix: config.redisPrefix,
+    onError: (err) => log.error({ err }, 'bus handler failed'),
+    onStatus: (status) => log.info({ status }, 'redis'),
+  });
+  await redis.connect();
+  return redis;
+}
+
+async function ensureDemoAccounts(db: Database, log: Logger): Promise<void> {
+  if (!db.embedded) log.warn('HEARTH_DEMO_ACCOUNTS=1 against a real database: demo logins exist');
+  const staff = new StaffStore(db.sql);
+  for (const account of DEMO_ACCOUNTS) {
+    if (await staff.ensure(account)) log.info({ email: account.email }, 'demo account created');
+  }
+}

@@ -29,6 +29,7 @@ const ROUTES: Route[] = [
   ['POST', 'seniors/:senior/models/rollback', undefined, true],
   ['GET', 'safety-checks/:check'],
   ['GET', 'alerts/:alert'],
+  ['GET', 'alerts/:alert/history'],
   ['POST', 'alerts/:alert/ack'],
   ['POST', 'alerts/:alert/resolve', { note: 'not mine' }],
   ['DELETE', 'hubs/:hub'],

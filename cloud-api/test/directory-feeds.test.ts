@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Bus } from '../src/realtime/bus.js';
+import type { Bus } from '../src/bus/bus.js';
 import { cloudOn, reading, type TestCloud } from './harness.js';
 import { busTargets, databaseTargets } from './targets.js';
 import type { WsTestClient } from './ws-client.js';

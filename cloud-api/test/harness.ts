@@ -8,9 +8,10 @@ import { gzipSync } from 'node:zlib';
 import type { Role, SensorEvent } from '@hearth/shared';
 import { type Logger, pino } from 'pino';
 import { StaffStore } from '../src/auth/staff-store.js';
+import type { Bus } from '../src/bus/bus.js';
+import type { Clock } from '../src/clock.js';
 import { type CloudConfig, loadConfig } from '../src/config.js';
 import { type Database, openDatabase } from '../src/db/database.js';
-import type { Bus } from '../src/realtime/bus.js';
 import type { StaffSocketLimits } from '../src/realtime/staff-sockets.js';
 import { type RunningCloud, startCloud } from '../src/server.js';
 import type { DatabaseTarget } from './targets.js';
@@ -35,6 +36,8 @@ export interface TestCloudOptions {
   socketLimits?: Partial<StaffSocketLimits>;
   escalationTickMs?: number;
   now?: () => Date;
+  /** Drive every module's timers with this clock (e.g. a FakeClock). */
+  clock?: Clock;
   /** Log here instead of nowhere (tests that read the logs). */
   log?: Logger;
 }
@@ -72,6 +75,7 @@ export class TestCloud {
       ...(options.bus && { bus: options.bus }),
       ...(options.socketLimits && { socketLimits: options.socketLimits }),
       ...(options.now && { now: options.now }),
+      ...(options.clock && { clock: options.clock }),
       ...(options.escalationTickMs && { escalationTickMs: options.escalationTickMs }),
     });
     return new TestCloud(cloud, config, async () => {

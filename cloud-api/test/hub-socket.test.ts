@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Alert } from '@hearth/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendToHub } from '../src/realtime/hub-commands.js';
+import { sendToHub } from '../src/hubs/hub-commands.js';
 import { cloudOn, pendantAlert, type TestCloud } from './harness.js';
 import { databaseTargets } from './targets.js';
 
@@ -90,9 +90,12 @@ describe.each(databaseTargets())("the hub's control channel on $name", (target) 
     await control.next((m) => m.topic === 'hello');
     await sendToHub(cloud.cloud.deps.bus, {
       hubId: hub.hubId,
-      message: { type: 'update', topic: 'model', data: { version: 3 } },
+      message: { type: 'update', topic: 'model', data: { version: 3, sha256: 'a'.repeat(64) } },
     });
-    expect((await control.next((m) => m.topic === 'model')).data).toEqual({ version: 3 });
+    expect((await control.next((m) => m.topic === 'model')).data).toEqual({
+      version: 3,
+      sha256: 'a'.repeat(64),
+    });
     control.close();
   });
 

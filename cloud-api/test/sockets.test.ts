@@ -13,7 +13,11 @@ describe.each(databaseTargets())('/ws limits on $name', (target) => {
 
   beforeAll(async () => {
     ({ cloud, teardown } = await cloudOn(target, {
-      socketLimits: { maxConnectionsPerTopic: 2, maxQueueBytes: 256 * 1024 },
+      socketLimits: {
+        maxConnectionsPerTopic: 2,
+        maxQueueBytes: 256 * 1024,
+        messageRate: { burst: 30, perSecond: 1 },
+      },
     }));
     admin = await cloud.staff('admin');
     seniorId = await cloud.senior(admin.token);
@@ -37,6 +41,39 @@ describe.each(databaseTargets())('/ws limits on $name', (target) => {
     resolvedBy: null,
     resolutionNote: null,
     cursor: 1_000_000 + n,
+  });
+
+  it('answers a senior: or video: subscribe whose id is not a uuid with a precise error carrying its id', async () => {
+    const ws = await cloud.ws(admin.token);
+    for (const topic of [`senior:${'z'.repeat(36)}`, `video:${'0'.repeat(36)}`]) {
+      ws.send({ type: 'subscribe', topic, id: `q-${topic}` });
+      const answer = await ws.next((m) => m.type === 'error' && m.id === `q-${topic}`);
+      expect(answer).toMatchObject({
+        topic,
+        data: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/uuid/) },
+      });
+    }
+    ws.close();
+  });
+
+  it('closes a socket that sends past its message rate with 4429, and audits its repeated subscribes once', async () => {
+    const carer = await cloud.staff('staff');
+    await cloud.assign(admin.token, seniorId, carer.id);
+    const ws = await cloud.ws(carer.token);
+    for (let i = 0; i < 20; i++) expect((await ws.subscribe(`senior:${seniorId}`)).type).toBe('snapshot');
+    const rows = await cloud.sql`select outcome from audit_log
+      where actor_id = ${carer.id} and action = 'senior.live.subscribe'`;
+    expect(rows).toEqual([{ outcome: 'ok' }]);
+    // 1,000 subscribes in a burst: the socket is closed past the rate instead of serving them.
+    for (let i = 0; i < 1000; i++) ws.send({ type: 'subscribe', topic: `senior:${seniorId}` });
+    expect(await ws.closed).toBe(4429);
+    // The next connection works, and is audited anew.
+    const again = await cloud.ws(carer.token);
+    expect((await again.subscribe(`senior:${seniorId}`)).type).toBe('snapshot');
+    const after =
+      await cloud.sql`select 1 from audit_log where actor_id = ${carer.id} and action = 'senior.live.subscribe'`;
+    expect(after).toHaveLength(2);
+    again.close();
   });
 
   it('caps one staff member’s connections per topic, and frees the slot when one leaves', async () => {

@@ -2,9 +2,9 @@
 // embedded defaults and the real servers are held to the same contract ("one suite, two targets").
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import type { Bus } from '../src/realtime/bus.js';
-import { InProcessBus } from '../src/realtime/memory-bus.js';
-import { RedisBus } from '../src/realtime/redis-bus.js';
+import type { Bus } from '../src/bus/bus.js';
+import { InProcessBus } from '../src/bus/memory-bus.js';
+import { RedisBus } from '../src/bus/redis-bus.js';
 
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 
@@ -16,10 +16,62 @@ function requireInCi(name: 'DATABASE_URL' | 'REDIS_URL'): string | undefined {
   return value;
 }
 
+/** How the database may store sensor history: whatever the server offers, or native partitions only. */
+export type TimeseriesChoice = 'auto' | 'native';
+
 export interface DatabaseTarget {
-  name: 'pglite' | 'postgres';
-  /** `undefined` for PGlite; otherwise the URL of a fresh throwaway database. */
-  createDatabase(): Promise<{ url: string | undefined; drop(): Promise<void> }>;
+  name: 'pglite' | 'postgres' | 'timescaledb';
+  /**
+   * `undefined` for PGlite; otherwise the URL of a fresh throwaway database. With `native`, the
+   * database keeps native partitions even on a server that has TimescaleDB.
+   */
+  createDatabase(timeseries?: TimeseriesChoice): Promise<{ url: string | undefined; drop(): Promise<void> }>;
+}
+
+function throwawayDatabase(adminUrl: string, name: DatabaseTarget['name']): DatabaseTarget {
+  return {
+    name,
+    async createDatabase(timeseries: TimeseriesChoice = 'auto') {
+      const db = `hearth_test_${randomBytes(6).toString('hex')}`;
+      const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`create database ${db}`);
+      if (timeseries === 'native')
+        await admin.unsafe(`alter database ${db} set hearth.timeseries = 'native'`);
+      await admin.end();
+      const url = new URL(adminUrl);
+      url.pathname = `/${db}`;
+      return {
+        url: url.toString(),
+        async drop() {
+          const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
+          await a.unsafe(`drop database if exists ${db} with (force)`);
+          await a.end();
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The PostgreSQL server at DATABASE_URL as a TimescaleDB target, when the extension is installed and
+ * preloaded there; otherwise the reason it is not. No package brings TimescaleDB to CI machines, so
+ * its suites are the one thing allowed to skip there.
+ */
+export async function timescaleTarget(): Promise<DatabaseTarget | { unavailable: string }> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) return { unavailable: 'DATABASE_URL is not set' };
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await admin<{ available: boolean; preload: string }[]>`
+      select exists (select 1 from pg_available_extensions where name = 'timescaledb') as available,
+        current_setting('shared_preload_libraries') as preload`;
+    if (!row?.available) return { unavailable: 'the timescaledb extension is not installed on this server' };
+    if (!row.preload.includes('timescaledb'))
+      return { unavailable: 'timescaledb is installed but not in shared_preload_libraries' };
+    return throwawayDatabase(adminUrl, 'timescaledb');
+  } finally {
+    await admin.end();
+  }
 }
 
 /** PGlite always; real PostgreSQL when DATABASE_URL is set (required when CI=true). */
@@ -28,27 +80,7 @@ export function databaseTargets(): DatabaseTarget[] {
     { name: 'pglite', createDatabase: async () => ({ url: undefined, drop: async () => {} }) },
   ];
   const adminUrl = requireInCi('DATABASE_URL');
-  if (adminUrl) {
-    targets.push({
-      name: 'postgres',
-      async createDatabase() {
-        const name = `hearth_test_${randomBytes(6).toString('hex')}`;
-        const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-        await admin.unsafe(`create database ${name}`);
-        await admin.end();
-        const url = new URL(adminUrl);
-        url.pathname = `/${name}`;
-        return {
-          url: url.toString(),
-          async drop() {
-            const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
-            await a.unsafe(`drop database if exists ${name} with (force)`);
-            await a.end();
-          },
-        };
-      },
-    });
-  }
+  if (adminUrl) targets.push(throwawayDatabase(adminUrl, 'postgres'));
   return targets;
 }
 

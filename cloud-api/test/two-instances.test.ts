@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Alert } from '@hearth/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bus } from '../src/bus/bus.js';
 import { openDatabase } from '../src/db/database.js';
-import type { Bus } from '../src/realtime/bus.js';
 import { pendantAlert, TestCloud } from './harness.js';
 import { busTargets, databaseTargets } from './targets.js';
 

@@ -34,7 +34,10 @@ describe('the assembled agent with wired sensors', () => {
     const gpio = new FakeGpioBackend();
     const acted: string[] = [];
     const agent = buildAgent({
-      config: loadAgentConfig(undefined, { logLevel: 'fatal' }),
+      config: loadAgentConfig(undefined, {
+        logLevel: 'fatal',
+        robot: { broker: { port: 0, host: '127.0.0.1' } },
+      }),
       dataDir,
       log: pino({ level: 'silent' }),
       gpio: { backend: gpio, sysfsGpio: sysfsPi5 },

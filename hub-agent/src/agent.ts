@@ -1,29 +1,36 @@
-import type { RaisedAlert, RulesConfigInput } from '@hearth/shared';
+import type { RaisedAlert } from '@hearth/shared';
 import type { Logger } from 'pino';
 import { AlertLedger } from './alerts/alert-ledger.js';
 import { answerNoRobot, type OnSafetyCheckRequested } from './alerts/safety-check.js';
 import { type Clock, systemClock } from './clock.js';
 import { Collector } from './collect/collector.js';
 import type { AgentConfig } from './config/agent-config.js';
-import { CredentialsError, type HubCredentials, readCredentials } from './config/credentials.js';
+import { FileCredentials } from './config/credentials-source.js';
 import { dataPaths } from './config/paths.js';
 import { ControlServer } from './control/server.js';
 import type { AgentStatus } from './control/status.js';
+import { projectStatus } from './control/status-projection.js';
+import { settingsEpisodeStore } from './detect/episode-store.js';
 import { createDetector } from './detect/index.js';
 import { ModelKeeper } from './model-wiring.js';
+import { buildRobot, type Robot } from './robot/robot-module.js';
 import type { GpioBackend } from './sensors/gpio/backend.js';
 import { SensorRegistry } from './sensors/registry.js';
 import type { SimulatedHome } from './sensors/simulated-home.js';
 import type { SensorSource } from './sensors/source.js';
 import { buildSensors } from './sensors/wiring.js';
-import type { OutboxEntry, OutboxStore, PairedDevice } from './store/outbox.js';
-import { enforceOutboxQuota } from './store/quota.js';
+import type { HubStateStore, PairedDevice } from './store/hub-state.js';
+import type { OutboxEntry, OutboxStore } from './store/outbox.js';
+import { OutboxQuotaKeeper } from './store/quota.js';
 import { openSqliteOutbox } from './store/sqlite-outbox.js';
 import { ClockSync, readBootId, systemClockSynced } from './time/clock-sync.js';
+import type { CloudLink } from './uplink/cloud-link.js';
 import { ControlChannel } from './uplink/control-channel.js';
 import { controlHandlers } from './uplink/control-handlers.js';
+import { HttpCloudLink } from './uplink/http-cloud-link.js';
 import { HubConfigSync } from './uplink/hub-config.js';
 import { RememberedRules } from './uplink/remembered-rules.js';
+import { RuleSettings } from './uplink/rule-settings.js';
 import { Uplink } from './uplink/uplink.js';
 import { buildHubVideo } from './video/index.js';
 
@@ -39,6 +46,8 @@ export interface AgentDeps {
   dataDir: string;
   log: Logger;
   clock?: Clock;
+  /** How the hub talks to the cloud; HTTP and WebSocket by default. */
+  link?: CloudLink;
   /** Overrides the sources chosen from the configuration (tests). */
   sources?: SensorSource[];
   /** GPIO lines; onoff on real hardware by default. */
@@ -56,12 +65,16 @@ export interface AgentDeps {
 /** The running agent, as main.ts and the tests see it. */
 export interface Agent {
   readonly store: OutboxStore;
+  /** Settings, devices, the alert ledger and the serial notes, in the outbox's database. */
+  readonly state: HubStateStore;
   /** The hub's alerts and whether a person has them (a safety check stops once one does). */
   readonly alerts: AlertLedger;
   readonly modules: readonly Module[];
   status(): AgentStatus;
   /** The simulated home, when the agent runs with --simulate. */
   readonly simulatedHome: SimulatedHome | null;
+  /** The robot link and safety checks; null when `robot.enabled` is false. */
+  readonly robot: Robot | null;
 }
 
 /**
@@ -82,22 +95,16 @@ export function buildAgent(deps: AgentDeps): Agent {
         { movedTo, reason },
         'the outbox database was damaged; it was moved aside and a new one started',
       ),
+    onUnreadableNote: (nodeId, reason) =>
+      log.warn({ nodeId, reason }, 'the note of recorded serial frames was unreadable; ignored'),
   });
-
-  let credentialsProblem: string | null = null;
-  const credentials = (): HubCredentials | null => {
-    try {
-      const found = readCredentials(paths.credentials);
-      credentialsProblem = null;
-      return found;
-    } catch (error) {
-      if (error instanceof CredentialsError && credentialsProblem !== error.message) {
-        credentialsProblem = error.message;
-        log.error({ reason: error.message }, 'cannot use the hub credentials');
-      }
-      return null;
-    }
-  };
+  const { state } = store;
+  const link = deps.link ?? new HttpCloudLink();
+  const credentials = new FileCredentials({
+    path: paths.credentials,
+    clock,
+    onProblem: (reason) => log.error({ reason }, 'cannot use the hub credentials'),
+  });
 
   const registry = new SensorRegistry();
   const listeners = new Set<(entry: OutboxEntry) => void>();
@@ -111,6 +118,8 @@ export function buildAgent(deps: AgentDeps): Agent {
   });
   const uplink = new Uplink({
     store,
+    settings: state.settings,
+    link,
     clock,
     log: log.child({ module: 'uplink' }),
     credentials,
@@ -120,97 +129,85 @@ export function buildAgent(deps: AgentDeps): Agent {
     lingerMs: config.uplink.lingerMs,
     requestTimeoutMs: config.uplink.requestTimeoutMs,
   });
-  const paired = credentials();
+  const paired = credentials.current();
   const models = new ModelKeeper({
     dataDir: deps.dataDir,
     clock,
     log: log.child({ module: 'model' }),
     credentials,
+    link,
   });
   const detector = createDetector({
     clock,
     log: log.child({ module: 'detect' }),
     config: paired?.timezone ? { timezone: paired.timezone } : {},
     model: models.slot,
+    memory: settingsEpisodeStore(state.settings),
   });
-  // Rule settings arrive at once over the control channel and on a schedule from /hub/config; both
-  // apply here. The last ones heard stay (on disk too) when a config without rules comes back.
-  const rememberedRules = new RememberedRules(store);
-  let latestRules: { seniorId: string; rules: RulesConfigInput } | undefined;
-  const applyRules = (
-    seniorId: string | undefined,
-    rules: RulesConfigInput | undefined,
-    timezone: string | undefined,
-  ) => {
-    detector.setConfig({ ...rules, ...(timezone && { timezone }) });
-    if (!seniorId || !rules || JSON.stringify(latestRules) === JSON.stringify({ seniorId, rules })) return;
-    latestRules = { seniorId, rules };
-    try {
-      rememberedRules.remember(seniorId, rules);
-    } catch (error) {
-      log.error(
-        { err: String(error) },
-        'could not keep the rule settings on disk; they apply until a restart',
-      );
-    }
-  };
-  if (paired?.seniorId) {
-    try {
-      const stored = rememberedRules.load(paired.seniorId);
-      if (stored) {
-        latestRules = { seniorId: paired.seniorId, rules: stored };
-        applyRules(
-          paired.seniorId,
-          stored,
-          typeof stored.timezone === 'string' ? undefined : paired.timezone,
-        );
-        log.info({}, 'rule settings from the cloud restored from disk');
-      }
-    } catch (error) {
-      log.warn(
-        { reason: (error as Error).message },
-        'the stored rule settings were not used; the defaults run until the cloud sends them',
-      );
-    }
-  }
+  const rules = new RuleSettings({ detector, remembered: new RememberedRules(state.settings), log });
+  rules.restore(paired);
   const homeConfig = new HubConfigSync({
     clock,
     log: log.child({ module: 'home-config' }),
     credentials,
+    link,
     apply: (home) => {
-      const kept = latestRules?.seniorId === home.seniorId ? latestRules.rules : undefined;
-      applyRules(home.seniorId, home.rules ?? kept, home.timezone);
+      rules.fromConfig(home);
       // The cloud answered with this key: if the hub was just paired, fetch the senior's model too.
       void models.ensure();
     },
   });
   const alerts = new AlertLedger({
-    settings: store,
+    table: state.alertLedger,
     onUnreadable: (reason) => log.error({ reason }, 'the record of acknowledged alerts was lost'),
   });
+  const afterCommit = (entries: OutboxEntry[]) => {
+    uplink.kick(entries.some((e) => e.alert !== undefined));
+    for (const entry of entries) {
+      if (!entry.alert) continue;
+      try {
+        alerts.raised(entry.alert, entry.ts);
+      } catch (error) {
+        log.error({ err: String(error), alertId: entry.alert.alertId }, 'could not note the alert as open');
+      }
+    }
+    for (const entry of entries) {
+      robot?.observe(entry);
+      for (const listener of listeners) listener(entry);
+    }
+  };
+  const robot = config.robot.enabled
+    ? buildRobot({
+        config: config.robot,
+        dataDir: deps.dataDir,
+        clock,
+        log,
+        observeReading: (reading) => collector.record(reading),
+        commit: (entry) => afterCommit(store.append([entry])),
+        alerts,
+      })
+    : null;
   let heardBefore = false;
   const video = buildHubVideo({
     config: config.video,
     clock,
     log: log.child({ module: 'video' }),
     send: (message) => controlChannel.send(message),
-    announce: deps.announce,
+    // The robot says who is watching, where one is paired (a test may listen instead).
+    announce: deps.announce ?? (robot ? (text: string) => void robot.speak(text) : undefined),
   });
   const controlChannel = new ControlChannel({
     clock,
     log: log.child({ module: 'control-channel' }),
     credentials,
+    link,
     handlers: controlHandlers({
       log: log.child({ module: 'control-channel' }),
       ledger: alerts,
       modelAvailable: (notice) => models.notice(notice),
-      applyRules: (rules) =>
-        applyRules(
-          credentials()?.seniorId,
-          rules as RulesConfigInput,
-          typeof rules.timezone === 'string' ? undefined : homeConfig.current()?.timezone,
-        ),
-      onSafetyCheckRequested: deps.onSafetyCheckRequested ?? answerNoRobot,
+      applyRules: (changed) =>
+        rules.fromControl(changed, credentials.current()?.seniorId, homeConfig.current()?.timezone),
+      onSafetyCheckRequested: deps.onSafetyCheckRequested ?? robot?.onSafetyCheckRequested ?? answerNoRobot,
       videoSignal: (topic, data) => video.signaling.receive(topic, data),
       // At start the config and the model are fetched anyway; after a reconnection, ask for what was missed.
       catchUp: () => {
@@ -229,18 +226,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     log: log.child({ module: 'collect' }),
     stamp: () => clockSync.stamp(),
     tickEveryMs: config.detectTickMs,
-    onCommitted: (entries) => {
-      uplink.kick(entries.some((e) => e.alert !== undefined));
-      for (const entry of entries) {
-        if (!entry.alert) continue;
-        try {
-          alerts.raised(entry.alert, entry.ts);
-        } catch (error) {
-          log.error({ err: String(error), alertId: entry.alert.alertId }, 'could not note the alert as open');
-        }
-      }
-      for (const entry of entries) for (const listener of listeners) listener(entry);
-    },
+    onCommitted: afterCommit,
     onSeriousAlert:
       deps.onSeriousAlert ??
       ((alert) =>
@@ -249,122 +235,59 @@ export function buildAgent(deps: AgentDeps): Agent {
 
   const sensors = buildSensors({
     config,
-    store,
+    state,
     clock,
     log,
     registry,
-    record: (reading) => collector.record(reading),
+    record: (reading, options) => collector.record(reading, options),
     sources: deps.sources,
     gpio: deps.gpio,
     serialSources: deps.serialSources,
   });
   const { simulatedHome, sourceSet, availability } = sensors;
 
-  const status = (): AgentStatus => {
-    const creds = credentials();
-    const up = uplink.status();
-    const control = controlChannel.status();
-    const outbox = store.stats();
-    const counts = collector.stats();
-    const lastUploadAt = up.lastUploadAt ?? outbox.lastUploadAt;
-    return {
-      hubId: creds?.hubId ?? null,
-      seniorId: creds?.seniorId ?? null,
-      seniorName: creds?.seniorName ?? null,
-      agent: {
-        pid: process.pid,
-        startedAt: new Date(startedAt).toISOString(),
-        dataDir: deps.dataDir,
-        simulate: config.simulate,
-        bootId,
-      },
-      clock: { synced: clockSync.isSynced() },
-      cloud: {
-        url: creds?.cloudUrl ?? null,
-        state: up.state,
-        connected: up.connected,
-        lastUploadAt: lastUploadAt === null ? null : new Date(lastUploadAt).toISOString(),
-        lastError: credentialsProblem ?? up.lastError,
-        control: {
-          state: control.state,
-          connected: control.connected,
-          lastMessageAt:
-            control.lastMessageAt === null ? null : new Date(control.lastMessageAt).toISOString(),
-          lastError: control.lastError,
-        },
-      },
-      outbox: {
-        lastSeq: outbox.lastSeq,
-        ackedThroughSeq: outbox.ackedThroughSeq,
-        backlog: outbox.backlog,
-        pendingAlerts: outbox.pendingAlerts,
-        droppedReadings: outbox.droppedReadings,
-      },
-      readings: { committed: counts.committed, rejected: counts.rejected, alertsRaised: counts.alertsRaised },
-      sensors: registry.list(),
-      sources: sourceSet.describe(),
-      robot: { state: 'not_paired' },
-      model: models.status(),
-      alerts: alerts.summary(),
-    };
-  };
+  const status = () =>
+    projectStatus({
+      agent: { pid: process.pid, startedAt, dataDir: deps.dataDir, simulate: config.simulate, bootId },
+      credentials,
+      clockSynced: () => clockSync.isSynced(),
+      uplink: () => uplink.status(),
+      control: () => controlChannel.status(),
+      outbox: () => store.stats(),
+      readings: () => collector.stats(),
+      registry,
+      sources: () => sourceSet.describe(),
+      model: () => models.status(),
+      alerts,
+      robot: () => robot?.status() ?? { state: 'disabled' },
+    });
 
   const control = new ControlServer({
     socketPath: paths.socket,
     log: log.child({ module: 'control' }),
     status,
     sensors: sensors.api,
-    credentialsChanged: () => {
-      uplink.kick();
-      controlChannel.credentialsChanged();
-      void homeConfig.refresh();
-    },
+    // `hearth pair` wrote the file: the source tells the uplink, the channel, the config and the model.
+    credentialsChanged: () => credentials.reload(),
     subscribe: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    press: simulatedHome
-      ? (sensorId) => {
-          // press() emits through the source's callback, which commits; find what it committed.
-          let committed: OutboxEntry | null = null;
-          const catchIt = (entry: OutboxEntry) => {
-            if (entry.sensorId === sensorId && committed === null) committed = entry;
-          };
-          listeners.add(catchIt);
-          try {
-            simulatedHome.press(sensorId);
-          } finally {
-            listeners.delete(catchIt);
-          }
-          return committed;
-        }
-      : undefined,
+    press: simulatedHome ? (sensorId) => simulatedHome.press(sensorId) : undefined,
   });
 
-  const quotaEvery = 60_000;
-  let cancelQuota: () => void = () => {};
-  const quota: Module = {
-    name: 'outbox-quota',
-    async start() {
-      const run = () => {
-        const dropped = enforceOutboxQuota(store, {
-          maxEntries: config.outboxMaxEntries,
-          maxBytes: config.outboxMaxMegabytes * 2 ** 20,
-        });
-        if (dropped > 0)
-          log.warn({ dropped }, 'outbox full: dropped the oldest routine readings (never alerts)');
-        cancelQuota = clock.setTimeout(run, quotaEvery);
-      };
-      run();
-    },
-    async stop() {
-      cancelQuota();
-    },
-  };
+  const quota = new OutboxQuotaKeeper({
+    store,
+    clock,
+    quota: { maxEntries: config.outboxMaxEntries, maxBytes: config.outboxMaxMegabytes * 2 ** 20 },
+    onDropped: (dropped) =>
+      log.warn({ dropped }, 'outbox full: dropped the oldest routine readings (never alerts)'),
+  });
 
   const modules: Module[] = [
     // Opened while building; listed first so it closes last.
     { name: 'outbox', start: async () => {}, stop: async () => store.close() },
+    { name: 'credentials', start: () => credentials.start(), stop: () => credentials.stop() },
     { name: 'clock-sync', start: () => clockSync.start(), stop: () => clockSync.stop() },
     quota,
     { name: 'model', start: () => models.start(), stop: () => models.stop() },
@@ -373,11 +296,12 @@ export function buildAgent(deps: AgentDeps): Agent {
     { name: 'control-channel', start: () => controlChannel.start(), stop: () => controlChannel.stop() },
     // After the control channel, so it stops first and viewers are told the session ended.
     video.module,
+    ...(robot?.modules ?? []),
     { name: 'collector', start: () => collector.start(), stop: () => collector.stop() },
     { name: 'availability', start: () => availability.start(), stop: () => availability.stop() },
     { name: 'sensors', start: () => sourceSet.start(), stop: () => sourceSet.stop() },
     { name: 'control', start: () => control.start(), stop: () => control.stop() },
   ];
 
-  return { store, alerts, modules, status, simulatedHome };
+  return { store, state, alerts, modules, status, simulatedHome, robot };
 }

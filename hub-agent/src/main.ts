@@ -8,13 +8,14 @@ import { ensureDataDir, resolveDataDir } from './config/paths.js';
 import { stopModules } from './shutdown.js';
 import { createNotifier } from './systemd/sd-notify.js';
 
-const USAGE = `usage: hearth-agent [--config FILE] [--data-dir DIR] [--simulate] [--sim-speed N]
+const USAGE = `usage: hearth-agent [--config FILE] [--data-dir DIR] [--simulate] [--sim-speed N] [--mqtt-port N]
 
   --config FILE    JSON settings (see hub-agent README); command-line options win
   --data-dir DIR   where the outbox, credentials and control socket live
                    (default: $HEARTH_DATA_DIR, else /var/lib/hearth if writable, else ~/.local/share/hearth)
   --simulate       read the simulated home instead of hardware sensors
-  --sim-speed N    run the simulated day N times faster than real time`;
+  --sim-speed N    run the simulated day N times faster than real time
+  --mqtt-port N    port of the robot broker (default 1883; 0 picks a free one)`;
 
 /** Exit codes from sysexits.h, so systemd and scripts can tell a bad setting from a crash. */
 const EXIT_USAGE = 64;
@@ -31,6 +32,7 @@ function parse(): { configFile?: string; dataDir?: string; overrides: AgentConfi
       'data-dir': { type: 'string' },
       simulate: { type: 'boolean' },
       'sim-speed': { type: 'string' },
+      'mqtt-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -46,6 +48,12 @@ function parse(): { configFile?: string; dataDir?: string; overrides: AgentConfi
     if (!Number.isFinite(speed) || speed <= 0)
       throw new ConfigError(`--sim-speed must be a positive number, got '${values['sim-speed']}'`);
     overrides.simSpeed = speed;
+  }
+  if (values['mqtt-port'] !== undefined) {
+    const port = Number(values['mqtt-port']);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535)
+      throw new ConfigError(`--mqtt-port must be a port number (0-65535), got '${values['mqtt-port']}'`);
+    overrides.robot = { broker: { port } };
   }
   return { configFile: values.config, dataDir: values['data-dir'], overrides };
 }

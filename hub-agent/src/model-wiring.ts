@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import type { ModelAvailable } from '@hearth/shared';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
-import type { HubCredentials } from './config/credentials.js';
+import type { CredentialsSource } from './config/credentials-source.js';
 import { ModelFiles } from './model/model-files.js';
 import { ModelSlot } from './model/model-slot.js';
 import { ModelUpdater } from './model/updater.js';
+import type { CloudLink } from './uplink/cloud-link.js';
 
 /**
  * The senior's model for the detector: installed from disk at start, kept current from the
@@ -18,23 +19,28 @@ export class ModelKeeper {
   private cloudUrl: string | null = null;
   private running = false;
   private queue: Promise<void> = Promise.resolve();
+  private unsubscribe: () => void = () => {};
 
   constructor(
     private readonly deps: {
       dataDir: string;
       clock: Clock;
       log: Logger;
-      credentials: () => HubCredentials | null;
+      credentials: CredentialsSource;
+      link: CloudLink;
     },
   ) {}
 
   async start(): Promise<void> {
     this.running = true;
+    // Paired with a cloud at another address: the updater follows without a restart.
+    this.unsubscribe = this.deps.credentials.onChange(() => void this.ensure());
     await this.ensure();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.unsubscribe();
     await this.queue;
     await this.updater?.stop();
     this.updater = null;
@@ -52,14 +58,14 @@ export class ModelKeeper {
 
   private async rebuild(): Promise<void> {
     if (!this.running) return;
-    const cloudUrl = this.deps.credentials()?.cloudUrl ?? null;
+    const cloudUrl = this.deps.credentials.current()?.cloudUrl ?? null;
     if (cloudUrl === this.cloudUrl && this.updater) return;
     await this.updater?.stop();
     this.cloudUrl = cloudUrl;
     this.updater = new ModelUpdater({
       // Unpaired, the updater still installs the model kept on disk; it asks the cloud once paired.
-      cloudUrl: cloudUrl ?? '',
-      apiKey: () => this.deps.credentials()?.apiKey,
+      identity: () => this.deps.credentials.current(),
+      link: this.deps.link,
       slot: this.slot,
       files: new ModelFiles(join(this.deps.dataDir, 'models')),
       clock: this.deps.clock,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -49,6 +49,10 @@ async function openNode(path: string) {
         timeout: 20_000,
         interval: 50,
       }),
+    /** Writes a frame once, without waiting for the ack. */
+    write(seq: number, message: NodeMessage) {
+      port.write(Buffer.concat([Buffer.of(0), encodeFrame({ seq, message })]));
+    },
     /** Sends a frame (again, until acked, as the firmware does) and resolves once the hub acked it. */
     async send(seq: number, message: NodeMessage) {
       const before = acked().filter((a) => a === seq).length;
@@ -69,10 +73,27 @@ const dir = mkdtempSync(join(tmpdir(), 'hearth-serial-restart-'));
 let agent: AgentProcess | null = null;
 let pair: SocatPtyPair | null = null;
 let node: Awaited<ReturnType<typeof openNode>> | null = null;
+let pair2: SocatPtyPair | null = null;
+let node2: Awaited<ReturnType<typeof openNode>> | null = null;
+
+/** The temperatures the outbox holds for the hall node, in commit order. */
+function recordedTemperatures(dataDir: string): unknown[] {
+  const store = openSqliteOutbox({ path: join(dataDir, 'outbox.db'), bootId: 'test' });
+  try {
+    return store
+      .pending(1000, 0)
+      .filter((e) => e.sensorId === 'hall/temp' && e.kind === 'temperature')
+      .map((e) => e.value);
+  } finally {
+    store.close();
+  }
+}
 afterAll(async () => {
   await node?.close();
   await agent?.kill();
   await pair?.stop();
+  await node2?.close();
+  await pair2?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -121,5 +142,51 @@ describe.skipIf(!hostToolAvailable('socat'))(
         store.close();
       }
     }, 90_000);
+
+    it('records a resent frame once even when the hub died the instant after committing it', async () => {
+      const dataDir = join(dir, 'hub-killed');
+      mkdirSync(join(dir, 'second'));
+      pair2 = new SocatPtyPair(join(dir, 'second'));
+      await pair2.start();
+      node2 = await openNode(pair2.nodePath);
+      let hub = startAgent(['--data-dir', dataDir]);
+      agent = hub;
+      await hub.waitFor((e) => e.msg === 'hearth-agent ready');
+      const added = await hearth([
+        'sensors',
+        'add',
+        'hall',
+        '--type',
+        'serial',
+        '--path',
+        pair2.hubPath,
+        '--data-dir',
+        dataDir,
+      ]);
+      expect(added.code, added.stderr + added.stdout).toBe(0);
+      await node2.waitForSync();
+      await node2.send(0, hello);
+      expect(await hub.stop()).toBe(0);
+
+      // The fault hook kills the agent (SIGKILL) right after the reading's commit, before its ack.
+      hub = startAgent(['--data-dir', dataDir], { HEARTH_FAULT: 'serial.after-commit' });
+      agent = hub;
+      await hub.waitFor((e) => e.msg === 'hearth-agent ready');
+      await node2.send(2, hello);
+      node2.write(1, reading(21.5));
+      expect(await hub.exited).toBeNull();
+      expect(hub.child.signalCode).toBe('SIGKILL');
+      expect(node2.acked()).not.toContain(1);
+      expect(recordedTemperatures(dataDir)).toEqual([21.5]);
+
+      hub = startAgent(['--data-dir', dataDir]);
+      agent = hub;
+      await hub.waitFor((e) => e.msg === 'hearth-agent ready');
+      await node2.send(3, hello); // same boot of the node
+      await node2.send(1, reading(21.5)); // the frame it never heard acked
+      await node2.send(4, reading(22));
+      expect(await hub.stop()).toBe(0);
+      expect(recordedTemperatures(dataDir)).toEqual([21.5, 22]);
+    }, 120_000);
   },
 );

@@ -5,9 +5,12 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../src/clock.js';
 import { Collector } from '../src/collect/collector.js';
+import { CredentialsBox } from '../src/config/credentials-source.js';
 import { createDetector } from '../src/detect/index.js';
 import { SimulatedHome } from '../src/sensors/simulated-home.js';
+import { MemoryHubState } from '../src/store/hub-state.js';
 import { openSqliteOutbox } from '../src/store/sqlite-outbox.js';
+import { HttpCloudLink } from '../src/uplink/http-cloud-link.js';
 import { Uplink } from '../src/uplink/uplink.js';
 import { eventually } from './support/eventually.js';
 import { TestCloud } from './support/test-cloud.js';
@@ -29,9 +32,11 @@ describe('a cloud outage of a whole simulated day', () => {
     });
     const uplink = new Uplink({
       store,
+      settings: new MemoryHubState().settings,
+      link: new HttpCloudLink(),
       clock,
       log,
-      credentials: () => ({ cloudUrl: cloud!.url, hubId: cloud!.hubId, apiKey: cloud!.apiKey }),
+      credentials: new CredentialsBox({ cloudUrl: cloud.url, hubId: cloud.hubId, apiKey: cloud.apiKey }),
       // Small batches so a day's backlog spans several of them, as weeks of a real home would.
       batchSize: 100,
       backoff: { initialMs: 1000, maxMs: 5 * 60_000 },

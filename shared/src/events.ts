@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RobotEvent } from './robot.js';
 
 /** Largest batch a hub may upload at once; the cloud refuses bigger ones. */
 export const MAX_BATCH_EVENTS = 1000;
@@ -60,6 +61,8 @@ export const SensorEvent = z.object({
   clockUnsynced: z.boolean().optional(),
   /** Present exactly when `kind` is `alert`. */
   alert: RaisedAlert.optional(),
+  /** A robot command's hop (sent, ack, progress, result, expired), when `kind` is `robot`. */
+  robot: RobotEvent.optional(),
 });
 export type SensorEvent = z.infer<typeof SensorEvent>;
 

@@ -32,15 +32,25 @@ export interface LocalMoment {
   date: string;
 }
 
+/** Recent answers by time zone and minute: rules ask about the same few minutes every tick, and Intl is slow. */
+const moments = new Map<string, Readonly<LocalMoment>>();
+
 /** Converts epoch milliseconds to the home's local time (DST-aware through Intl). */
-export function localMoment(ts: number, timezone: string): LocalMoment {
+export function localMoment(ts: number, timezone: string): Readonly<LocalMoment> {
+  // Every time zone's offset is a whole number of minutes, so the answer is the same all minute.
+  const key = `${timezone}|${Math.floor(ts / MINUTE)}`;
+  const known = moments.get(key);
+  if (known) return known;
   const parts: Record<string, string> = {};
   for (const p of formatter(timezone).formatToParts(ts)) parts[p.type] = p.value;
-  return {
+  const moment = Object.freeze({
     minuteOfDay: Number(parts.hour) * 60 + Number(parts.minute),
     weekday: Math.max(0, WEEKDAYS.indexOf(parts.weekday ?? 'Mon')),
     date: `${parts.year}-${parts.month}-${parts.day}`,
-  };
+  });
+  if (moments.size >= 4096) moments.clear();
+  moments.set(key, moment);
+  return moment;
 }
 
 /** True when `minuteOfDay` falls in the night window, which may wrap past midnight. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlertSeverity } from './events.js';
+import { StillnessAllowances } from './stillness.js';
 
 /**
  * The hard-rule settings for one senior, sent down by the cloud (`GET /api/v1/hub/config`) and
@@ -33,12 +34,44 @@ const ruleBase = (severity: z.infer<typeof AlertSeverity>, cooldownMinutes: numb
 
 export const PendantRuleConfig = z.object({ ...ruleBase('critical', 1) });
 
+/**
+ * Stillness judged by where the senior is (see `placeOf`): asleep → `nightMaxMinutes`; awake at
+ * home → the learned longest stillness for that room and hour plus a margin, kept between a floor
+ * and a ceiling; out → not judged here (see `away`); bathroom → the bathroom rule.
+ */
 export const InactivityRuleConfig = z.object({
   ...ruleBase('critical', 120),
-  /** Longest normal stillness while the senior is normally up. */
+  /** Allowance while awake when nothing is learned, and the ceiling until the history is trusted. */
   awakeMaxMinutes: minutes(24 * 60).default(180),
-  /** Longest normal stillness at night (sleep); counted from the last activity. */
+  /** Floor of the awake allowance until the history is trusted. */
+  awakeMinMinutes: minutes(24 * 60).default(45),
+  /** Floor and ceiling of the awake allowance once the history is trusted. */
+  learnedMinMinutes: minutes(24 * 60).default(20),
+  learnedMaxMinutes: minutes(24 * 60).default(720),
+  /** Days of history from which the learned stillness is trusted beyond the fixed floor and ceiling. */
+  trustHistoryDays: minutes(3650).default(28),
+  /** Added to the learned longest stillness: the larger of these minutes and this percentage. */
+  marginMinutes: z.number().int().nonnegative().max(600).default(10),
+  marginPercent: z.number().int().nonnegative().max(400).default(25),
+  /** Longest stillness while asleep (in the bedroom in the sleep window), counted from the last activity. */
   nightMaxMinutes: minutes(24 * 60).default(720),
+});
+
+/** The senior went out (front door closed, nobody moving indoors since) and has not come back. */
+export const AwayRuleConfig = z.object({
+  ...ruleBase('warning', 240),
+  /** Allowance when nothing is learned, and the ceiling until the history is trusted. */
+  maxMinutes: minutes(7 * 24 * 60).default(360),
+  /** Floor until the history is trusted; once trusted, the floor is `learnedMinMinutes`. */
+  minMinutes: minutes(7 * 24 * 60).default(180),
+  learnedMinMinutes: minutes(7 * 24 * 60).default(60),
+  /** Added to the longest learned outing: the larger of these minutes and `inactivity.marginPercent`. */
+  marginMinutes: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(24 * 60)
+    .default(45),
 });
 
 export const BathroomRuleConfig = z.object({
@@ -110,12 +143,15 @@ export const RulesConfig = z.object({
     .default({ start: '22:00', end: '07:00' }),
   pendant: PendantRuleConfig.default(PendantRuleConfig.parse({})),
   inactivity: InactivityRuleConfig.default(InactivityRuleConfig.parse({})),
+  away: AwayRuleConfig.default(AwayRuleConfig.parse({})),
   bathroom: BathroomRuleConfig.default(BathroomRuleConfig.parse({})),
   nightDoor: NightDoorRuleConfig.default(NightDoorRuleConfig.parse({})),
   wake: WakeRuleConfig.default(WakeRuleConfig.parse({})),
   temperature: TemperatureRuleConfig.default(TemperatureRuleConfig.parse({})),
   devices: DeviceRuleConfig.default(DeviceRuleConfig.parse({})),
   model: ModelRuleConfig.default(ModelRuleConfig.parse({})),
+  /** What is usual for this senior, learned by the cloud; absent until there is history. */
+  stillness: StillnessAllowances.optional(),
 });
 export type RulesConfig = z.infer<typeof RulesConfig>;
 /** What the cloud may send: any subset; missing fields take their defaults. */

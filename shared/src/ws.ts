@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StaffTopic } from './control.js';
 
 export const WsMessageType = z.enum([
   'subscribe',
@@ -14,15 +15,14 @@ export const WsMessageType = z.enum([
 ]);
 export type WsMessageType = z.infer<typeof WsMessageType>;
 
-/** Topics a staff dashboard may subscribe to. */
-export const WsTopic = z.union([
-  z.enum(['alerts', 'seniors', 'hubs', 'safety-checks']),
-  z.string().regex(/^senior:[0-9a-f-]{36}$/, 'expected senior:<uuid>'),
-  z.string().regex(/^video:[0-9a-f-]{36}$/, 'expected video:<uuid>'),
-]);
-export type WsTopic = z.infer<typeof WsTopic>;
+/** Topics a staff dashboard may subscribe to (the contract's `StaffTopic`: ids must be uuids). */
+export const WsTopic = StaffTopic;
+export type WsTopic = StaffTopic;
 
-/** Every WebSocket message, both ways: `{type, topic, data, id?}`. */
+/**
+ * Every WebSocket message, both ways: `{type, topic, data, id?}` — the envelope only; what each
+ * message carries is the contract in `control.ts` (parse with its `parse…` functions).
+ */
 export const WsEnvelope = z.object({
   type: WsMessageType,
   topic: z.string().max(64).default(''),

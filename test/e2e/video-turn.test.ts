@@ -57,7 +57,7 @@ describe.runIf(haveCoturn)('live video through coturn with relay forced', () => 
       send: (_id, signal) => {
         said.push(signal);
         if (signal.kind === 'offer') viewer?.offer(signal.sdp);
-        if (signal.kind === 'candidate') viewer?.candidate(signal.candidate, signal.mid);
+        if (signal.kind === 'candidate') viewer?.candidate(signal.candidate, signal.mid ?? 'video');
       },
     });
     viewer = new TestViewer(

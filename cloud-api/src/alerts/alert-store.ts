@@ -1,8 +1,6 @@
 import type { Alert, AlertStatus, RaisedAlert } from '@hearth/shared';
-import type { Logger } from 'pino';
 import { type Sql, transaction } from '../db/database.js';
 import type { StaffPrincipal } from '../http/env.js';
-import type { Bus } from '../realtime/bus.js';
 
 export interface AlertRow {
   id: string;
@@ -163,6 +161,36 @@ export class AlertStore {
     return rows.map(toAlert);
   }
 
+  /**
+   * The senior's alerts that a person acknowledged or resolved after `since`, oldest change first:
+   * what a hub that was offline is told when it connects.
+   */
+  async recentlyHandled(seniorId: string, since: Date): Promise<Alert[]> {
+    const rows = await this.sql<AlertRow[]>`
+      select * from alerts
+      where senior_id = ${seniorId} and status <> 'open'
+        and coalesce(resolved_at, acknowledged_at) > ${since}
+      order by cursor`;
+    return rows.map(toAlert);
+  }
+
+  /** The escalation level of each of these alerts (absent ids are left out). */
+  async escalationLevels(ids: string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.sql<{ id: string; escalation_level: number }[]>`
+      select id, escalation_level from alerts where id = any(${ids}::uuid[])`;
+    return new Map(rows.map((r) => [r.id, r.escalation_level]));
+  }
+
+  /** How many alerts are in each status (every status present, 0 when none), for metrics. */
+  async countByStatus(): Promise<Record<AlertStatus, number>> {
+    const rows = await this.sql<{ status: AlertStatus; n: number }[]>`
+      select status, count(*)::int as n from alerts group by status`;
+    const counts: Record<AlertStatus, number> = { open: 0, acknowledged: 0, resolved: 0 };
+    for (const r of rows) counts[r.status] = r.n;
+    return counts;
+  }
+
   /** The highest cursor handed out so far (0 when none). */
   async currentCursor(): Promise<number> {
     const [row] = await this.sql<{ c: number | null }[]>`select max(cursor)::bigint as c from alerts`;
@@ -206,26 +234,5 @@ export class AlertStore {
   }
 }
 
-/** Bus channel on which every alert change is rung after commit. */
-export const ALERTS_CHANNEL = 'alerts';
-
-/** What travels on the alerts channel. */
-export interface AlertRing {
-  alert: Alert;
-  /** When it was rung (ms since epoch), to measure bus lag. */
-  sentAt?: number;
-  /** Present when this change is an escalation step. */
-  escalation?: { level: number; notifiedStaff: string[]; at: string };
-}
-
-/**
- * Rings the bus about an alert change, after its transaction committed. A failed ring is logged and
- * swallowed: the row is the truth, and dashboards catch up from their cursor.
- */
-export async function ringAlert(bus: Bus, ring: Omit<AlertRing, 'sentAt'>, log: Logger): Promise<void> {
-  try {
-    await bus.publish(ALERTS_CHANNEL, { ...ring, sentAt: Date.now() } satisfies AlertRing);
-  } catch (err) {
-    log.warn({ err, alertId: ring.alert.id }, 'alert change stored but the bus ring failed');
-  }
-}
+// The ring lives in alert-ring.ts; re-exported so callers of the store find it where they did.
+export { ALERTS, ALERTS_CHANNEL, AlertRing, ringAlert } from './alert-ring.js';

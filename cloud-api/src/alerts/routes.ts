@@ -11,6 +11,7 @@ import { clientAddress } from '../http/request-info.js';
 import { IdParam } from '../seniors/schemas.js';
 import { SeniorStore } from '../seniors/senior-store.js';
 import { AlertStore, ringAlert } from './alert-store.js';
+import { AlertOutcome, AlertOutcomeStore } from './outcome-store.js';
 
 export const AlertListQuery = z.object({
   status: z
@@ -22,11 +23,20 @@ export const AlertListQuery = z.object({
   cursor: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(1).max(5000).optional(),
 });
-export const ResolveRequest = z.object({ note: z.string().trim().max(2000).optional() });
+export const ResolveRequest = z.object({
+  note: z.string().trim().max(2000).optional(),
+  /** What the person found; gives each rule its actionable rate. Optional for older clients. */
+  outcome: AlertOutcome.optional(),
+});
+export const OutcomeRatesQuery = z.object({ days: z.coerce.number().int().min(1).max(366).default(30) });
 
-/** `GET /alerts`, `GET /seniors/:id/alerts`, `POST /alerts/:id/ack`, `POST /alerts/:id/resolve`. */
+/**
+ * `GET /alerts`, `GET /seniors/:id/alerts`, `GET /alerts/:id(/history)`, `POST /alerts/:id/ack`,
+ * `POST /alerts/:id/resolve {note?, outcome?}`, and `GET /alert-outcomes` (admin: actionable rate per kind).
+ */
 export function alertRoutes(deps: CloudDeps) {
   const alerts = new AlertStore(deps.sql);
+  const outcomes = new AlertOutcomeStore(deps.sql);
   const seniors = new SeniorStore(deps.sql);
   const app = new Hono<AppEnv>();
   app.use('/alerts', requireStaff(deps));
@@ -80,19 +90,31 @@ export function alertRoutes(deps: CloudDeps) {
     return c.json(alert);
   });
 
+  app.get('/alerts/:id/history', async (c) => {
+    const { id } = validate(IdParam, c.req.param(), 'path');
+    if (!(await alerts.getVisible(c.var.staff, id))) throw notFound('alert');
+    return c.json({ history: await outcomes.history(id) });
+  });
+
+  app.get('/alert-outcomes', requireStaff(deps, ['admin']), async (c) => {
+    const { days } = validate(OutcomeRatesQuery, c.req.query(), 'query');
+    return c.json({ days, rates: await outcomes.rates(new Date(deps.now().getTime() - days * 86_400_000)) });
+  });
+
   for (const action of ['ack', 'resolve'] as const) {
     app.post(`/alerts/:id/${action}`, async (c) => {
       const { id } = validate(IdParam, c.req.param(), 'path');
       const who = c.var.staff;
       if (!(await alerts.getVisible(who, id))) throw notFound('alert');
-      const note =
-        action === 'resolve'
-          ? ((await readOptionalJson(c, ResolveRequest, { maxBytes: 16 * 1024 })).note ?? null)
-          : null;
+      const body: z.infer<typeof ResolveRequest> =
+        action === 'resolve' ? await readOptionalJson(c, ResolveRequest, { maxBytes: 16 * 1024 }) : {};
       const result =
-        action === 'ack' ? await alerts.acknowledge(id, who.id) : await alerts.resolve(id, who.id, note);
+        action === 'ack'
+          ? await alerts.acknowledge(id, who.id)
+          : await alerts.resolve(id, who.id, body.note ?? null);
       if (!result) throw notFound('alert');
       if (result.changed) {
+        if (body.outcome) await outcomes.record(id, body.outcome, who.id);
         await deps.audit.record({
           actorType: 'staff',
           actorId: who.id,
@@ -100,6 +122,7 @@ export function alertRoutes(deps: CloudDeps) {
           targetType: 'alert',
           targetId: id,
           ip: clientAddress(c),
+          ...(body.outcome && { details: { outcome: body.outcome } }),
         });
         await ringAlert(deps.bus, { alert: result.alert }, c.var.log);
       }

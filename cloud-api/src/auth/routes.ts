@@ -1,20 +1,31 @@
+import { createHash } from 'node:crypto';
 import { LoginRequest, Role } from '@hearth/shared';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { auditStaff } from '../audit/staff-audit.js';
 import type { CloudDeps } from '../deps.js';
-import { readJson } from '../http/body.js';
+import { readJson, readOptionalJson } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
 import { ApiError } from '../http/errors.js';
 import { RateLimiter } from '../http/rate-limit.js';
 import { clientAddress } from '../http/request-info.js';
 import { requireStaff } from './middleware.js';
 import { decoyHash, verifyPassword } from './passwords.js';
-import { RefreshTokens } from './refresh-tokens.js';
+import { REFRESH_TOKEN_SECONDS, RefreshTokens } from './refresh-tokens.js';
 import { publicStaff, StaffStore } from './staff-store.js';
 import { ACCESS_TOKEN_SECONDS } from './tokens.js';
 
+/** Browsers keep the refresh token here: out of reach of the page's script, sent only to the refresh path. */
+export const REFRESH_COOKIE = 'hearth_refresh';
+export const REFRESH_COOKIE_PATH = '/api/v1/auth/refresh';
+/** `cookie`: the refresh token goes into the HttpOnly cookie and not into the answer (the dashboard). */
+const SessionMode = z.enum(['body', 'cookie']).default('body');
+export const BrowserLoginRequest = LoginRequest.extend({ session: SessionMode });
 export const RefreshRequest = z.object({ refreshToken: z.string().min(1).max(200) });
+/** The JSON form for API clients; without a token, the cookie is used and rotated. */
+export const RefreshOrCookieRequest = z.object({ refreshToken: z.string().min(1).max(200).optional() });
+export const SignOutRequest = z.object({ everywhere: z.boolean().default(false) });
 export const LogoutRequest = z.object({ refreshToken: z.string().min(1).max(200).optional() });
 export const CreateStaffRequest = z.object({
   email: z.email().max(254),
@@ -22,6 +33,8 @@ export const CreateStaffRequest = z.object({
   role: Role,
   password: z.string().min(10, 'must be at least 10 characters').max(1024),
 });
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Login, token refresh, logout, `GET /me`, and staff accounts (`GET|POST /staff`, admin). */
 export function authRoutes(deps: CloudDeps) {
@@ -41,10 +54,30 @@ export function authRoutes(deps: CloudDeps) {
     };
   }
 
+  /** Puts the refresh token into the cookie and leaves it out of the body, which page script can read. */
+  function inCookie<T extends { refreshToken: string }>(c: Context<AppEnv>, answer: T) {
+    setCookie(c, REFRESH_COOKIE, answer.refreshToken, {
+      httpOnly: true,
+      secure: true,
+      sameSite: 'Strict',
+      path: REFRESH_COOKIE_PATH,
+      maxAge: REFRESH_TOKEN_SECONDS,
+    });
+    const { refreshToken: _, ...rest } = answer;
+    return rest;
+  }
+  const clearCookie = (c: Context<AppEnv>) =>
+    deleteCookie(c, REFRESH_COOKIE, {
+      path: REFRESH_COOKIE_PATH,
+      secure: true,
+      httpOnly: true,
+      sameSite: 'Strict',
+    });
+
   app.post('/auth/login', async (c) => {
     const ip = clientAddress(c);
     await perAddress.hit(ip ?? 'unknown', 'login attempts from this address');
-    const body = await readJson(c, LoginRequest, limit);
+    const body = await readJson(c, BrowserLoginRequest, limit);
     const accountKey = body.email.toLowerCase();
     await perAccount.hit(accountKey, 'login attempts for this account');
     const staff = await staffStore.findByEmail(body.email);
@@ -64,19 +97,53 @@ export function authRoutes(deps: CloudDeps) {
     await perAccount.reset(accountKey);
     await deps.audit.record({ actorType: 'staff', actorId: staff.id, action: 'auth.login', ip });
     const refreshToken = await refresh.issue(staff.id);
-    return c.json({ ...(await tokensFor(staff.id, staff.role, refreshToken)), staff: publicStaff(staff) });
+    const answer = { ...(await tokensFor(staff.id, staff.role, refreshToken)), staff: publicStaff(staff) };
+    return c.json(body.session === 'cookie' ? inCookie(c, answer) : answer);
   });
 
   app.post('/auth/refresh', async (c) => {
     await perAddress.hit(clientAddress(c) ?? 'unknown', 'refresh attempts from this address');
-    const body = await readJson(c, RefreshRequest, limit);
-    const rotated = await refresh.rotate(body.refreshToken);
+    const body = await readOptionalJson(c, RefreshOrCookieRequest, limit);
+    const cookie = getCookie(c, REFRESH_COOKIE);
+    const presented = body.refreshToken ?? cookie;
+    if (!presented) throw new ApiError(401, 'UNAUTHENTICATED', 'send {refreshToken} or the session cookie');
+    let rotated: Awaited<ReturnType<RefreshTokens['rotate']>>;
+    try {
+      rotated = await refresh.rotate(presented);
+    } catch (err) {
+      if (!body.refreshToken) clearCookie(c);
+      throw err;
+    }
     const staff = await staffStore.findById(rotated.staffId);
     if (!staff || staff.disabled) throw new ApiError(401, 'UNAUTHENTICATED', 'this account is disabled');
-    return c.json({
+    const answer = {
       ...(await tokensFor(staff.id, staff.role, rotated.refreshToken)),
       staff: publicStaff(staff),
+    };
+    return c.json(body.refreshToken ? answer : inCookie(c, answer));
+  });
+
+  // The browser's sign-out: the cookie reaches only the refresh path, so that is where it is ended.
+  // `everywhere` also ends every other session of this account (its other devices).
+  app.delete('/auth/refresh', async (c) => {
+    const { everywhere } = await readOptionalJson(c, SignOutRequest, limit);
+    const cookie = getCookie(c, REFRESH_COOKIE);
+    clearCookie(c);
+    if (!cookie) return c.body(null, 204);
+    const [owner] = await deps.sql<{ staff_id: string }[]>`
+      select staff_id from refresh_tokens where token_hash = ${sha256(cookie)}`;
+    if (!owner) return c.body(null, 204);
+    if (everywhere) {
+      await deps.sql`update refresh_tokens set revoked_at = now()
+        where staff_id = ${owner.staff_id} and revoked_at is null`;
+    } else await refresh.revokeFamilyOf(cookie);
+    await deps.audit.record({
+      actorType: 'staff',
+      actorId: owner.staff_id,
+      action: everywhere ? 'auth.logout_everywhere' : 'auth.logout',
+      ip: clientAddress(c),
     });
+    return c.body(null, 204);
   });
 
   app.post('/auth/logout', requireStaff(deps), async (c) => {

@@ -66,7 +66,10 @@ export async function refreshActivity(sql: Sql, from: Date, to: Date, seniorId?:
         count(*) filter (where kind = any(${ACTIVE_KINDS}::text[]) and value not in ('false'::jsonb, '0'::jsonb, 'null'::jsonb))
       from sensor_events
       where ts >= ${lo} and ts < ${hi} ${seniorId ? tx`and senior_id = ${seniorId}` : tx``}
-      group by 1, 2, 3`;
+      group by 1, 2, 3
+      -- Two dashboards (or a dashboard and the housekeeping timer) may refresh the same hours at once.
+      on conflict (senior_id, bucket, sensor_id) do update
+        set events = excluded.events, active_events = excluded.active_events, refreshed_at = now()`;
   });
 }
 
@@ -84,7 +87,61 @@ export async function ensureContinuousAggregate(sql: Sql): Promise<void> {
   await sql.unsafe(`select add_continuous_aggregate_policy('activity_hourly_cagg',
     start_offset => interval '3 days', end_offset => interval '1 hour', schedule_interval => interval '15 minutes',
     if_not_exists => true)`);
+  // Real-time aggregation: buckets past the last refresh are computed from the raw rows at read time,
+  // so the last hour shows up (TimescaleDB 2.13+ defaults to materialized rows only).
+  await sql.unsafe(
+    `alter materialized view activity_hourly_cagg set (timescaledb.materialized_only = false)`,
+  );
 }
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * TimescaleDB mode: brings the continuous aggregate up to date for [from, to) before a read. The policy
+ * only refreshes the last three days, so readings that arrive late (a hub back from a week offline)
+ * would otherwise never be counted. A refresh only recomputes buckets whose rows changed since the last
+ * one, so it is cheap when nothing arrived late. The current hour is left to real-time aggregation.
+ * Must run outside a transaction (TimescaleDB's rule for `refresh_continuous_aggregate`).
+ */
+export async function refreshContinuousAggregate(
+  sql: Sql,
+  from: Date,
+  to: Date,
+  now: Date,
+): Promise<'refreshed' | 'busy'> {
+  const lo = Math.floor(from.getTime() / HOUR_MS) * HOUR_MS;
+  const hi = Math.min(
+    Math.ceil(to.getTime() / HOUR_MS) * HOUR_MS,
+    Math.floor(now.getTime() / HOUR_MS) * HOUR_MS,
+  );
+  if (hi - lo < HOUR_MS) return 'refreshed';
+  try {
+    // Both bounds are ISO timestamps made here, never input text; the simple protocol keeps the CALL
+    // out of an implicit transaction block.
+    await sql
+      .unsafe(
+        `call refresh_continuous_aggregate('activity_hourly_cagg', '${new Date(lo).toISOString()}'::timestamptz, '${new Date(hi).toISOString()}'::timestamptz)`,
+      )
+      .simple();
+    return 'refreshed';
+  } catch (err) {
+    // Another reader or the policy job is refreshing an overlapping window right now.
+    if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE) return 'busy';
+    throw err;
+  }
+}
+
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/** Hourly activity computed straight from sensor_events, shaped like activity_hourly. */
+const hourlyFromRaw = (sql: Sql, q: { seniorId: string; from: Date; to: Date }) =>
+  sql`select senior_id, sensor_id, date_trunc('hour', ts) as bucket, count(*)::int as events,
+      (count(*) filter (where kind = any(${ACTIVE_KINDS}::text[])
+        and value not in ('false'::jsonb, '0'::jsonb, 'null'::jsonb)))::int as active_events
+    from sensor_events where senior_id = ${q.seniorId}
+      and ts >= date_trunc('hour', ${q.from}::timestamptz)
+      and ts < date_trunc('hour', ${q.to}::timestamptz) + interval '1 hour'
+    group by 1, 2, 3`;
 
 /** One hour of one sensor's activity. */
 export interface ActivityBucket {
@@ -95,16 +152,28 @@ export interface ActivityBucket {
 }
 
 /**
- * Hourly (or coarser) activity of a senior over [from, to). Native mode refreshes the range first,
- * so the answer includes events uploaded a moment ago.
+ * Hourly (or coarser) activity of a senior over [from, to). Both modes bring the range up to date first,
+ * so the answer includes events uploaded a moment ago and events that arrived days late.
  */
 export async function readActivity(
   sql: Sql,
   mode: TimeseriesMode,
-  q: { seniorId: string; from: Date; to: Date; bucketHours: number; sensorId?: string | undefined },
+  q: {
+    seniorId: string;
+    from: Date;
+    to: Date;
+    bucketHours: number;
+    sensorId?: string | undefined;
+    /** The cloud's clock; decides which hours are complete. */
+    now?: Date;
+  },
 ): Promise<ActivityBucket[]> {
+  let source = sql`activity_hourly`;
   if (mode === 'native') await refreshActivity(sql, q.from, q.to, q.seniorId);
-  const source = mode === 'timescaledb' ? sql`activity_hourly_cagg` : sql`activity_hourly`;
+  else if ((await refreshContinuousAggregate(sql, q.from, q.to, q.now ?? new Date())) === 'refreshed')
+    source = sql`activity_hourly_cagg`;
+  // While someone else refreshes, this read counts the raw rows itself: the same numbers, more work.
+  else source = sql`(${hourlyFromRaw(sql, q)}) raw`;
   const width = q.bucketHours * 3600;
   const rows = await sql<{ bucket: Date; sensor_id: string; events: number; active_events: number }[]>`
     select to_timestamp(floor(extract(epoch from bucket) / ${width}) * ${width}) as bucket, sensor_id,

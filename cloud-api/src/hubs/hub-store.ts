@@ -1,4 +1,6 @@
 import { type Sql, transaction } from '../db/database.js';
+import type { StaffPrincipal } from '../http/env.js';
+import type { HubView } from './hub-ring.js';
 import { keyMatches, keyPrefix, newHubKey, newPairingCode, normalisePairingCode, sha256 } from './keys.js';
 
 /** Minutes a pairing code stays valid. */
@@ -110,4 +112,34 @@ export class HubStore {
       HubRow[]
     >`select * from hubs where senior_id = any(${seniorIds}::uuid[]) order by created_at`;
   }
+
+  /** The `hubs` topic's view of one hub; undefined when there is none. */
+  async view(hubId: string): Promise<HubView | undefined> {
+    const row = await this.get(hubId);
+    return row && toView(row);
+  }
+
+  /** Every hub `who` may see (admins all, others those of their seniors), oldest first. */
+  async listVisible(who: StaffPrincipal): Promise<HubView[]> {
+    const rows =
+      who.role === 'admin'
+        ? await this.sql<HubRow[]>`select * from hubs order by created_at`
+        : await this.sql<HubRow[]>`select * from hubs
+            where senior_id in (select senior_id from staff_seniors where staff_id = ${who.id}) order by created_at`;
+    return rows.map(toView);
+  }
+
+  /** Records that the hub was just heard from (its control channel opened or closed). */
+  async markSeen(hubId: string): Promise<void> {
+    await this.sql`update hubs set last_seen_at = now() where id = ${hubId}`;
+  }
+}
+
+function toView(h: HubRow): HubView {
+  return {
+    id: h.id,
+    seniorId: h.senior_id,
+    status: h.status,
+    lastSeenAt: h.last_seen_at?.toISOString() ?? null,
+  };
 }

@@ -8,12 +8,11 @@ import type { AppEnv } from '../http/env.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { RateLimiter } from '../http/rate-limit.js';
 import { clientAddress } from '../http/request-info.js';
-import { SeniorRulesStore } from '../models/rules-store.js';
-import { ringHub } from '../realtime/directory-feeds.js';
-import { sendToHub } from '../realtime/hub-commands.js';
 import { IdParam } from '../seniors/schemas.js';
 import { SeniorStore } from '../seniors/senior-store.js';
 import { requireHub } from './hub-auth.js';
+import { sendToHub } from './hub-commands.js';
+import { ringHub } from './hub-ring.js';
 import type { HubRow, HubStore } from './hub-store.js';
 
 function toHub(h: HubRow) {
@@ -28,10 +27,16 @@ function toHub(h: HubRow) {
   };
 }
 
-/** Pairing codes, claiming, hub management, and the hub's own `GET /hub/config`. */
-export function hubRoutes(deps: CloudDeps, hubs: HubStore) {
+/**
+ * Pairing codes, claiming, hub management, and the hub's own `GET /hub/config`. `rulesFor` reads a senior's rule settings
+ * (the models feature owns them; passed in so hubs/ and models/ do not import each other).
+ */
+export function hubRoutes(
+  deps: CloudDeps,
+  hubs: HubStore,
+  rulesFor: (seniorId: string) => Promise<HubConfig['rules'] | undefined>,
+) {
   const seniors = new SeniorStore(deps.sql);
-  const rules = new SeniorRulesStore(deps.sql);
   // Guessing codes: 10 claims a minute per address; a code has 30^8 possibilities and lives 15 minutes.
   const claimLimit = new RateLimiter(deps.rateLimits, 'claim-address', 10, 60_000);
   const limit = { maxBytes: 16 * 1024 };
@@ -124,7 +129,7 @@ export function hubRoutes(deps: CloudDeps, hubs: HubStore) {
       seniorId: hub.seniorId,
       seniorName: senior.name,
       timezone: senior.timezone,
-      rules: await rules.forSenior(hub.seniorId),
+      rules: await rulesFor(hub.seniorId),
     };
     return c.json(config);
   });

@@ -6,9 +6,9 @@ import { readJson } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
 import { ApiError } from '../http/errors.js';
 import { requireHub } from '../hubs/hub-auth.js';
+import { HubSeenRinger } from '../hubs/hub-ring.js';
 import type { HubStore } from '../hubs/hub-store.js';
-import { HubSeenRinger } from '../realtime/directory-feeds.js';
-import { EVENTS_CHANNEL, type EventsRing, MAX_LIVE_EVENTS } from '../realtime/topic-feeds.js';
+import { EVENTS_CHANNEL, type EventsRing, MAX_LIVE_EVENTS } from '../seniors/live-events.js';
 import { EventStore } from './event-store.js';
 
 /** `POST /hub/events`: a hub uploads a batch of its outbox; the answer tells it how far it may advance. */

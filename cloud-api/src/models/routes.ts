@@ -4,6 +4,7 @@ import {
   MODEL_VERSION_HEADER,
   type ModelAvailable,
   ModelStatusReport,
+  type RulesConfig,
 } from '@hearth/shared';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
@@ -30,6 +31,8 @@ export interface ModelRoutesOptions {
    * next start or poll.
    */
   notifyHub?: (seniorId: string, notice: ModelAvailable) => Promise<void>;
+  /** Tells the senior's hub its rule settings changed (what is usual, learned with the model); failures are logged. */
+  onRulesChanged?: (seniorId: string, rules: RulesConfig) => Promise<void>;
 }
 
 const SeniorParam = z.object({ id: z.uuid('senior id must be a UUID') });
@@ -116,7 +119,18 @@ export function modelRoutes(deps: CloudDeps, options: ModelRoutesOptions) {
     }
     await audit(c, 'model.train', id, { version: result.model.version, activated: result.activated });
     if (result.activated) await notify(result.model, c.var.log);
-    return c.json(result, 201);
+    try {
+      await options.onRulesChanged?.(id, result.rules);
+    } catch (err) {
+      c.var.log.warn(
+        { err, seniorId: id },
+        'hub not told about what is usual; it reads it at its next config fetch',
+      );
+    }
+    return c.json(
+      { model: result.model, activated: result.activated, stillness: result.rules.stillness ?? null },
+      201,
+    );
   });
 
   app.post('/seniors/:id/models', admin, async (c) => {

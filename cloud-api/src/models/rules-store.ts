@@ -1,4 +1,4 @@
-import { RulesConfig, type RulesConfigInput, summariseIssues } from '@hearth/shared';
+import { RulesConfig, type RulesConfigInput, StillnessAllowances, summariseIssues } from '@hearth/shared';
 import type { Sql } from '../db/database.js';
 
 /** Settings that fail validation; `message` names each bad setting. */
@@ -33,14 +33,34 @@ export class SeniorRulesStore {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       throw new RulesValidationError('rules settings must be a JSON object');
     }
-    const { timezone: _ignored, ...rest } = input as Record<string, unknown>;
+    // The time zone is the senior's record's, and what is usual is learned, not set by hand.
+    const { timezone: _zone, stillness: _learned, ...rest } = input as Record<string, unknown>;
     const checked = RulesConfig.safeParse(rest);
     if (!checked.success) throw new RulesValidationError(summariseIssues(checked.error));
     const [senior] = await this.sql`select 1 from seniors where id = ${seniorId}`;
     if (!senior) return undefined;
     await this.sql`
       insert into senior_rules (senior_id, config, updated_by) values (${seniorId}, ${this.sql.json(rest as never)}, ${by})
-      on conflict (senior_id) do update set config = excluded.config, updated_by = excluded.updated_by, updated_at = now()`;
+      on conflict (senior_id) do update set
+        config = excluded.config || case when senior_rules.config -> 'stillness' is not null
+          then jsonb_build_object('stillness', senior_rules.config -> 'stillness') else '{}'::jsonb end,
+        updated_by = excluded.updated_by, updated_at = now()`;
+    return this.forSenior(seniorId);
+  }
+
+  /**
+   * Keeps what was learned about the senior (see `learnSeniorStillness`) beside the settings an
+   * admin chose, replacing what was learned before.
+   * @returns the full settings now in force, or undefined for an unknown senior.
+   */
+  async setLearned(seniorId: string, stillness: StillnessAllowances): Promise<RulesConfig | undefined> {
+    const checked = StillnessAllowances.parse(stillness);
+    const [senior] = await this.sql`select 1 from seniors where id = ${seniorId}`;
+    if (!senior) return undefined;
+    const learned = this.sql.json({ stillness: checked } as never);
+    await this.sql`
+      insert into senior_rules (senior_id, config) values (${seniorId}, ${learned})
+      on conflict (senior_id) do update set config = senior_rules.config || excluded.config`;
     return this.forSenior(seniorId);
   }
 }

@@ -1,8 +1,10 @@
+import type { RulesConfig } from '@hearth/shared';
 import type { Sql } from '../db/database.js';
 import { fitBaseline, TrainingError } from './baseline.js';
 import { loadRoutineHistory } from './history.js';
 import { writeOnnxModel } from './onnx-writer.js';
 import type { ModelRecord, ModelRegistry } from './registry.js';
+import { learnSeniorStillness } from './stillness.js';
 
 export interface TrainDeps {
   sql: Sql;
@@ -23,13 +25,16 @@ export interface TrainRequest {
 export interface TrainResult {
   model: ModelRecord;
   activated: boolean;
+  /** The rule settings with what is usual for the senior learned afresh beside the model; the caller tells the hub. */
+  rules: RulesConfig;
 }
 
 export const DEFAULT_TRAINING_DAYS = 28;
 
 /**
  * Fits the senior's baseline from their history, writes it as ONNX, registers it and (by
- * default) activates it. The caller tells the hub.
+ * default) activates it; beside it, learns what stillness is usual for them (kept with their
+ * rules). The caller tells the hub about both.
  * @throws TrainingError UNKNOWN_SENIOR / NOT_ENOUGH_HISTORY / NO_ROOMS; storage errors as they are.
  */
 export async function trainSeniorModel(deps: TrainDeps, request: TrainRequest): Promise<TrainResult> {
@@ -59,9 +64,11 @@ export async function trainSeniorModel(deps: TrainDeps, request: TrainRequest): 
     },
     createdBy: request.createdBy ?? null,
   });
-  if (request.activate === false) return { model, activated: false };
+  const { rules } = await learnSeniorStillness({ sql: deps.sql, now: deps.now }, request.seniorId);
+  if (request.activate === false) return { model, activated: false, rules };
   return {
     model: await deps.registry.activate(request.seniorId, model.version, request.createdBy ?? null),
     activated: true,
+    rules,
   };
 }

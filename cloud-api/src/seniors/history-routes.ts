@@ -125,6 +125,7 @@ export function historyRoutes(deps: CloudDeps) {
       to,
       bucketHours: BUCKETS[q.bucket],
       sensorId: q.sensor,
+      now: deps.now(),
     });
     return c.json({ bucket: q.bucket, from: from.toISOString(), to: to.toISOString(), buckets });
   });

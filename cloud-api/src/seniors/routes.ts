@@ -5,8 +5,8 @@ import type { CloudDeps } from '../deps.js';
 import { readJson, validate } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
 import { ApiError, notFound } from '../http/errors.js';
-import { ringSenior } from '../realtime/directory-feeds.js';
 import { AssignStaffRequest, CreateSeniorRequest, IdParam, UpdateSeniorRequest } from './schemas.js';
+import { ringSenior } from './senior-ring.js';
 import { SeniorStore } from './senior-store.js';
 
 /** `GET|POST /seniors`, `GET|PATCH /seniors/:id`, `POST /seniors/:id/staff`. */

@@ -108,4 +108,30 @@ export class SeniorStore {
       select staff_id, position from staff_seniors where senior_id = ${seniorId} order by position, created_at`;
     return rows.map((r) => ({ staffId: r.staff_id, position: r.position }));
   }
+
+  /**
+   * Who the escalation policy chooses from for each senior: the carers in escalation order (the
+   * first is the primary carer; technicians install hubs, they are not carers) and every active
+   * admin; and everyone assigned (`viewers`, technicians included), who may see the senior's items.
+   * Seniors without anyone map to `[]`.
+   */
+  async escalationAudience(
+    seniorIds: string[],
+  ): Promise<{ carers: Map<string, string[]>; viewers: Map<string, string[]>; admins: string[] }> {
+    const carers = new Map<string, string[]>(seniorIds.map((id) => [id, []]));
+    const viewers = new Map<string, string[]>(seniorIds.map((id) => [id, []]));
+    if (seniorIds.length > 0) {
+      const rows = await this.sql<{ senior_id: string; staff_id: string; role: string }[]>`
+        select a.senior_id, a.staff_id, s.role from staff_seniors a join staff s on s.id = a.staff_id
+        where a.senior_id = any(${seniorIds}::uuid[]) and s.disabled_at is null
+        order by a.senior_id, a.position, a.created_at`;
+      for (const r of rows) {
+        viewers.get(r.senior_id)?.push(r.staff_id);
+        if (r.role !== 'technician') carers.get(r.senior_id)?.push(r.staff_id);
+      }
+    }
+    const admins = await this.sql<{ id: string }[]>`
+      select id from staff where role = 'admin' and disabled_at is null order by created_at`;
+    return { carers, viewers, admins: admins.map((a) => a.id) };
+  }
 }

@@ -6,7 +6,7 @@ import type { CloudDeps } from '../deps.js';
 import { readJson, validate } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
 import { ApiError, notFound } from '../http/errors.js';
-import { sendToHub } from '../realtime/hub-commands.js';
+import { sendToHub } from '../hubs/hub-commands.js';
 import { IdParam } from '../seniors/schemas.js';
 import { SeniorStore } from '../seniors/senior-store.js';
 import { iceServers, turnTtlSeconds } from './turn.js';

@@ -1,11 +1,7 @@
 import { createHmac } from 'node:crypto';
+import type { IceServer } from '@hearth/shared';
 
-/** An ICE server as WebRTC (browser and node-datachannel) takes it. */
-export interface IceServer {
-  urls: string[];
-  username?: string;
-  credential?: string;
-}
+export type { IceServer };
 
 /**
  * How long TURN credentials last: coturn checks them on every allocation refresh, so they must

@@ -1,26 +1,26 @@
-import { VideoSignalUp } from '@hearth/shared';
+import { MAX_SIGNAL_BYTES, VideoSignalData, VideoSignalUp, videoSessionOf } from '@hearth/shared';
+import { z } from 'zod';
 import { AuditLog } from '../audit/audit-log.js';
+import type { Bus } from '../bus/bus.js';
+import { defineChannel, ring } from '../bus/channel.js';
 import type { Sql } from '../db/database.js';
 import type { StaffPrincipal } from '../http/env.js';
-import type { Bus } from '../realtime/bus.js';
-import { sendToHub } from '../realtime/hub-commands.js';
+import { sendToHub } from '../hubs/hub-commands.js';
 import { VideoSessionStore } from './video-sessions.js';
 
-/** Bus channel carrying signaling from a hub to the dashboard watching: `{sessionId, data}`. */
-export const VIDEO_SIGNALS_CHANNEL = 'video-signals';
+/** A signaling step from a hub, for the dashboard watching the session. */
+export const VideoSignalRing = z.object({ sessionId: z.uuid(), data: VideoSignalData });
+export type VideoSignalRing = z.infer<typeof VideoSignalRing>;
 
-/** Largest signaling payload relayed (an SDP offer is a few kB). */
-export const MAX_SIGNAL_BYTES = 32 * 1024;
+/** Bus channel carrying signaling from a hub to the dashboard watching. */
+export const VIDEO_SIGNALS = defineChannel('video-signals', VideoSignalRing);
+export const VIDEO_SIGNALS_CHANNEL = VIDEO_SIGNALS.name;
 
 /** How long after its expiry the hub's word that a session ended is still recorded. */
 const ENDED_GRACE_MINUTES = 5;
 
-const VIDEO_TOPIC = /^video:([0-9a-f-]{36})$/;
-
-/** The session id of a `video:<id>` topic, or undefined. */
-export function videoSessionOf(topic: string): string | undefined {
-  return VIDEO_TOPIC.exec(topic)?.[1];
-}
+// The topic pattern and the size limit are part of the control contract in shared.
+export { MAX_SIGNAL_BYTES, videoSessionOf };
 
 /** The live session's senior when `who` opened it; undefined when absent, ended, expired or someone else's. */
 export async function sessionFor(
@@ -35,7 +35,12 @@ export async function sessionFor(
 }
 
 /** Relays a dashboard's SDP/ICE message to the hubs of the session's senior. */
-export function relayToHub(bus: Bus, seniorId: string, sessionId: string, data: unknown): Promise<void> {
+export function relayToHub(
+  bus: Bus,
+  seniorId: string,
+  sessionId: string,
+  data: VideoSignalData,
+): Promise<void> {
   return sendToHub(bus, { seniorId, message: { type: 'signal', topic: `video:${sessionId}`, data } });
 }
 
@@ -48,7 +53,7 @@ export async function relayFromHub(
   bus: Bus,
   hub: { seniorId: string },
   sessionId: string,
-  data: unknown,
+  data: VideoSignalData,
 ): Promise<boolean> {
   const [row] = await sql<{ expired: boolean }[]>`select expires_at <= now() as expired from video_sessions
     where id = ${sessionId} and senior_id = ${hub.seniorId} and ended_at is null
@@ -58,7 +63,7 @@ export async function relayFromHub(
   const kind = (data as { kind?: unknown } | null)?.kind;
   if (row.expired && kind !== 'ended' && kind !== 'refused') return false;
   await recordHubSignal(sql, hub.seniorId, sessionId, data);
-  await bus.publish(VIDEO_SIGNALS_CHANNEL, { sessionId, data });
+  await ring(bus, VIDEO_SIGNALS, { sessionId, data });
   return true;
 }
 

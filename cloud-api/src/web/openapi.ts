@@ -4,19 +4,25 @@ import {
   ClaimResponse,
   ErrorEnvelope,
   HubConfig,
-  LoginRequest,
   LoginResponse,
   ModelStatusReport,
   PairingCode,
+  RequestSafetyCheckBody,
   RulesConfig,
   StaffMember,
   UploadAck,
   UploadBatch,
 } from '@hearth/shared';
 import { z } from 'zod';
-import { AlertListQuery, ResolveRequest } from '../alerts/routes.js';
-import { CreateStaffRequest, LogoutRequest, RefreshRequest } from '../auth/routes.js';
-import { SafetyCheckRequest } from '../safety/routes.js';
+import { AlertListQuery, OutcomeRatesQuery, ResolveRequest } from '../alerts/routes.js';
+import { AuditQuery } from '../audit/routes.js';
+import {
+  BrowserLoginRequest,
+  CreateStaffRequest,
+  LogoutRequest,
+  RefreshOrCookieRequest,
+  SignOutRequest,
+} from '../auth/routes.js';
 import { ActivityQuery, EventsQuery } from '../seniors/history-routes.js';
 import { AssignStaffRequest, CreateSeniorRequest, Senior, UpdateSeniorRequest } from '../seniors/schemas.js';
 import { VideoConsentRequest } from '../video/routes.js';
@@ -40,16 +46,23 @@ const json = (schema: z.ZodType) =>
 /** The API, described from the same zod schemas the routes validate with. Keyed by `METHOD /path`. */
 export const OPERATIONS: Record<string, Operation> = {
   'POST /auth/login': {
-    summary: 'Log in with email and password',
+    summary:
+      'Log in with email and password (session "cookie": the refresh token goes into an HttpOnly cookie)',
     auth: 'none',
-    body: LoginRequest,
+    body: BrowserLoginRequest,
     ok: LoginResponse,
   },
   'POST /auth/refresh': {
-    summary: 'Rotate a refresh token',
+    summary: 'Rotate a refresh token (from the body, else from the session cookie)',
     auth: 'none',
-    body: RefreshRequest,
+    body: RefreshOrCookieRequest,
     ok: LoginResponse,
+  },
+  'DELETE /auth/refresh': {
+    summary: 'End the session in the cookie (everywhere: every session of the account)',
+    auth: 'none',
+    body: SignOutRequest,
+    status: 204,
   },
   'POST /auth/logout': {
     summary: 'Revoke the refresh token family',
@@ -106,7 +119,7 @@ export const OPERATIONS: Record<string, Operation> = {
   'POST /seniors/{id}/safety-checks': {
     summary: 'Ask the robot to check on the senior',
     auth: 'staff',
-    body: SafetyCheckRequest,
+    body: RequestSafetyCheckBody,
     status: 202,
   },
   'GET /safety-checks/{id}': { summary: 'A safety check', auth: 'staff' },
@@ -185,8 +198,18 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'GET /alerts/{id}': { summary: 'One alert', auth: 'staff', ok: Alert },
   'POST /alerts/{id}/ack': { summary: 'Acknowledge an alert', auth: 'staff', ok: Alert },
+  'GET /alerts/{id}/history': {
+    summary: 'Who raised, escalated, acknowledged and resolved an alert, with outcome and note',
+    auth: 'staff',
+  },
+  'GET /alert-outcomes': {
+    summary: 'Outcomes of resolved alerts and the actionable rate per kind (admin)',
+    auth: 'staff',
+    query: OutcomeRatesQuery,
+  },
+  'GET /audit': { summary: 'The audit log, newest first (admin)', auth: 'staff', query: AuditQuery },
   'POST /alerts/{id}/resolve': {
-    summary: 'Resolve an alert',
+    summary: 'Resolve an alert with what was found',
     auth: 'staff',
     body: ResolveRequest,
     ok: Alert,

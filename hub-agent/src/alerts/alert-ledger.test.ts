@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Alert, RaisedAlert } from '@hearth/shared';
 import { describe, expect, it } from 'vitest';
-import { MemoryOutboxStore } from '../store/memory-outbox.js';
+import { MemoryHubState } from '../store/hub-state.js';
 import { openSqliteOutbox } from '../store/sqlite-outbox.js';
 import { AlertLedger } from './alert-ledger.js';
 
@@ -42,7 +42,7 @@ describe('the alert ledger', () => {
   it('keeps a human acknowledgement across a restart of the hub (real SQLite)', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ledger-')), 'outbox.db');
     const first = openSqliteOutbox({ path, bootId: 'boot-1' });
-    const ledger = new AlertLedger({ settings: first });
+    const ledger = new AlertLedger({ table: first.state.alertLedger });
     const alert = raised();
     ledger.raised(alert, Date.UTC(2026, 10, 22, 3, 0));
     expect(ledger.hasHuman(alert.alertId)).toBe(false);
@@ -50,7 +50,7 @@ describe('the alert ledger', () => {
     first.close();
 
     const reopened = openSqliteOutbox({ path, bootId: 'boot-2' });
-    const after = new AlertLedger({ settings: reopened });
+    const after = new AlertLedger({ table: reopened.state.alertLedger });
     expect(after.hasHuman(alert.alertId)).toBe(true);
     expect(after.get(alert.alertId)).toMatchObject({
       status: 'acknowledged',
@@ -61,14 +61,14 @@ describe('the alert ledger', () => {
   });
 
   it('marks every hub alert the cloud folded into one, and tells listeners after storing', () => {
-    const store = new MemoryOutboxStore();
-    const ledger = new AlertLedger({ settings: store });
+    const store = new MemoryHubState();
+    const ledger = new AlertLedger({ table: store.alertLedger });
     const [a, b, other] = [raised(), raised(), raised()];
     for (const x of [a, b, other]) ledger.raised(x, 0);
     const heard: string[] = [];
     ledger.onChange((r) => {
       // Stored before anyone acts on it.
-      expect(new AlertLedger({ settings: store }).get(r.alertId!)?.status).toBe(r.status);
+      expect(new AlertLedger({ table: store.alertLedger }).get(r.alertId!)?.status).toBe(r.status);
       heard.push(`${r.alertId}:${r.status}`);
     });
     const cloud = cloudAlert([a.alertId, b.alertId]);
@@ -79,7 +79,7 @@ describe('the alert ledger', () => {
   });
 
   it('never moves back: a late acknowledgement after the resolution changes nothing', () => {
-    const ledger = new AlertLedger({ settings: new MemoryOutboxStore() });
+    const ledger = new AlertLedger({ table: new MemoryHubState().alertLedger });
     const a = raised();
     ledger.raised(a, 0);
     const resolved = cloudAlert([a.alertId], {
@@ -95,7 +95,7 @@ describe('the alert ledger', () => {
   });
 
   it('remembers what the cloud says about an alert it had not noted (raised before an upgrade)', () => {
-    const ledger = new AlertLedger({ settings: new MemoryOutboxStore() });
+    const ledger = new AlertLedger({ table: new MemoryHubState().alertLedger });
     const id = randomUUID();
     ledger.cloudChanged(cloudAlert([id]));
     expect(ledger.hasHuman(id)).toBe(true);
@@ -106,7 +106,7 @@ describe('the alert ledger', () => {
   });
 
   it('stays within its size, forgetting resolved alerts first', () => {
-    const ledger = new AlertLedger({ settings: new MemoryOutboxStore(), maxRecords: 3 });
+    const ledger = new AlertLedger({ table: new MemoryHubState().alertLedger, maxRecords: 3 });
     const [a, b, c, d] = [raised(), raised(), raised(), raised()];
     for (const x of [a, b, c]) ledger.raised(x, 0);
     ledger.cloudChanged(cloudAlert([b.alertId], { status: 'resolved' }));
@@ -116,10 +116,10 @@ describe('the alert ledger', () => {
   });
 
   it('starts empty and says why when the stored ledger cannot be read', () => {
-    const store = new MemoryOutboxStore();
-    store.setSetting('alerts.ledger', '{"version":1,"records":[{"oops":1}]}');
+    const store = new MemoryHubState();
+    store.alertLedger.save('{"version":1,"records":[{"oops":1}]}');
     const reasons: string[] = [];
-    const ledger = new AlertLedger({ settings: store, onUnreadable: (r) => reasons.push(r) });
+    const ledger = new AlertLedger({ table: store.alertLedger, onUnreadable: (r) => reasons.push(r) });
     expect(ledger.summary().recent).toEqual([]);
     expect(reasons[0]).toMatch(/unexpected shape/);
   });

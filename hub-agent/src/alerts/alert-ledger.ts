@@ -1,11 +1,6 @@
 import type { Alert, RaisedAlert } from '@hearth/shared';
 import { z } from 'zod';
-
-/** Where the ledger keeps itself: the outbox's durable settings (each write is fsynced). */
-export interface LedgerSettings {
-  getSetting(key: string): string | undefined;
-  setSetting(key: string, value: string): void;
-}
+import type { AlertLedgerTable } from '../store/hub-state.js';
 
 const Status = z.enum(['open', 'acknowledged', 'resolved']);
 
@@ -29,7 +24,6 @@ export type HubAlertRecord = z.infer<typeof HubAlertRecord>;
 
 const Stored = z.object({ version: z.literal(1), records: z.array(HubAlertRecord) });
 
-const SETTING_KEY = 'alerts.ledger';
 const rank = { open: 0, acknowledged: 1, resolved: 2 } as const;
 
 /** The cloud names the hub alerts folded into one of its alerts in their evidence. */
@@ -56,7 +50,8 @@ export class AlertLedger {
    */
   constructor(
     private readonly deps: {
-      settings: LedgerSettings;
+      /** Where the ledger keeps itself: its table in the hub state (each write is fsynced). */
+      table: AlertLedgerTable;
       /** Records kept; the oldest resolved ones go first, then the oldest. Default 200. */
       maxRecords?: number;
       onUnreadable?: (reason: string) => void;
@@ -172,7 +167,7 @@ export class AlertLedger {
   }
 
   private load(): HubAlertRecord[] {
-    const raw = this.deps.settings.getSetting(SETTING_KEY);
+    const raw = this.deps.table.load();
     if (raw === undefined) return [];
     try {
       const parsed = Stored.safeParse(JSON.parse(raw));
@@ -190,6 +185,6 @@ export class AlertLedger {
       const resolved = this.records.findIndex((r) => r.status === 'resolved');
       this.records.splice(resolved >= 0 ? resolved : 0, 1);
     }
-    this.deps.settings.setSetting(SETTING_KEY, JSON.stringify({ version: 1, records: this.records }));
+    this.deps.table.save(JSON.stringify({ version: 1, records: this.records }));
   }
 }

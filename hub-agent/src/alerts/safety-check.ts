@@ -1,4 +1,4 @@
-import type { SafetyCheckReport, SafetyCheckRequest } from '../uplink/control-messages.js';
+import type { SafetyCheckReport, SafetyCheckRequest } from '@hearth/shared';
 
 /**
  * What the hub does when staff ask for a safety check. The robot link implements it: it sends

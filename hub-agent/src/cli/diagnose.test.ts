@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PairedDevice } from '../store/outbox.js';
+import type { PairedDevice } from '../store/hub-state.js';
 import { missingPulls } from './diagnose.js';
 
 const gpio = (id: string, pin: number, pull: string): PairedDevice => ({

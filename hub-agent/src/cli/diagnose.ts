@@ -6,8 +6,10 @@ import { dataPaths } from '../config/paths.js';
 import { AgentClient } from '../control/client.js';
 import type { AgentStatus } from '../control/status.js';
 import { readGpioChips, resolveHeaderLine } from '../sensors/gpio/header-lines.js';
-import type { PairedDevice } from '../store/outbox.js';
+import type { PairedDevice } from '../store/hub-state.js';
 import { systemClockSynced } from '../time/clock-sync.js';
+import { type CloudLink, CloudLinkError } from '../uplink/cloud-link.js';
+import { HttpCloudLink } from '../uplink/http-cloud-link.js';
 import { EXIT, type Output } from './output.js';
 
 /** One finding of `hearth diagnose`. `warn` is worth knowing but does not fail the run. */
@@ -186,7 +188,7 @@ export async function diagnose(options: DiagnoseOptions, out: Output): Promise<n
   return ok ? EXIT.OK : EXIT.CHECK_FAILED;
 }
 
-async function cloudCheck(credentialsFile: string): Promise<Check> {
+async function cloudCheck(credentialsFile: string, link: CloudLink = new HttpCloudLink()): Promise<Check> {
   let credentials: ReturnType<typeof readCredentials>;
   try {
     credentials = readCredentials(credentialsFile);
@@ -206,41 +208,43 @@ async function cloudCheck(credentialsFile: string): Promise<Check> {
       hint: 'hearth pair --cloud URL --code CODE',
     };
   const started = Date.now();
+  let answer: unknown;
   try {
-    const response = await fetch(`${credentials.cloudUrl}/api/v1/hub/config`, {
-      headers: { authorization: `Bearer ${credentials.apiKey}` },
-      signal: AbortSignal.timeout(10_000),
-    });
-    const ms = Date.now() - started;
-    if (response.status === 401 || response.status === 403) {
+    answer = await link.fetchConfig(credentials, { timeoutMs: 10_000 });
+  } catch (error) {
+    const status = error instanceof CloudLinkError ? error.status : null;
+    if (status === 401 || status === 403) {
       return {
         name: 'cloud',
         result: 'fail',
-        detail: `the cloud refused this hub's key (HTTP ${response.status})`,
+        detail: `the cloud refused this hub's key (HTTP ${status})`,
         hint: 'the hub was revoked: pair it again',
       };
     }
-    const body = HubConfig.safeParse(await response.json().catch(() => null));
-    if (!response.ok || !body.success) {
+    if (status !== null) {
       return {
         name: 'cloud',
         result: 'fail',
-        detail: `HTTP ${response.status} from ${credentials.cloudUrl}`,
+        detail: `HTTP ${status} from ${credentials.cloudUrl}`,
         hint: 'the cloud may be down; the hub keeps everything until it returns',
       };
     }
     return {
       name: 'cloud',
-      result: 'pass',
-      detail: `reachable in ${ms} ms, home of ${body.data.seniorName}`,
-    };
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    return {
-      name: 'cloud',
       result: 'fail',
-      detail: `cannot reach ${credentials.cloudUrl} (${cause})`,
+      detail: (error as Error).message.replace('cannot reach the cloud at', 'cannot reach'),
       hint: 'check the home network and DNS; the hub keeps everything meanwhile',
     };
   }
+  const ms = Date.now() - started;
+  const body = HubConfig.safeParse(answer);
+  if (!body.success) {
+    return {
+      name: 'cloud',
+      result: 'fail',
+      detail: `an unexpected answer from ${credentials.cloudUrl}`,
+      hint: 'is this a Hearth cloud? pair the hub again with the right URL',
+    };
+  }
+  return { name: 'cloud', result: 'pass', detail: `reachable in ${ms} ms, home of ${body.data.seniorName}` };
 }

@@ -5,6 +5,7 @@ import { dataPaths, resolveDataDir } from '../config/paths.js';
 import { diagnose } from './diagnose.js';
 import { CliError, EXIT, Output } from './output.js';
 import { pair } from './pair.js';
+import { addRobot, listRobots, removeRobot } from './robot.js';
 import { addSensor, listSensors, removeSensor, testSensor } from './sensors.js';
 import { simulatePress, status } from './status.js';
 
@@ -18,6 +19,7 @@ const USAGE = `usage: hearth <command> [options]   (every command takes --data-d
   sensors add ID --type serial --path /dev/serial/by-id/… [--baud-rate 115200] [--room R]
   sensors remove ID
   sensors test ID [--timeout 60]   watch a sensor live until the technician triggers it
+  robot add ID | remove ID | list  pair a safety robot (prints its password once), revoke it, list robots
   diagnose                         clock, disk, agent, GPIO, serial devices, cloud: pass/fail with hints
   simulate press SENSOR            trigger a simulated sensor (agent started with --simulate),
                                    e.g. hearth simulate press pendant
@@ -108,6 +110,14 @@ async function run(argv: string[], out: () => Output): Promise<number> {
           EXIT.USAGE,
           'USAGE',
         );
+      return EXIT.OK;
+    }
+    case 'robot': {
+      const [action, id] = rest;
+      if (action === 'add' && id) addRobot(dataDir, id, output);
+      else if (action === 'remove' && id) removeRobot(dataDir, id, output);
+      else if (action === 'list') listRobots(dataDir, output);
+      else throw new CliError('usage: hearth robot add ID | remove ID | list', EXIT.USAGE, 'USAGE');
       return EXIT.OK;
     }
     case 'diagnose':

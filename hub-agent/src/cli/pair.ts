@@ -4,6 +4,8 @@ import { ClaimResponse, ErrorEnvelope, HubConfig } from '@hearth/shared';
 import { type HubCredentials, readCredentials, writeCredentials } from '../config/credentials.js';
 import { dataPaths, ensureDataDir } from '../config/paths.js';
 import { AgentClient } from '../control/client.js';
+import { type CloudLink, CloudLinkError } from '../uplink/cloud-link.js';
+import { HttpCloudLink } from '../uplink/http-cloud-link.js';
 import { CliError, EXIT, type Output } from './output.js';
 
 export interface PairOptions {
@@ -26,40 +28,41 @@ export function deviceIdentity(): string {
   return hostname();
 }
 
-async function call(url: string, init: RequestInit): Promise<{ status: number; body: unknown }> {
-  let response: Response;
+/** Runs a call to the cloud; an unanswered one becomes the technician's "cannot reach" error. */
+async function call<T>(cloudUrl: string, run: () => Promise<T>): Promise<T> {
   try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
+    return await run();
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    if (error instanceof CloudLinkError && error.status !== null) throw error;
+    const unreachable =
+      error instanceof CloudLinkError
+        ? error.message
+        : `cannot reach the cloud at ${cloudUrl} (${String(error)})`;
     throw new CliError(
-      `cannot reach the cloud at ${new URL(url).origin} (${cause}); check the URL and the hub's network (hearth diagnose)`,
+      `${unreachable}; check the URL and the hub's network (hearth diagnose)`,
       EXIT.CLOUD_UNREACHABLE,
       'CLOUD_UNREACHABLE',
     );
   }
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: response.status, body };
 }
 
-function refusal(what: string, status: number, body: unknown): CliError {
-  const envelope = ErrorEnvelope.safeParse(body);
-  const reason = envelope.success ? envelope.data.error.message : `HTTP ${status}`;
+function refusal(what: string, error: unknown): unknown {
+  if (!(error instanceof CloudLinkError) || error.status === null) return error;
+  const envelope = ErrorEnvelope.safeParse(error.body);
+  const reason = envelope.success ? envelope.data.error.message : `HTTP ${error.status}`;
   return new CliError(
     `${what}: ${reason}`,
-    status >= 500 ? EXIT.CLOUD_UNREACHABLE : EXIT.CLOUD_REFUSED,
+    error.status >= 500 ? EXIT.CLOUD_UNREACHABLE : EXIT.CLOUD_REFUSED,
     'CLOUD_REFUSED',
   );
 }
 
 /** `hearth pair`: claims the hub with a pairing code, checks the key works, stores it (0600). */
-export async function pair(options: PairOptions, out: Output): Promise<HubCredentials> {
+export async function pair(
+  options: PairOptions,
+  out: Output,
+  link: CloudLink = new HttpCloudLink(),
+): Promise<HubCredentials> {
   let base: URL;
   try {
     base = new URL(options.cloud);
@@ -77,29 +80,32 @@ export async function pair(options: PairOptions, out: Output): Promise<HubCreden
   const previous = safeRead(paths.credentials);
   const deviceId = options.deviceId ?? deviceIdentity();
 
-  const claim = await out.task(
-    `claiming pairing code ${options.code} at ${cloudUrl}`,
-    call(`${cloudUrl}/api/v1/hubs/claim`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: options.code, deviceId }),
-    }),
-  );
-  if (claim.status !== 200 && claim.status !== 201)
-    throw refusal('the cloud refused the pairing code', claim.status, claim.body);
-  const claimed = ClaimResponse.safeParse(claim.body);
+  const claimBody = await out
+    .task(
+      `claiming pairing code ${options.code} at ${cloudUrl}`,
+      call(cloudUrl, () => link.claim(cloudUrl, { code: options.code, deviceId }, { timeoutMs: 15_000 })),
+    )
+    .catch((error: unknown) => {
+      throw refusal('the cloud refused the pairing code', error);
+    });
+  const claimed = ClaimResponse.safeParse(claimBody);
   if (!claimed.success)
     throw new CliError(
       'the cloud answered the claim with an unexpected body; is this a Hearth cloud?',
       EXIT.FAILED,
     );
 
-  const config = await out.task(
-    'checking the new key',
-    call(`${cloudUrl}/api/v1/hub/config`, { headers: { authorization: `Bearer ${claimed.data.apiKey}` } }),
-  );
-  if (config.status !== 200) throw refusal('the cloud refused the new hub key', config.status, config.body);
-  const home = HubConfig.safeParse(config.body);
+  const configBody = await out
+    .task(
+      'checking the new key',
+      call(cloudUrl, () =>
+        link.fetchConfig({ cloudUrl, apiKey: claimed.data.apiKey }, { timeoutMs: 15_000 }),
+      ),
+    )
+    .catch((error: unknown) => {
+      throw refusal('the cloud refused the new hub key', error);
+    });
+  const home = HubConfig.safeParse(configBody);
   if (!home.success)
     throw new CliError('the cloud answered /hub/config with an unexpected body', EXIT.FAILED);
 

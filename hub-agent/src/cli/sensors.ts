@@ -3,7 +3,7 @@ import { dataPaths } from '../config/paths.js';
 import { AgentClient, AgentUnreachable } from '../control/client.js';
 import type { SensorStatus } from '../control/status.js';
 import { DeviceError, parseDevice } from '../sensors/devices.js';
-import type { OutboxStore, PairedDevice } from '../store/outbox.js';
+import type { DevicesTable, PairedDevice } from '../store/hub-state.js';
 import { openSqliteOutbox } from '../store/sqlite-outbox.js';
 import { readBootId } from '../time/clock-sync.js';
 import { CliError, EXIT, type Output } from './output.js';
@@ -13,11 +13,11 @@ import { agentFailure } from './status.js';
  * Runs `change` on the outbox database while the agent is stopped. Files created as root are
  * handed to the data directory's owner, so the agent (user hearth) can still write them.
  */
-function offline<T>(dataDir: string, change: (store: OutboxStore) => T): T {
+function offline<T>(dataDir: string, change: (devices: DevicesTable) => T): T {
   const paths = dataPaths(dataDir);
   const store = openSqliteOutbox({ path: paths.outbox, bootId: readBootId() });
   try {
-    return change(store);
+    return change(store.state.devices);
   } finally {
     store.close();
     const owner = statSync(dataDir);
@@ -43,7 +43,7 @@ export async function listSensors(dataDir: string, out: Output): Promise<void> {
     }>('GET', '/sensors'));
   } catch (error) {
     if (!notRunning(error)) throw agentFailure(error);
-    devices = existsSync(dataPaths(dataDir).outbox) ? offline(dataDir, (s) => s.listDevices()) : [];
+    devices = existsSync(dataPaths(dataDir).outbox) ? offline(dataDir, (devices) => devices.list()) : [];
     out.line('(hearth-agent is not running: showing the configuration only)');
   }
   out.result({ devices, sensors: live });
@@ -80,7 +80,7 @@ export async function addSensor(dataDir: string, input: Record<string, unknown>,
     );
   } catch (error) {
     if (!notRunning(error)) throw agentFailure(error);
-    offline(dataDir, (store) => store.putDevice(device));
+    offline(dataDir, (devices) => devices.put(device));
     out.line(`Added ${device.id}; it is read from the next start of hearth-agent.`);
   }
   out.result({ added: device });
@@ -95,7 +95,7 @@ export async function removeSensor(dataDir: string, id: string, out: Output): Pr
   } catch (error) {
     if (error instanceof AgentUnreachable && error.status === 404) removed = false;
     else if (notRunning(error))
-      removed = existsSync(dataPaths(dataDir).outbox) && offline(dataDir, (s) => s.removeDevice(id));
+      removed = existsSync(dataPaths(dataDir).outbox) && offline(dataDir, (devices) => devices.remove(id));
     else throw agentFailure(error);
   }
   if (!removed)

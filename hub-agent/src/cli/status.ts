@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { readCredentials } from '../config/credentials.js';
 import { dataPaths } from '../config/paths.js';
 import { AgentClient, AgentUnreachable } from '../control/client.js';
 import { AgentStatus } from '../control/status.js';
+import { readOutboxSnapshot } from '../store/read-stats.js';
 import { CliError, EXIT, type Output } from './output.js';
 
 /** Turns a failure to reach the agent into the CLI's error. */
@@ -59,21 +59,10 @@ function offlineSummary(dataDir: string): string[] {
   const path = dataPaths(dataDir).outbox;
   if (!existsSync(path)) return lines;
   try {
-    const db = new Database(path, { readonly: true, fileMustExist: true });
-    try {
-      const last = (db.prepare('SELECT last_seq FROM seq_counter').get() as { last_seq: number }).last_seq;
-      const acked = (
-        db.prepare('SELECT acked_through_seq FROM upload_cursor').get() as { acked_through_seq: number }
-      ).acked_through_seq;
-      const backlog = (
-        db.prepare('SELECT count(*) AS n FROM outbox WHERE seq > ?').get(acked) as { n: number }
-      ).n;
-      lines.push(
-        `Outbox     seq ${last}, cloud has through ${acked}, backlog ${backlog} (kept safely until the agent runs)`,
-      );
-    } finally {
-      db.close();
-    }
+    const { lastSeq, ackedThroughSeq, backlog } = readOutboxSnapshot(path);
+    lines.push(
+      `Outbox     seq ${lastSeq}, cloud has through ${ackedThroughSeq}, backlog ${backlog} (kept safely until the agent runs)`,
+    );
   } catch (error) {
     lines.push(`Outbox     cannot be read: ${(error as Error).message}`);
   }
@@ -123,7 +112,10 @@ export async function status(socketPath: string, out: Output, dataDir?: string):
       out.line(`           ${a.kind} (${a.severity}) raised ${ago(a.raisedAt, now)}: ${who}`);
     }
   }
-  out.line(`Robot      ${s.robot.state}`);
+  const broker = s.robot.broker;
+  out.line(
+    `Robot      ${s.robot.state}${broker ? `, broker ${broker.host}:${broker.port}${broker.tls ? ' (TLS)' : ''}` : ''}`,
+  );
   out.line(
     `Model      ${s.model.version ? `version ${s.model.version} (${s.model.sha256?.slice(0, 12)}…)` : 'none yet: hard rules only'}`,
   );

@@ -61,6 +61,57 @@ describe('Collector', () => {
     expect(collector.stats().lastRejection).toBe('pir: ts is not a number');
   });
 
+  it('refuses at the source a reading the cloud could not store, saying why in the log', () => {
+    const lines: { sensorId?: string; reason?: string; msg?: string }[] = [];
+    const clock = new FakeClock();
+    const store = new MemoryOutboxStore();
+    const collector = new Collector({
+      store,
+      clock,
+      detector: createDetector({ clock }),
+      log: pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) }),
+    });
+    const ok = { sensorId: 'temp', kind: 'temperature' as const, value: 21, ts: clock.now() };
+    const refused = [
+      { ...ok, value: 'a\u0000b' },
+      { ...ok, sensorId: 'temp\u0000' },
+      { ...ok, room: 'hall\ud800' },
+      { ...ok, value: 'x\udc00' },
+      { ...ok, ts: Date.parse('0000-06-01T00:00:00Z') },
+      { ...ok, ts: 8.64e15 },
+    ];
+    for (const reading of refused) expect(collector.record(reading)).toBeNull();
+    // A well-formed pair (an emoji) is not a lone surrogate.
+    expect(collector.record({ ...ok, value: 'warm \ud83d\udd25' })).not.toBeNull();
+    expect(store.pending(10)).toHaveLength(1);
+    expect(collector.stats()).toMatchObject({ rejected: 6, committed: 1 });
+    expect(lines.map((l) => l.reason)).toEqual([
+      'value contains NUL (U+0000) at index 1',
+      'sensorId contains NUL (U+0000) at index 4',
+      'room contains a lone UTF-16 surrogate at index 4',
+      'value contains a lone UTF-16 surrogate at index 1',
+      expect.stringMatching(/outside the years 0001–9999/),
+      expect.stringMatching(/outside the years 0001–9999/),
+    ]);
+    expect(lines[1]?.sensorId).toBe('temp\uFFFD');
+    expect(lines.every((l) => l.msg === 'reading refused: the cloud could not store it')).toBe(true);
+  });
+
+  it('raises an alert whose evidence the cloud could not store, without that evidence', async () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 5000; i++) deep = { deeper: deep };
+    const detector: Detector = {
+      observe: async () => [
+        { kind: 'odd', severity: 'warning', source: 'rule', message: 'Odd\u0000.', evidence: [{ deep }] },
+      ],
+      tick: async () => [],
+    };
+    const { clock, store, collector } = setup(detector);
+    collector.record({ sensorId: 'pir', kind: 'motion', value: true, ts: clock.now() });
+    await collector.settled();
+    expect(store.pendingAlerts(10)[0]?.alert).toMatchObject({ message: 'Odd\uFFFD.', evidence: [] });
+  });
+
   it('detects in commit order even when detection is slow, and keeps going after it fails', async () => {
     const seen: number[] = [];
     const detector: Detector = {

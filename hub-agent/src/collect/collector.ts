@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Detection, Detector } from '../detect/types.js';
 import type { SensorReading } from '../sensors/source.js';
-import type { NewOutboxEntry, OutboxEntry, OutboxStore } from '../store/outbox.js';
+import type { AppendOptions, NewOutboxEntry, OutboxEntry, OutboxStore } from '../store/outbox.js';
+import { storableText, textProblem, timestampProblem, valueProblem } from './storable.js';
 
 /** The wire rules a reading must meet; checked here so one bad reading cannot block every upload. */
 const ReadingShape = SensorEvent.pick({ sensorId: true, kind: true, value: true, room: true });
@@ -68,20 +69,19 @@ export class Collector {
    * committed entry, or null when the reading broke the wire rules (logged and counted) — it never
    * throws for bad data. Throws only if the outbox itself refused the write.
    */
-  record(reading: SensorReading): OutboxEntry | null {
+  record(reading: SensorReading, options: AppendOptions = {}): OutboxEntry | null {
     const shape = ReadingShape.safeParse(reading);
-    if (!shape.success || !Number.isFinite(reading.ts)) {
-      const reason = shape.success ? 'ts is not a number' : summariseIssues(shape.error);
+    const reason = shape.success ? unstorable(reading) : summariseIssues(shape.error);
+    if (!shape.success || reason !== null) {
       this.counters.rejected++;
-      this.counters.lastRejection = `${String(reading.sensorId).slice(0, 64)}: ${reason}`;
-      this.deps.log.warn(
-        { sensorId: reading.sensorId, reason },
-        'reading refused: it breaks the event rules',
-      );
+      // The id itself may be what is wrong: never log NUL or a lone surrogate as it came.
+      const sensorId = storableText(String(reading.sensorId).slice(0, 64));
+      this.counters.lastRejection = `${sensorId}: ${reason}`;
+      this.deps.log.warn({ sensorId, reason }, 'reading refused: the cloud could not store it');
       return null;
     }
     const entry: NewOutboxEntry = { ...shape.data, ts: reading.ts, ...this.stamp() };
-    const [committed] = this.commit([entry]);
+    const [committed] = this.commit([entry], options);
     this.enqueue(() => this.deps.detector.observe(committed!));
     return committed!;
   }
@@ -95,8 +95,8 @@ export class Collector {
     return { ...this.counters };
   }
 
-  private commit(entries: NewOutboxEntry[]): OutboxEntry[] {
-    const committed = this.deps.store.append(entries);
+  private commit(entries: NewOutboxEntry[], options?: AppendOptions): OutboxEntry[] {
+    const committed = this.deps.store.append(entries, options);
     this.counters.committed += committed.length;
     try {
       this.deps.onCommitted?.(committed);
@@ -124,6 +124,15 @@ export class Collector {
   }
 
   private async raise(detection: Detection): Promise<void> {
+    const problem = valueProblem(detection.evidence, 'evidence') ?? textProblem(detection.message);
+    if (problem) {
+      // An alert is never refused: it goes up with its message, without the evidence the cloud cannot store.
+      this.deps.log.warn(
+        { kind: detection.kind, reason: problem },
+        'alert evidence dropped: the cloud could not store it',
+      );
+      detection = { ...detection, message: storableText(detection.message), evidence: [] };
+    }
     const alert: RaisedAlert = {
       alertId: randomUUID(),
       kind: detection.kind.slice(0, 64),
@@ -159,4 +168,14 @@ export class Collector {
       this.scheduleTick();
     }, this.deps.tickEveryMs ?? 60_000);
   }
+}
+
+/** Why a reading that passed the wire schema still cannot be stored by the cloud, or null. */
+function unstorable(reading: SensorReading): string | null {
+  return (
+    timestampProblem(reading.ts) ??
+    valueProblem(reading.sensorId, 'sensorId') ??
+    valueProblem(reading.room ?? null, 'room') ??
+    valueProblem(reading.value, 'value')
+  );
 }

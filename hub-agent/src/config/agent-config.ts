@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { summariseIssues } from '@hearth/shared';
 import { z } from 'zod';
+import { RobotConfig } from '../robot/config.js';
 import { VideoConfig } from '../video/video-config.js';
 
 /** Settings of `hearth-agent`, from `--config FILE` (JSON) and the command line; every one has a default. */
@@ -35,6 +36,7 @@ export const AgentConfig = z
       .prefault({}),
     /** Live video: the camera, the viewer limit (see hub-agent/README.md). */
     video: VideoConfig.prefault({}),
+    robot: RobotConfig.prefault({}),
   })
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfig>;
@@ -63,7 +65,17 @@ export function loadAgentConfig(file: string | undefined, overrides: AgentConfig
       throw new ConfigError(`the config file ${file} is not valid JSON: ${(error as Error).message}`);
     }
   }
-  const parsed = AgentConfig.safeParse({ ...fromFile, ...overrides });
+  // One level deep, so `--mqtt-port` overrides robot.broker.port without dropping the file's other robot settings.
+  const merged: Record<string, unknown> = { ...fromFile, ...overrides };
+  if (overrides.robot && typeof fromFile.robot === 'object' && fromFile.robot !== null) {
+    const fileRobot = fromFile.robot as Record<string, unknown>;
+    merged.robot = {
+      ...fileRobot,
+      ...overrides.robot,
+      broker: { ...(fileRobot.broker as object | undefined), ...overrides.robot.broker },
+    };
+  }
+  const parsed = AgentConfig.safeParse(merged);
   if (!parsed.success) {
     throw new ConfigError(`invalid setting${file ? ` in ${file}` : ''}: ${summariseIssues(parsed.error)}`);
   }

@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, request, type Server, type ServerRe
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { DeviceError } from '../sensors/devices.js';
-import type { OutboxEntry, PairedDevice } from '../store/outbox.js';
+import type { PairedDevice } from '../store/hub-state.js';
+import type { OutboxEntry } from '../store/outbox.js';
 import type { AgentStatus, SensorStatus } from './status.js';
 
 /** What the control API can reach inside the agent. */

@@ -54,7 +54,17 @@ export const AgentStatus = z.object({
   sensors: z.array(SensorStatus),
   /** Sensor sources running, and those that could not start with the reason. */
   sources: z.object({ running: z.array(z.string()), failed: z.record(z.string(), z.string()) }),
-  robot: z.object({ state: z.string() }),
+  /** Robots and where their broker listens; the detail is optional so a newer CLI reads an older agent. */
+  robot: z.object({
+    state: z.string(),
+    lastError: z.string().nullable().optional(),
+    broker: z
+      .object({ host: z.string(), port: z.number(), tls: z.boolean(), external: z.boolean() })
+      .nullable()
+      .optional(),
+    link: z.object({ connected: z.boolean() }).optional(),
+    robots: z.array(z.record(z.string(), z.unknown())).optional(),
+  }),
   model: z.object({ state: z.string(), version: z.string().nullable(), sha256: z.string().nullable() }),
   /** The hub's alerts and whether a person has them: counts, and the latest ones newest first. */
   alerts: z

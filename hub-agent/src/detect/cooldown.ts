@@ -18,7 +18,11 @@ export class CooldownGate {
     for (const f of findings) {
       const key = `${f.kind}|${f.subject}`;
       const episode = `${key}|${f.episode}`;
-      if (this.episodes.has(episode)) continue;
+      // Still going on: remembered from its latest sighting, so a long episode is never forgotten and raised again.
+      if (this.episodes.has(episode)) {
+        this.episodes.set(episode, now);
+        continue;
+      }
       this.episodes.set(episode, now);
       const last = this.lastRaised.get(key);
       if (last !== undefined && now - last < f.cooldownMs) {
@@ -32,13 +36,25 @@ export class CooldownGate {
     return out;
   }
 
+  /** The alerts raised and cool-downs in force, to keep across a restart. */
+  snapshot(now: number): { raised: [string, number][]; lastRaised: [string, number][] } {
+    this.forget(now, true);
+    return { raised: [...this.episodes.entries()], lastRaised: [...this.lastRaised.entries()] };
+  }
+
+  /** Takes back what an earlier run raised, so an episode still going on is not raised again. */
+  restore(state: { raised: [string, number][]; lastRaised: [string, number][] }): void {
+    for (const [k, at] of state.raised) if (!this.episodes.has(k)) this.episodes.set(k, at);
+    for (const [k, at] of state.lastRaised) if (!this.lastRaised.has(k)) this.lastRaised.set(k, at);
+  }
+
   /** How many duplicates were merged since start (for status and tests). */
   get merged(): number {
     return this.mergedCount;
   }
 
-  private forget(now: number): void {
-    if (this.episodes.size < 512) return;
+  private forget(now: number, always = false): void {
+    if (!always && this.episodes.size < 512) return;
     for (const [k, at] of this.episodes) if (now - at > EPISODE_MEMORY_MS) this.episodes.delete(k);
   }
 }

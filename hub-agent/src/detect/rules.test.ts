@@ -2,6 +2,7 @@ import type { SensorKind } from '@hearth/shared';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../clock.js';
 import type { AnomalyModel } from './anomaly.js';
+import { EpisodeMemory } from './episodes.js';
 import { createDetector, parseRulesConfig } from './index.js';
 import { bathroomRule } from './rules/bathroom.js';
 import { inactivityRule } from './rules/inactivity.js';
@@ -28,52 +29,58 @@ function windowOf(events: ObservedEvent[], since = day - 12 * 60 * MIN) {
   return w;
 }
 const config = parseRulesConfig({ timezone: 'UTC' });
+/** A rule's view of `window`, with the episodes remembered from the same events. */
+function ctx(window: SlidingWindow) {
+  const memory = new EpisodeMemory();
+  for (const e of window.events) memory.observe(e, config);
+  return { window, memory };
+}
 
 describe('rules in isolation', () => {
   it('inactivity allows a long sleep at night but not a long stillness by day', () => {
     const window = windowOf([ev(at(-2, 0), 'motion', true, 'bedroom')]); // 22:00 the evening before
-    expect(inactivityRule.evaluate({ window, now: at(6, 0), config })).toEqual([]); // 8 h asleep
+    expect(inactivityRule.evaluate({ ...ctx(window), now: at(6, 0), config })).toEqual([]); // 8 h asleep
     const day2 = windowOf([ev(at(9, 0), 'motion', true, 'living')]);
-    expect(inactivityRule.evaluate({ window: day2, now: at(11, 59), config })).toEqual([]);
-    expect(inactivityRule.evaluate({ window: day2, now: at(12, 1), config })).toMatchObject([
+    expect(inactivityRule.evaluate({ ...ctx(day2), now: at(11, 59), config })).toEqual([]);
+    expect(inactivityRule.evaluate({ ...ctx(day2), now: at(12, 1), config })).toMatchObject([
       { kind: 'inactivity' },
     ]);
   });
 
   it('does not count silence from before the hub started watching', () => {
     const window = windowOf([], at(10, 0));
-    expect(inactivityRule.evaluate({ window, now: at(12, 0), config })).toEqual([]);
-    expect(inactivityRule.evaluate({ window, now: at(13, 1), config })).toHaveLength(1);
+    expect(inactivityRule.evaluate({ ...ctx(window), now: at(12, 0), config })).toEqual([]);
+    expect(inactivityRule.evaluate({ ...ctx(window), now: at(13, 1), config })).toHaveLength(1);
   });
 
   it('bathroom: a stay ends as soon as the senior is seen elsewhere', () => {
     const events = [ev(at(8, 0), 'motion', true, 'bathroom'), ev(at(8, 30), 'motion', true, 'bathroom')];
-    expect(bathroomRule.evaluate({ window: windowOf(events), now: at(8, 46), config })).toMatchObject([
+    expect(bathroomRule.evaluate({ ...ctx(windowOf(events)), now: at(8, 46), config })).toMatchObject([
       { kind: 'bathroom_too_long', evidence: [{ room: 'bathroom' }, { room: 'bathroom' }] },
     ]);
     events.push(ev(at(8, 40), 'motion', true, 'hall'));
-    expect(bathroomRule.evaluate({ window: windowOf(events), now: at(8, 46), config })).toEqual([]);
+    expect(bathroomRule.evaluate({ ...ctx(windowOf(events)), now: at(8, 46), config })).toEqual([]);
   });
 
   it('a front door opened in the afternoon is nobody’s business; at night it is', () => {
     const door = (ts: number, open: boolean) => ev(ts, 'contact', open, 'hall', 'door-front');
     const afternoon = windowOf([door(at(15, 0), true)]);
-    expect(nightDoorRule.evaluate({ window: afternoon, now: at(15, 30), config })).toEqual([]);
+    expect(nightDoorRule.evaluate({ ...ctx(afternoon), now: at(15, 30), config })).toEqual([]);
     const night = windowOf([
       door(at(23, 0), true),
       door(at(23, 1), false),
       ev(at(23, 5), 'motion', true, 'hall'),
     ]);
-    expect(nightDoorRule.evaluate({ window: night, now: at(23, 30), config })).toEqual([]); // came back in
+    expect(nightDoorRule.evaluate({ ...ctx(night), now: at(23, 30), config })).toEqual([]); // came back in
   });
 
   it('temperature: one cold reading is not enough, a cold quarter of an hour is', () => {
     const t = (ts: number, v: number) => ev(ts, 'temperature', v, 'living', 'temp-living');
     const spike = windowOf([t(at(14, 0), 20), t(at(14, 5), 12), t(at(14, 10), 20)]);
-    expect(temperatureRule.evaluate({ window: spike, now: at(14, 40), config })).toEqual([]);
+    expect(temperatureRule.evaluate({ ...ctx(spike), now: at(14, 40), config })).toEqual([]);
     const cold = windowOf([t(at(14, 0), 20), t(at(14, 5), 12), t(at(14, 15), 12.5)]);
-    expect(temperatureRule.evaluate({ window: cold, now: at(14, 19), config })).toEqual([]);
-    expect(temperatureRule.evaluate({ window: cold, now: at(14, 21), config })).toMatchObject([
+    expect(temperatureRule.evaluate({ ...ctx(cold), now: at(14, 19), config })).toEqual([]);
+    expect(temperatureRule.evaluate({ ...ctx(cold), now: at(14, 21), config })).toMatchObject([
       { kind: 'room_too_cold', evidence: [{ value: 12 }, { value: 12.5 }] },
     ]);
   });
@@ -81,7 +88,7 @@ describe('rules in isolation', () => {
   it('a disabled rule stays silent', () => {
     const off = parseRulesConfig({ timezone: 'UTC', bathroom: { enabled: false } });
     const window = windowOf([ev(at(8, 0), 'motion', true, 'bathroom')]);
-    expect(bathroomRule.evaluate({ window, now: at(10, 0), config: off })).toEqual([]);
+    expect(bathroomRule.evaluate({ ...ctx(window), now: at(10, 0), config: off })).toEqual([]);
   });
 });
 

@@ -55,6 +55,21 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /**
+ * A tiny model scored a few times a minute on a Pi that also runs the broker and video: one thread
+ * that sleeps between runs (spinning workers burn a core), and no memory arena or pattern planning,
+ * which reserve megabytes to speed up large, repeated tensor shapes this model never has.
+ */
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
+  executionProviders: ['cpu'],
+  executionMode: 'sequential',
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  enableCpuMemArena: false,
+  enableMemPattern: false,
+  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+};
+
+/**
  * Verifies, loads and probes a model file. The probe vector stored in the model must come out
  * with the score the trainer computed; a file that loads but computes nonsense is rejected.
  * @throws ModelRejectedError (never anything else) when the model must not be used.
@@ -89,7 +104,7 @@ export async function loadAnomalyModel(
 
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+    session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
   } catch (err) {
     throw new ModelRejectedError(
       'LOAD_FAILED',

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../clock.js';
+import { HttpCloudLink } from '../uplink/http-cloud-link.js';
 import { sha256Hex } from './anomaly-model.js';
 import { ModelFiles } from './model-files.js';
 import { ModelSlot } from './model-slot.js';
@@ -90,8 +91,8 @@ describe('ModelUpdater against a real HTTP server', () => {
   const updater = (slot = new ModelSlot()) => {
     made.push(slot);
     const u = new ModelUpdater({
-      cloudUrl: server.url,
-      apiKey: () => API_KEY,
+      link: new HttpCloudLink(),
+      identity: () => ({ cloudUrl: server.url, apiKey: API_KEY }),
       slot,
       files: new ModelFiles(dir),
       clock: new FakeClock(),
@@ -173,8 +174,8 @@ describe('ModelUpdater against a real HTTP server', () => {
     made.push(slot);
     const clock = new FakeClock();
     const u = new ModelUpdater({
-      cloudUrl: server.url,
-      apiKey: () => API_KEY,
+      link: new HttpCloudLink(),
+      identity: () => ({ cloudUrl: server.url, apiKey: API_KEY }),
       slot,
       files: new ModelFiles(dir),
       clock,

@@ -1,13 +1,6 @@
-import {
-  MAX_MODEL_BYTES,
-  MODEL_SHA256_HEADER,
-  MODEL_VERSION_HEADER,
-  type ModelAvailable,
-  type ModelStatusReport,
-  PROTOCOL_HEADER,
-  PROTOCOL_VERSION,
-} from '@hearth/shared';
+import { MAX_MODEL_BYTES, type ModelAvailable, type ModelStatusReport } from '@hearth/shared';
 import type { Clock } from '../clock.js';
+import type { CloudIdentity, CloudLink, ModelDownload } from '../uplink/cloud-link.js';
 import { type LoadedModel, loadAnomalyModel, ModelRejectedError } from './anomaly-model.js';
 import type { ModelFiles } from './model-files.js';
 import type { ModelSlot } from './model-slot.js';
@@ -26,17 +19,14 @@ export interface ModelUpdaterLog {
 }
 
 export interface ModelUpdaterDeps {
-  /** The cloud's base URL, e.g. `https://care.example.org` (the `/api/v1` prefix is added). */
-  cloudUrl: string;
-  /** The hub's API key, read at each request so a rotated key is used at once; undefined while unpaired. */
-  apiKey: () => string | undefined;
+  /** Where the hub is paired and its key, current at each request (a rotated key is used at once); null while unpaired. */
+  identity: () => CloudIdentity | null;
+  link: CloudLink;
   /** The model the detector reads. */
   slot: ModelSlot;
   /** Where installed models are kept on disk. */
   files: ModelFiles;
   clock: Clock;
-  /** HTTP client (tests and proxies inject one); defaults to the global fetch. */
-  fetch?: typeof fetch;
   log?: ModelUpdaterLog;
   /** How often to ask the cloud even without a notice; default 6 h. */
   pollIntervalMs?: number;
@@ -123,48 +113,30 @@ export class ModelUpdater {
   }
 
   private async checkOnce(): Promise<UpdateOutcome> {
-    const apiKey = this.deps.apiKey();
-    if (!apiKey) return { status: 'failed', reason: 'the hub is not paired yet' };
+    const who = this.deps.identity();
+    if (!who) return { status: 'failed', reason: 'the hub is not paired yet' };
     const known = [this.deps.slot.current()?.sha256, this.rejectedSha].filter((s): s is string => !!s);
-    let res: Response;
-    let bytes: Uint8Array;
+    let download: ModelDownload;
     try {
-      res = await (this.deps.fetch ?? fetch)(`${this.deps.cloudUrl}/api/v1/hub/model`, {
-        headers: {
-          authorization: `Bearer ${apiKey}`,
-          [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
-          ...(known.length > 0 && { 'if-none-match': known.map((s) => `"${s}"`).join(', ') }),
-        },
-        signal: AbortSignal.timeout(this.deps.timeoutMs ?? 60_000),
-      });
-      if (res.status === 304) return { status: 'unchanged' };
-      if (res.status === 404) return { status: 'none' };
-      if (res.status !== 200) {
-        const reason = `cloud answered ${res.status} to the model download`;
-        this.log.warn({ status: res.status }, reason);
-        await res.body?.cancel();
-        return { status: 'failed', reason };
-      }
-      if (Number(res.headers.get('content-length') ?? 0) > MAX_MODEL_BYTES) {
-        await res.body?.cancel();
-        return this.reject(res, undefined, `model is larger than ${MAX_MODEL_BYTES} bytes`);
-      }
-      bytes = new Uint8Array(await res.arrayBuffer());
+      download = await this.deps.link.fetchModel(who, known, { timeoutMs: this.deps.timeoutMs ?? 60_000 });
     } catch (err) {
-      const reason = `model download failed: ${(err as Error).message}`;
-      this.log.warn({}, reason);
+      const status = (err as { status?: number | null }).status;
+      const reason = status
+        ? `cloud answered ${status} to the model download`
+        : `model download failed: ${(err as Error).message}`;
+      this.log.warn(status ? { status } : {}, reason);
       return { status: 'failed', reason };
     }
-
-    const version = res.headers.get(MODEL_VERSION_HEADER) ?? 'unknown';
-    const expected =
-      res.headers.get(MODEL_SHA256_HEADER) ??
-      res.headers.get('etag')?.replace(/^W\//, '').replaceAll('"', '');
+    if (download.kind === 'unchanged') return { status: 'unchanged' };
+    if (download.kind === 'none') return { status: 'none' };
+    if (download.kind === 'too_large')
+      return this.reject(download.version, undefined, `model is larger than ${MAX_MODEL_BYTES} bytes`);
+    const { bytes, version, sha256: expected } = download;
     let model: LoadedModel;
     try {
       model = await loadAnomalyModel(bytes, { version, ...(expected && { expectedSha256: expected }) });
     } catch (err) {
-      if (err instanceof ModelRejectedError) return this.reject(res, expected, err.message);
+      if (err instanceof ModelRejectedError) return this.reject(version, expected, err.message);
       throw err;
     }
     try {
@@ -183,8 +155,7 @@ export class ModelUpdater {
     return { status: 'installed', version, sha256: model.sha256 };
   }
 
-  private async reject(res: Response, sha256: string | undefined, reason: string): Promise<UpdateOutcome> {
-    const version = res.headers.get(MODEL_VERSION_HEADER) ?? 'unknown';
+  private async reject(version: string, sha256: string | undefined, reason: string): Promise<UpdateOutcome> {
     this.rejectedSha = sha256;
     this.log.warn({ version, reason }, 'model rejected; keeping the current one');
     if (sha256)
@@ -199,23 +170,14 @@ export class ModelUpdater {
 
   private async report(report: ModelStatusReport): Promise<void> {
     if (!Number.isInteger(report.version) || report.version <= 0) return;
-    const apiKey = this.deps.apiKey();
-    if (!apiKey) return;
+    const who = this.deps.identity();
+    if (!who) return;
     try {
-      const res = await (this.deps.fetch ?? fetch)(`${this.deps.cloudUrl}/api/v1/hub/model/status`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${apiKey}`,
-          'content-type': 'application/json',
-          [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
-        },
-        body: JSON.stringify(report),
-        signal: AbortSignal.timeout(this.deps.timeoutMs ?? 60_000),
-      });
-      await res.body?.cancel();
-      if (!res.ok) this.log.warn({ status: res.status }, 'cloud did not record the model status');
+      await this.deps.link.reportModelStatus(who, report, { timeoutMs: this.deps.timeoutMs ?? 60_000 });
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'could not tell the cloud about the model');
+      const status = (err as { status?: number | null }).status;
+      if (status) this.log.warn({ status }, 'cloud did not record the model status');
+      else this.log.warn({ err: (err as Error).message }, 'could not tell the cloud about the model');
     }
   }
 }

@@ -1,6 +1,6 @@
 import { summariseIssues } from '@hearth/shared';
 import { z } from 'zod';
-import type { PairedDevice } from '../store/outbox.js';
+import type { PairedDevice } from '../store/hub-state.js';
 import { GpioSensorSettings } from './gpio/gpio-source.js';
 
 /** Ids appear in events and alerts; keep them short, readable and safe in URLs. */

@@ -1,4 +1,5 @@
 import type { RecalledFrames } from '@hearth/firmware-bridge';
+import type { SerialNotesTable } from '../store/hub-state.js';
 
 /**
  * The hub's durable memory of which frames of a serial node it has recorded, so a hub process that
@@ -7,14 +8,12 @@ import type { RecalledFrames } from '@hearth/firmware-bridge';
 export interface DeliveredFrames {
   /** What was noted for the node, or undefined when nothing usable was (never throws). */
   recall(nodeId: string): RecalledFrames | undefined;
-  /** Notes durably that a frame of the node's boot was recorded. Throws when the note could not be written. */
+  /**
+   * Notes durably that a frame of the node's boot was recorded. Called inside the commit of the
+   * frame's reading (see `SensorSource` emit's `alongside`), so the two are never apart. Throws
+   * when the note could not be written.
+   */
   note(nodeId: string, bootId: number, seq: number): void;
-}
-
-/** Where the notes live: the outbox's settings, in the same SQLite database as the readings. */
-export interface SettingsStore {
-  getSetting(key: string): string | undefined;
-  setSetting(key: string, value: string): void;
 }
 
 /**
@@ -23,53 +22,32 @@ export interface SettingsStore {
  */
 const KEEP = 32;
 
-const keyOf = (nodeId: string) => `serial.delivered.${nodeId}`;
-
-const isSeq = (n: unknown): n is number =>
-  Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffff;
-
-/** Frames noted in the outbox's settings (key `serial.delivered.<nodeId>`): the boot and its last 32 seqs. */
-export class SettingsDeliveredFrames implements DeliveredFrames {
+/** Frames noted in the hub state's `serial_notes` table: the node's boot and its last 32 seqs. */
+export class NotedFrames implements DeliveredFrames {
   private readonly cache = new Map<string, { bootId: number; seqs: number[] }>();
 
-  /** `onUnreadable` hears about a note that was damaged and ignored (the node's frames then count as new). */
-  constructor(
-    private readonly settings: SettingsStore,
-    private readonly onUnreadable: (nodeId: string, reason: string) => void = () => {},
-  ) {}
+  constructor(private readonly table: SerialNotesTable) {}
 
   recall(nodeId: string): RecalledFrames | undefined {
     const cached = this.cache.get(nodeId);
     if (cached) return { bootId: cached.bootId, seqs: [...cached.seqs] };
-    let raw: string | undefined;
+    let found: { bootId: number; seqs: number[] } | undefined;
     try {
-      raw = this.settings.getSetting(keyOf(nodeId));
-    } catch (error) {
-      this.onUnreadable(nodeId, error instanceof Error ? error.message : String(error));
-      return undefined;
-    }
-    if (raw === undefined) return undefined;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
+      found = this.table.get(nodeId);
     } catch {
-      this.onUnreadable(nodeId, 'the note is not JSON');
+      // An unreadable note means the node's frames count as new; the table told its listener why.
       return undefined;
     }
-    const { bootId, seqs } = (parsed ?? {}) as { bootId?: unknown; seqs?: unknown };
-    if (!Number.isInteger(bootId) || !Array.isArray(seqs) || !seqs.every(isSeq)) {
-      this.onUnreadable(nodeId, 'the note lacks an integer bootId and a list of 16-bit seqs');
-      return undefined;
-    }
-    const found = { bootId: bootId as number, seqs: seqs.slice(-KEEP) };
-    this.cache.set(nodeId, found);
-    return { bootId: found.bootId, seqs: [...found.seqs] };
+    if (!found) return undefined;
+    const kept = { bootId: found.bootId, seqs: found.seqs.slice(-KEEP) };
+    this.cache.set(nodeId, kept);
+    return { bootId: kept.bootId, seqs: [...kept.seqs] };
   }
 
   note(nodeId: string, bootId: number, seq: number): void {
     const known = this.cache.get(nodeId) ?? this.recall(nodeId);
     const seqs = known && known.bootId === bootId ? [...known.seqs, seq].slice(-KEEP) : [seq];
-    this.settings.setSetting(keyOf(nodeId), JSON.stringify({ bootId, seqs }));
+    this.table.put(nodeId, { bootId, seqs });
     this.cache.set(nodeId, { bootId, seqs });
   }
 }

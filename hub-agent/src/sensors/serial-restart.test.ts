@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../clock.js';
 import type { OutboxStore } from '../store/outbox.js';
 import { openSqliteOutbox } from '../store/sqlite-outbox.js';
-import { SettingsDeliveredFrames } from './serial-frames.js';
+import { NotedFrames } from './serial-frames.js';
 import { SerialSource } from './serial-source.js';
 
 const PATH = '/dev/serial/by-id/usb-hearth-restart-if00';
@@ -40,14 +40,14 @@ async function hubProcess(dbPath: string) {
   const source = new SerialSource({
     path: PATH,
     clock,
-    delivered: new SettingsDeliveredFrames(store),
+    delivered: new NotedFrames(store.state.serialNotes),
     openPort: (o) => {
       port = new SerialPortMock({ ...o, autoOpen: false });
       return port;
     },
   });
   // What the agent's record does: commit, and throw when the outbox refuses.
-  await source.start((r) => store.append([{ ...r }]));
+  await source.start((r, options) => store.append([{ ...r }], options));
   await vi.waitFor(() => expect(source.status().connected).toBe(true), { timeout: 5000 });
   const acks = () => {
     const parser = new FrameParser();
@@ -125,7 +125,7 @@ describe('serial frames recorded before a hub restart', () => {
   it('ignores a damaged note, so the node is heard rather than silenced', async () => {
     const first = await hubProcess(dbPath);
     running = first;
-    first.store.setSetting('serial.delivered.hall', '{"bootId":42,"seqs":["x"]}');
+    first.store.state.serialNotes.put('hall', { bootId: 42, seqs: ['x'] as unknown as number[] });
     await first.exit();
 
     const second = await hubProcess(dbPath);

@@ -1,3 +1,5 @@
+// Over ~300 lines on purpose: one serial line's whole life (open, hello, liveness, ack ordering,
+// reopen with backoff) is one state machine; split, each half would need the other's private state.
 import {
   type Delivery,
   DuplicateFilter,
@@ -7,8 +9,10 @@ import {
 } from '@hearth/firmware-bridge';
 import pino, { type Logger } from 'pino';
 import { SerialPort, type SerialPortMock } from 'serialport';
+import { Backoff } from '../backoff.js';
 import type { Clock } from '../clock.js';
-import { ReconnectBackoff } from './serial-backoff.js';
+import { faultPoint } from '../fault.js';
+import type { AppendOptions } from '../store/outbox.js';
 import type { DeliveredFrames } from './serial-frames.js';
 import { serialOpenHint } from './serial-hints.js';
 import { SerialNode, type SerialNodeStatus, type UnavailableReason } from './serial-node.js';
@@ -89,12 +93,13 @@ export class SerialSource implements SensorSource {
   private readonly log: Logger;
   private readonly duplicates: DuplicateFilter;
   private readonly totals = emptyStats();
-  private emit: ((reading: SensorReading) => void) | undefined;
+  // What emit returns is not needed here: the serial line acks a frame once emit returned at all.
+  private emit: ((reading: SensorReading, options?: AppendOptions) => unknown) | undefined;
   private port: SerialPortLike | undefined;
   private link: HubLink | undefined;
   private node: SerialNode | undefined;
   private running = false;
-  private readonly backoff: ReconnectBackoff;
+  private readonly backoff: Backoff;
   private cancelReconnect: () => void = () => {};
   private cancelLiveness: () => void = () => {};
   private cancelHelloWait: () => void = () => {};
@@ -106,14 +111,16 @@ export class SerialSource implements SensorSource {
     this.log = options.log ?? pino({ level: 'silent' });
     const delivered = options.delivered;
     this.duplicates = new DuplicateFilter(256, delivered && ((nodeId) => delivered.recall(nodeId)));
-    this.backoff = new ReconnectBackoff(
-      options.reconnectInitialMs ?? 500,
-      options.reconnectMaxMs ?? 30_000,
-      options.random,
-    );
+    // ±20 %: several nodes on one hub do not retry in lockstep after a shared USB hub resets.
+    this.backoff = new Backoff({
+      initialMs: options.reconnectInitialMs ?? 500,
+      maxMs: options.reconnectMaxMs ?? 30_000,
+      spread: [0.8, 1.2],
+      ...(options.random && { random: options.random }),
+    });
   }
 
-  async start(emit: (reading: SensorReading) => void): Promise<void> {
+  async start(emit: (reading: SensorReading, options?: AppendOptions) => unknown): Promise<void> {
     const { path, baudRate = 115_200 } = this.options;
     if (typeof path !== 'string' || !path.startsWith('/')) {
       throw new SerialSourceConfigError(
@@ -300,14 +307,25 @@ export class SerialSource implements SensorSource {
     }
     // Back before the reading itself, so the detection window never sees a reading from a sensor
     // whose latest state still says unavailable.
-    for (const reading of [...node.setAvailable(true, now), ...readings]) this.emit?.(reading);
-    if (message.type !== 'heartbeat') this.noteDelivered(delivery);
+    const all = [...node.setAvailable(true, now), ...readings];
+    // The frame's note commits with its last reading: a hub that dies at any instant either has
+    // both (the resent frame is recognised) or neither (the resent frame is recorded, once).
+    const note =
+      message.type === 'heartbeat'
+        ? undefined
+        : () => this.options.delivered?.note(delivery.node.nodeId, delivery.node.bootId, delivery.seq);
+    all.forEach((reading, i) => {
+      this.emit?.(reading, note && i === all.length - 1 ? { alongside: note } : undefined);
+    });
+    if (note && all.length === 0) this.noteDelivered(delivery);
+    // Tests kill the hub here: a reading is committed and the node has not heard the ack.
+    if (readings.length > 0) faultPoint('serial.after-commit');
     this.watchLiveness();
   }
 
   /**
-   * Remembers durably that a reliable frame was recorded. A failure is logged, not thrown: the reading
-   * is already committed, and refusing the frame now would make the node resend it into a duplicate.
+   * Remembers durably that a frame without readings (a hello) was recorded. A failure is logged, not
+   * thrown: a resent hello records nothing twice.
    */
   private noteDelivered({ node, seq }: Delivery): void {
     try {

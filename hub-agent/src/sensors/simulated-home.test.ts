@@ -17,7 +17,16 @@ function home(options: { speed?: number; pendantEveryMs?: number } = {}) {
     return seed / 2147483647;
   };
   const source = new SimulatedHome({ clock, hourOf: utcHour, random, ...options });
-  return { clock, readings, source, start: () => source.start((r) => readings.push(r)) };
+  return {
+    clock,
+    readings,
+    source,
+    start: () =>
+      source.start((r) => {
+        readings.push(r);
+        return null;
+      }),
+  };
 }
 
 describe('SimulatedHome', () => {

@@ -1,6 +1,7 @@
 import type { SensorKind } from '@hearth/shared';
 import type { Clock } from '../clock.js';
-import type { SensorReading, SensorSource } from './source.js';
+import type { OutboxEntry } from '../store/outbox.js';
+import type { Emit, SensorReading, SensorSource } from './source.js';
 
 /** A sensor of the simulated home, as `hearth sensors list` shows it. */
 export interface SimulatedSensor {
@@ -67,7 +68,7 @@ export interface SimulatedHomeOptions {
  */
 export class SimulatedHome implements SensorSource {
   readonly name = 'simulated-home';
-  private emit: ((reading: SensorReading) => void) | null = null;
+  private emit: Emit | null = null;
   private cancelStep: () => void = () => {};
   private cancelPendant: () => void = () => {};
   private startedAt = 0;
@@ -81,7 +82,7 @@ export class SimulatedHome implements SensorSource {
     return SIMULATED_SENSORS;
   }
 
-  async start(emit: (reading: SensorReading) => void): Promise<void> {
+  async start(emit: Emit): Promise<void> {
     if (this.emit) return;
     this.emit = emit;
     this.startedAt = this.options.clock.now();
@@ -97,9 +98,10 @@ export class SimulatedHome implements SensorSource {
 
   /**
    * Acts as if someone triggered `sensorId`: the pendant is pressed, a motion sensor sees
-   * movement, a contact toggles. Throws, naming the known sensors, for an id this home lacks.
+   * movement, a contact toggles. Returns what the outbox committed (null when the home is not
+   * running). Throws, naming the known sensors, for an id this home lacks.
    */
-  press(sensorId: string): SensorReading {
+  press(sensorId: string): OutboxEntry | null {
     const sensor = SIMULATED_SENSORS.find((s) => s.id === sensorId);
     if (!sensor) {
       throw new Error(
@@ -121,7 +123,7 @@ export class SimulatedHome implements SensorSource {
     return this.startedAt + (now - this.startedAt) * (this.options.speed ?? 1);
   }
 
-  private send(sensorId: string, value: SensorReading['value']): SensorReading {
+  private send(sensorId: string, value: SensorReading['value']): OutboxEntry | null {
     const sensor = SIMULATED_SENSORS.find((s) => s.id === sensorId)!;
     const reading: SensorReading = {
       sensorId,
@@ -130,8 +132,7 @@ export class SimulatedHome implements SensorSource {
       ...(sensor.room ? { room: sensor.room } : {}),
       ts: this.options.clock.now(),
     };
-    this.emit?.(reading);
-    return reading;
+    return this.emit?.(reading) ?? null;
   }
 
   private step(): void {

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
+import type { AppendOptions, OutboxEntry } from '../store/outbox.js';
 import type { SensorReading, SensorSource } from './source.js';
 
 export interface SourceSetDeps {
   /** Builds the sources for the current configuration; called at start and on every reload. */
   build: () => SensorSource[];
   /** Where a source's readings go. */
-  record: (source: string, reading: SensorReading) => void;
+  record: (source: string, reading: SensorReading, options?: AppendOptions) => OutboxEntry | null;
   log: Logger;
 }
 
@@ -24,7 +25,7 @@ export class SourceSet {
     this.failures.clear();
     for (const source of this.deps.build()) {
       try {
-        await source.start((reading) => this.deps.record(source.name, reading));
+        await source.start((reading, options) => this.deps.record(source.name, reading, options));
         this.running.push(source);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);

@@ -1,14 +1,15 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { AgentConfig } from '../config/agent-config.js';
-import type { OutboxEntry, OutboxStore, PairedDevice } from '../store/outbox.js';
+import type { HubStateStore, PairedDevice } from '../store/hub-state.js';
+import type { AppendOptions, OutboxEntry } from '../store/outbox.js';
 import { AvailabilityMonitor } from './availability.js';
 import { heartbeatMs, parseDevice } from './devices.js';
 import { type GpioBackend, OnoffGpioBackend } from './gpio/backend.js';
 import { GpioSource } from './gpio/gpio-source.js';
 import { readGpioChips } from './gpio/header-lines.js';
 import type { SensorRegistry } from './registry.js';
-import { SettingsDeliveredFrames } from './serial-frames.js';
+import { NotedFrames } from './serial-frames.js';
 import { SerialSource } from './serial-source.js';
 import { SimulatedHome } from './simulated-home.js';
 import type { SensorReading, SensorSource } from './source.js';
@@ -16,12 +17,13 @@ import { SourceSet } from './source-set.js';
 
 export interface SensorWiringDeps {
   config: AgentConfig;
-  store: OutboxStore;
+  /** Where the technician's devices and the serial notes are kept. */
+  state: HubStateStore;
   clock: Clock;
   log: Logger;
   registry: SensorRegistry;
   /** Commits a reading; throws when the outbox refused it. */
-  record: (reading: SensorReading) => OutboxEntry | null;
+  record: (reading: SensorReading, options?: AppendOptions) => OutboxEntry | null;
   /** Replaces every configured source (tests). */
   sources?: SensorSource[];
   gpio?: { backend: GpioBackend; sysfsGpio?: string };
@@ -33,7 +35,7 @@ export interface SensorWiringDeps {
  * and wires them through availability tracking and the registry into the collector.
  */
 export function buildSensors(deps: SensorWiringDeps) {
-  const { config, store, clock, log, registry } = deps;
+  const { config, state, clock, log, registry } = deps;
   const simulatedHome =
     config.simulate && !deps.sources
       ? new SimulatedHome({
@@ -44,14 +46,14 @@ export function buildSensors(deps: SensorWiringDeps) {
       : null;
   const availability = new AvailabilityMonitor({
     clock,
-    emit: (reading) => record('availability', reading),
+    emit: (reading) => void record('availability', reading),
     defaultHeartbeatMs: config.defaultHeartbeatSeconds * 1000,
   });
-  const record = (source: string, reading: SensorReading) => {
+  const record = (source: string, reading: SensorReading, options?: AppendOptions): OutboxEntry | null => {
     registry.seen(reading, source);
     if (source !== 'availability') availability.observe(reading);
     try {
-      deps.record(reading);
+      return deps.record(reading, options);
     } catch (error) {
       log.fatal({ sensorId: reading.sensorId, err: String(error) }, 'the outbox refused a reading');
       // A serial node resends what was not acknowledged; other sources have no second chance.
@@ -72,9 +74,7 @@ export function buildSensors(deps: SensorWiringDeps) {
             // The device id is the node's id, so the room applies to every sensor of the node.
             rooms: d.room ? { [d.id]: d.room } : {},
             // Noted next to the readings, so a frame recorded just before a restart is not recorded again.
-            delivered: new SettingsDeliveredFrames(store, (nodeId, reason) =>
-              log.warn({ nodeId, reason }, 'the note of recorded serial frames was unreadable; ignored'),
-            ),
+            delivered: new NotedFrames(state.serialNotes),
           }),
       ));
 
@@ -85,7 +85,7 @@ export function buildSensors(deps: SensorWiringDeps) {
         registry.declare({ ...sensor, source: simulatedHome.name });
       return [simulatedHome];
     }
-    const devices = store.listDevices();
+    const devices = state.devices.list();
     for (const device of devices) {
       registry.declare({
         id: device.id,
@@ -116,15 +116,15 @@ export function buildSensors(deps: SensorWiringDeps) {
   const sourceSet = new SourceSet({ build, record, log: log.child({ module: 'sensors' }) });
 
   const api = {
-    list: () => ({ devices: store.listDevices(), sensors: registry.list() }),
+    list: () => ({ devices: state.devices.list(), sensors: registry.list() }),
     async add(input: unknown) {
       const device = parseDevice(input, clock.now());
-      store.putDevice(device);
+      state.devices.put(device);
       await sourceSet.reload();
       return device;
     },
     async remove(id: string) {
-      const removed = store.removeDevice(id);
+      const removed = state.devices.remove(id);
       if (removed) {
         availability.forget(id);
         registry.forget(id);

@@ -1,4 +1,4 @@
-import type { NewOutboxEntry, OutboxEntry, OutboxStats, OutboxStore, PairedDevice } from './outbox.js';
+import type { AppendOptions, NewOutboxEntry, OutboxEntry, OutboxStats, OutboxStore } from './outbox.js';
 
 /** The outbox held in memory, for unit tests and the demo; forgets everything on exit. */
 export class MemoryOutboxStore implements OutboxStore {
@@ -7,14 +7,14 @@ export class MemoryOutboxStore implements OutboxStore {
   private cursor = 0;
   private lastUploadAt: number | null = null;
   private dropped = 0;
-  private readonly settings = new Map<string, string>();
-  private readonly devices = new Map<string, PairedDevice>();
   private closed = false;
 
   constructor(readonly bootId = 'memory-boot') {}
 
-  append(entries: NewOutboxEntry[]): OutboxEntry[] {
+  append(entries: NewOutboxEntry[], options: AppendOptions = {}): OutboxEntry[] {
     this.assertOpen();
+    // Nothing is durable here, so "in the same transaction" is simply "before returning".
+    options.alongside?.();
     const committed = entries.map((e, i) => ({
       ...structuredClone(e),
       seq: this.last + i + 1,
@@ -117,33 +117,6 @@ export class MemoryOutboxStore implements OutboxStore {
   entryCount(): number {
     this.assertOpen();
     return this.entries.length;
-  }
-
-  getSetting(key: string): string | undefined {
-    this.assertOpen();
-    return this.settings.get(key);
-  }
-
-  setSetting(key: string, value: string): void {
-    this.assertOpen();
-    this.settings.set(key, value);
-  }
-
-  listDevices(): PairedDevice[] {
-    this.assertOpen();
-    return [...this.devices.values()]
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .map((d) => structuredClone(d));
-  }
-
-  putDevice(device: PairedDevice): void {
-    this.assertOpen();
-    this.devices.set(device.id, structuredClone(device));
-  }
-
-  removeDevice(id: string): boolean {
-    this.assertOpen();
-    return this.devices.delete(id);
   }
 
   close(): void {

@@ -101,30 +101,21 @@ export function outboxContract(name: string, open: () => { store: OutboxStore })
       store.close();
     });
 
-    it('stores settings and paired devices', () => {
+    it('commits what goes alongside with the entries, or nothing at all when it fails', () => {
       const { store } = open();
-      store.setSetting('hubId', 'a');
-      store.setSetting('hubId', 'b');
-      expect(store.getSetting('hubId')).toBe('b');
-      expect(store.getSetting('missing')).toBeUndefined();
-      store.putDevice({
-        id: 'pir-kitchen',
-        type: 'gpio',
-        settings: { pin: 17 },
-        room: 'kitchen',
-        addedAt: 1,
-      });
-      store.putDevice({ id: 'door-front', type: 'gpio', settings: { pin: 27 }, addedAt: 2 });
-      expect(store.listDevices().map((d) => d.id)).toEqual(['door-front', 'pir-kitchen']);
-      expect(store.listDevices()[1]).toEqual({
-        id: 'pir-kitchen',
-        type: 'gpio',
-        settings: { pin: 17 },
-        room: 'kitchen',
-        addedAt: 1,
-      });
-      expect(store.removeDevice('door-front')).toBe(true);
-      expect(store.removeDevice('door-front')).toBe(false);
+      const noted: number[] = [];
+      store.append([reading(1)], { alongside: () => noted.push(1) });
+      expect(noted).toEqual([1]);
+      expect(() =>
+        store.append([reading(2), reading(3)], {
+          alongside: () => {
+            throw new Error('disk full');
+          },
+        }),
+      ).toThrow(/disk full/);
+      expect(store.lastSeq()).toBe(1);
+      expect(store.pending(10).map((e) => e.seq)).toEqual([1]);
+      expect(store.append([reading(4)])[0]?.seq).toBe(2);
       store.close();
     });
 

@@ -1,4 +1,4 @@
-import type { RaisedAlert, ReadingValue, SensorKind } from '@hearth/shared';
+import type { RaisedAlert, ReadingValue, RobotEvent, SensorKind } from '@hearth/shared';
 import type { z } from 'zod';
 
 /** A reading or alert about to be committed; the store gives it its seq. */
@@ -11,6 +11,8 @@ export interface NewOutboxEntry {
   room?: string;
   /** Present exactly when `kind` is `alert`. */
   alert?: RaisedAlert;
+  /** Present when `kind` is `robot` and the entry reports a command's hop. */
+  robot?: RobotEvent;
   /** True when the hub's clock was not yet synchronised when `ts` was taken. */
   clockUnsynced?: boolean;
   /** Milliseconds since boot when `ts` was taken; lets an unsynced `ts` be corrected later. */
@@ -40,16 +42,14 @@ export interface OutboxStats {
   lastUploadAt: number | null;
 }
 
-/** A sensor or microcontroller the technician added to this home. */
-export interface PairedDevice {
-  /** Stable id used as `sensorId` in events, e.g. `pir-kitchen`. */
-  id: string;
-  /** `gpio`, `serial` … decides which source reads it. */
-  type: string;
-  /** Type-specific settings (pin, debounce, device path…), validated by the source that reads it. */
-  settings: Record<string, unknown>;
-  room?: string;
-  addedAt: number;
+/** What else a commit carries. */
+export interface AppendOptions {
+  /**
+   * Runs inside the commit's transaction once the entries are written: a note about them in the
+   * hub state (the serial frame they came from) commits with them or not at all. If it throws,
+   * nothing is committed and `append` throws.
+   */
+  alongside?: () => void;
 }
 
 /**
@@ -66,7 +66,7 @@ export interface OutboxStore {
    * assigned. Throws (committing nothing) if the disk refuses the write; the caller must then
    * treat the readings as not recorded.
    */
-  append(entries: NewOutboxEntry[]): OutboxEntry[];
+  append(entries: NewOutboxEntry[], options?: AppendOptions): OutboxEntry[];
   /** Up to `limit` entries with seq above `afterSeq` (default: the cursor), in seq order. */
   pending(limit: number, afterSeq?: number): OutboxEntry[];
   /** Up to `limit` alerts with seq above `afterSeq` (default: the cursor), oldest first. */
@@ -97,16 +97,6 @@ export interface OutboxStore {
   storageBytes(): number;
   /** Number of entries held, uploaded or not. */
   entryCount(): number;
-  /** A stored setting, or undefined. */
-  getSetting(key: string): string | undefined;
-  /** Stores a setting durably. */
-  setSetting(key: string, value: string): void;
-  /** Devices the technician added, sorted by id. */
-  listDevices(): PairedDevice[];
-  /** Adds or replaces a device. */
-  putDevice(device: PairedDevice): void;
-  /** Removes a device; false when there was none with that id. */
-  removeDevice(id: string): boolean;
-  /** Releases the database; later calls throw. Safe to call twice. */
+  /** Releases the database (and the hub state kept in it); later calls throw. Safe to call twice. */
   close(): void;
 }

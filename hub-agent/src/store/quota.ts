@@ -23,3 +23,34 @@ export function enforceOutboxQuota(store: OutboxStore, quota: OutboxQuota): numb
   }
   return dropped;
 }
+
+/** Enforces the outbox quota at start and then every `everyMs` on the hub's clock: a module of the agent. */
+export class OutboxQuotaKeeper {
+  readonly name = 'outbox-quota';
+  private cancel: () => void = () => {};
+
+  constructor(
+    private readonly deps: {
+      store: OutboxStore;
+      quota: OutboxQuota;
+      clock: { setTimeout(fn: () => void, ms: number): () => void };
+      /** Told how many readings the cloud never received were dropped, when any were. */
+      onDropped: (dropped: number) => void;
+      /** Default one minute. */
+      everyMs?: number;
+    },
+  ) {}
+
+  async start(): Promise<void> {
+    const run = () => {
+      const dropped = enforceOutboxQuota(this.deps.store, this.deps.quota);
+      if (dropped > 0) this.deps.onDropped(dropped);
+      this.cancel = this.deps.clock.setTimeout(run, this.deps.everyMs ?? 60_000);
+    };
+    run();
+  }
+
+  async stop(): Promise<void> {
+    this.cancel();
+  }
+}

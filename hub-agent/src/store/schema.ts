@@ -37,6 +37,22 @@ const MIGRATIONS: string[] = [
      room TEXT,
      added_at INTEGER NOT NULL
    );`,
+  // Hub state gets tables of its own. The alert ledger and the serial notes lived in `settings`
+  // (keys `alerts.ledger`, `serial.delivered.<node>`): carried over here, so a hub in the field keeps
+  // its acknowledged alerts and still recognises a frame resent across the upgrade. A note that is not
+  // a well-formed JSON object is left behind (its node's frames then count as new, as before).
+  `CREATE TABLE alert_ledger (id INTEGER PRIMARY KEY CHECK (id = 1), document TEXT NOT NULL);
+   INSERT INTO alert_ledger (id, document) SELECT 1, value FROM settings WHERE key = 'alerts.ledger';
+   DELETE FROM settings WHERE key = 'alerts.ledger';
+   CREATE TABLE serial_notes (node_id TEXT PRIMARY KEY, boot_id INTEGER NOT NULL, seqs TEXT NOT NULL);
+   INSERT INTO serial_notes (node_id, boot_id, seqs)
+     SELECT substr(key, length('serial.delivered.') + 1), json_extract(value, '$.bootId'), json_extract(value, '$.seqs')
+     FROM settings
+     WHERE key LIKE 'serial.delivered.%' AND json_valid(value)
+       AND json_type(value, '$.bootId') = 'integer' AND json_type(value, '$.seqs') = 'array';
+   DELETE FROM settings WHERE key LIKE 'serial.delivered.%';`,
+  // A robot command's hop (sent, ack, progress, result, expired) travels with its event.
+  'ALTER TABLE outbox ADD COLUMN robot TEXT;',
 ];
 
 /** Brings the database to the latest schema; throws if it was written by a newer hub-agent. */

@@ -1,8 +1,11 @@
+// About 300 lines: the SQLite outbox's statements and its corruption recovery read best together.
 import { existsSync, renameSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { NewOutboxEntry, OutboxEntry, OutboxStats, OutboxStore, PairedDevice } from './outbox.js';
+import type { HubStateStore } from './hub-state.js';
+import type { AppendOptions, NewOutboxEntry, OutboxEntry, OutboxStats, OutboxStore } from './outbox.js';
 import { migrate } from './schema.js';
 import { SeqReservation } from './seq-reservation.js';
+import { SqliteHubState } from './sqlite-hub-state.js';
 
 export interface SqliteOutboxOptions {
   /** Path of the database file; `<path>.seq` holds the seq reservation. */
@@ -12,6 +15,13 @@ export interface SqliteOutboxOptions {
   onCorruption?: (info: { movedTo: string; reason: string }) => void;
   /** ms since the epoch, for naming the moved-aside file. */
   now?: () => number;
+  /** Hears about a serial note that was damaged and ignored (its node's frames then count as new). */
+  onUnreadableNote?: (nodeId: string, reason: string) => void;
+}
+
+/** The outbox, and the hub's other state in the same database: one file, one writer, shared transactions. */
+export interface SqliteOutbox extends OutboxStore {
+  readonly state: HubStateStore;
 }
 
 interface Row {
@@ -25,6 +35,7 @@ interface Row {
   clock_unsynced: number;
   mono_ms: number | null;
   alert: string | null;
+  robot: string | null;
 }
 
 function toEntry(row: Row): OutboxEntry {
@@ -40,6 +51,7 @@ function toEntry(row: Row): OutboxEntry {
   if (row.room !== null) entry.room = row.room;
   if (row.mono_ms !== null) entry.monoMs = row.mono_ms;
   if (row.alert !== null) entry.alert = JSON.parse(row.alert) as OutboxEntry['alert'];
+  if (row.robot !== null) entry.robot = JSON.parse(row.robot) as OutboxEntry['robot'];
   return entry;
 }
 
@@ -49,7 +61,7 @@ function toEntry(row: Row): OutboxEntry {
  * recovery) and a fresh one is created, continuing seqs above the reservation file so the cloud
  * never sees a seq reused.
  */
-export function openSqliteOutbox(options: SqliteOutboxOptions): OutboxStore {
+export function openSqliteOutbox(options: SqliteOutboxOptions): SqliteOutbox {
   const now = options.now ?? Date.now;
   let db: Database.Database;
   try {
@@ -63,7 +75,7 @@ export function openSqliteOutbox(options: SqliteOutboxOptions): OutboxStore {
     options.onCorruption?.({ movedTo, reason: error instanceof Error ? error.message : String(error) });
     db = openChecked(options.path);
   }
-  return new SqliteOutboxStore(db, options.path, options.bootId);
+  return new SqliteOutboxStore(db, options.path, options.bootId, options.onUnreadableNote);
 }
 
 class IntegrityError extends Error {}
@@ -91,22 +103,25 @@ function openChecked(path: string): Database.Database {
   }
 }
 
-class SqliteOutboxStore implements OutboxStore {
+class SqliteOutboxStore implements SqliteOutbox {
+  readonly state: HubStateStore;
   private readonly insert: Database.Statement;
   private readonly selectPending: Database.Statement;
   private readonly selectAlerts: Database.Statement;
   private readonly reservation: SeqReservation;
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly appendTx: (entries: NewOutboxEntry[]) => OutboxEntry[];
+  private readonly appendTx: (entries: NewOutboxEntry[], alongside?: () => void) => OutboxEntry[];
 
   constructor(
     private readonly db: Database.Database,
     path: string,
     readonly bootId: string,
+    onUnreadableNote?: (nodeId: string, reason: string) => void,
   ) {
+    this.state = new SqliteHubState(db, onUnreadableNote);
     this.insert = db.prepare(
-      `INSERT INTO outbox (seq, ts, sensor_id, kind, value, room, boot_id, clock_unsynced, mono_ms, alert, is_alert)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO outbox (seq, ts, sensor_id, kind, value, room, boot_id, clock_unsynced, mono_ms, alert, is_alert, robot)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.selectPending = db.prepare('SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
     this.selectAlerts = db.prepare(
@@ -119,7 +134,7 @@ class SqliteOutboxStore implements OutboxStore {
     if (last === 0 && reserved > 0) {
       this.setLastSeq(reserved);
     }
-    this.appendTx = db.transaction((entries: NewOutboxEntry[]) => {
+    this.appendTx = db.transaction((entries: NewOutboxEntry[], alongside?: () => void) => {
       let seq = this.lastSeq();
       const committed: OutboxEntry[] = [];
       for (const e of entries) {
@@ -137,6 +152,7 @@ class SqliteOutboxStore implements OutboxStore {
         if (e.room !== undefined) entry.room = e.room;
         if (e.monoMs !== undefined) entry.monoMs = e.monoMs;
         if (e.alert !== undefined) entry.alert = e.alert;
+        if (e.robot !== undefined) entry.robot = e.robot;
         this.insert.run(
           seq,
           e.ts,
@@ -149,18 +165,23 @@ class SqliteOutboxStore implements OutboxStore {
           e.monoMs ?? null,
           e.alert ? JSON.stringify(e.alert) : null,
           e.alert ? 1 : 0,
+          e.robot ? JSON.stringify(e.robot) : null,
         );
         committed.push(entry);
       }
       this.setLastSeq(seq);
+      alongside?.();
       return committed;
     });
   }
 
-  append(entries: NewOutboxEntry[]): OutboxEntry[] {
-    if (entries.length === 0) return [];
+  append(entries: NewOutboxEntry[], options: AppendOptions = {}): OutboxEntry[] {
+    if (entries.length === 0) {
+      options.alongside?.();
+      return [];
+    }
     this.reservation.reserve(this.lastSeq() + entries.length);
-    return this.appendTx(entries);
+    return this.appendTx(entries, options.alongside);
   }
 
   pending(limit: number, afterSeq = this.ackedThroughSeq()): OutboxEntry[] {
@@ -253,49 +274,13 @@ class SqliteOutboxStore implements OutboxStore {
     return this.countRows();
   }
 
-  getSetting(key: string): string | undefined {
-    const row = this.stmt('SELECT value FROM settings WHERE key = ?').get(key) as
-      | { value: string }
-      | undefined;
-    return row?.value;
+  /** The count of readings the quota dropped lives beside the hub's settings (as it always has). */
+  private getSetting(key: string): string | undefined {
+    return this.state.settings.get(key);
   }
 
-  setSetting(key: string, value: string): void {
-    this.db
-      .prepare(
-        'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-      )
-      .run(key, value);
-  }
-
-  listDevices(): PairedDevice[] {
-    const rows = this.stmt('SELECT * FROM devices ORDER BY id').all() as {
-      id: string;
-      type: string;
-      settings: string;
-      room: string | null;
-      added_at: number;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      type: r.type,
-      settings: JSON.parse(r.settings) as Record<string, unknown>,
-      ...(r.room === null ? {} : { room: r.room }),
-      addedAt: r.added_at,
-    }));
-  }
-
-  putDevice(device: PairedDevice): void {
-    this.db
-      .prepare(
-        `INSERT INTO devices (id, type, settings, room, added_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET type = excluded.type, settings = excluded.settings, room = excluded.room`,
-      )
-      .run(device.id, device.type, JSON.stringify(device.settings), device.room ?? null, device.addedAt);
-  }
-
-  removeDevice(id: string): boolean {
-    return this.stmt('DELETE FROM devices WHERE id = ?').run(id).changes > 0;
+  private setSetting(key: string, value: string): void {
+    this.state.settings.set(key, value);
   }
 
   close(): void {

@@ -1,12 +1,16 @@
+// Over ~300 lines: every behaviour of the one control channel against one tiny WebSocket cloud.
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Alert } from '@hearth/shared';
+import { type Alert, CONTROL_PROTOCOL_VERSION } from '@hearth/shared';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { eventually } from '../../test/support/eventually.js';
 import { FakeClock } from '../clock.js';
-import { ControlChannel, type ControlHandlers, controlUrl } from './control-channel.js';
+import { CredentialsBox } from '../config/credentials-source.js';
+import { controlUrl } from './cloud-link.js';
+import { ControlChannel, type ControlHandlers } from './control-channel.js';
+import { HttpCloudLink } from './http-cloud-link.js';
 import type { UplinkCredentials } from './uplink.js';
 
 /** A tiny cloud: accepts keys in `keys`, remembers what each hub sent and how it authenticated. */
@@ -92,11 +96,16 @@ async function setup(options: { autoPong?: boolean; pingEveryMs?: number } = {})
   const clock = new FakeClock(Date.now());
   const { log, lines } = recordingLog();
   const { seen, handlers } = handlersRecording();
-  let credentials: UplinkCredentials | null = { cloudUrl: cloud.url, hubId: 'hub-1', apiKey: 'key-1' };
+  const credentials = new CredentialsBox<UplinkCredentials>({
+    cloudUrl: cloud.url,
+    hubId: 'hub-1',
+    apiKey: 'key-1',
+  });
   const channel = new ControlChannel({
     clock,
     log,
-    credentials: () => credentials,
+    credentials,
+    link: new HttpCloudLink(),
     handlers,
     backoff: { initialMs: 1000, maxMs: 8000 },
     pingEveryMs: options.pingEveryMs ?? 30_000,
@@ -114,9 +123,8 @@ async function setup(options: { autoPong?: boolean; pingEveryMs?: number } = {})
     seen,
     handlers,
     channel,
-    setCredentials: (c: UplinkCredentials | null) => {
-      credentials = c;
-    },
+    /** As `hearth pair` does: the source tells the channel. */
+    setCredentials: (c: UplinkCredentials | null) => credentials.set(c),
   };
 }
 
@@ -172,6 +180,28 @@ describe('the control channel', () => {
     });
   });
 
+  it('says its own hello with the protocol version to a cloud that speaks version 2, and not to an older one', async () => {
+    const { cloud, channel, seen } = await setup();
+    await channel.start();
+    await eventually(() => seen.hellos === 1);
+    // The tiny cloud's hello names no protocol: version 1, which has no use for the hub's hello.
+    await new Promise((r) => setTimeout(r, 30));
+    expect(cloud.received).toEqual([]);
+    cloud.latest().send(
+      JSON.stringify({
+        type: 'ack',
+        topic: 'hello',
+        data: { hubId: 'hub-1', seniorId: 'senior-1', protocol: 2 },
+      }),
+    );
+    await eventually(() => cloud.received.length === 1, { what: "the hub's hello" });
+    expect(cloud.received[0]).toEqual({
+      type: 'update',
+      topic: 'hello',
+      data: { protocol: CONTROL_PROTOCOL_VERSION },
+    });
+  });
+
   it('ignores what it does not understand, says why, and stays connected', async () => {
     const { cloud, channel, seen, lines } = await setup();
     await channel.start();
@@ -185,10 +215,11 @@ describe('the control channel', () => {
     await eventually(() => seen.models.length === 1, { what: 'the good message after the bad ones' });
     const reasons = lines.filter((l) => l.msg === 'ignored a control message').map((l) => l.reason);
     expect(reasons).toHaveLength(4);
-    expect(reasons[0]).toBe('not valid JSON');
-    expect(reasons[1]).toMatch(/not a control message/);
-    expect(reasons[2]).toMatch(/update\/alerts in an unexpected shape \(id:/);
-    expect(reasons[3]).toBe('this hub does not handle update on weather');
+    // The reasons come from the shared contract's parser (shared/src/control.ts).
+    expect(reasons[0]).toBe('message is not valid JSON');
+    expect(reasons[1]).toBe('a hub does not handle teleport');
+    expect(reasons[2]).toMatch(/^update on alerts: data.id: /);
+    expect(reasons[3]).toBe('a hub does not handle update on weather');
     expect(seen.alerts).toEqual([]);
     expect(channel.status().connected).toBe(true);
   });
@@ -261,7 +292,6 @@ describe('the control channel', () => {
 
     cloud.keys.add('key-2');
     setCredentials({ cloudUrl: cloud.url, hubId: 'hub-1', apiKey: 'key-2' });
-    channel.credentialsChanged();
     await eventually(() => seen.hellos === 2, { what: 'connected with the new key' });
     expect(channel.status()).toMatchObject({ state: 'connected', lastError: null });
   });
@@ -284,7 +314,6 @@ describe('the control channel', () => {
     expect(channel.status()).toMatchObject({ state: 'backing_off', connected: false });
     expect(channel.status().lastError).toMatch(/cannot open the control channel: .*hearth pair/);
     setCredentials({ cloudUrl: 'ftp://nowhere', hubId: 'hub-1', apiKey: 'key-1' });
-    channel.credentialsChanged();
     expect(channel.status().lastError).toMatch(/not http\(s\)/);
     expect(cloud.paths).toEqual([]);
   });
@@ -295,7 +324,6 @@ describe('the control channel', () => {
     await channel.start();
     expect(channel.status().state).toBe('unpaired');
     setCredentials({ cloudUrl: cloud.url, hubId: 'hub-1', apiKey: 'key-1' });
-    channel.credentialsChanged();
     await eventually(() => seen.hellos === 1);
   });
 
@@ -334,7 +362,7 @@ describe('the control channel', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(cloud.paths).toHaveLength(1);
     expect(clock.pendingTimers()).toBe(0);
-    expect(channel.send({ type: 'update', topic: 'safety-checks' })).toBe(false);
+    expect(channel.send({ type: 'ping', topic: '' })).toBe(false);
   });
 });
 

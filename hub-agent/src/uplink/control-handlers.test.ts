@@ -1,19 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { Alert, ModelAvailable } from '@hearth/shared';
+import type { Alert, ModelAvailable, SafetyCheckReport } from '@hearth/shared';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { AlertLedger } from '../alerts/alert-ledger.js';
 import { answerNoRobot } from '../alerts/safety-check.js';
 import { FakeClock } from '../clock.js';
 import { createDetector } from '../detect/index.js';
-import { MemoryOutboxStore } from '../store/memory-outbox.js';
+import { MemoryHubState } from '../store/hub-state.js';
 import { controlHandlers } from './control-handlers.js';
-import type { SafetyCheckReport } from './control-messages.js';
 
 function setup() {
   const lines: { msg: string; reason?: string }[] = [];
   const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  const ledger = new AlertLedger({ settings: new MemoryOutboxStore() });
+  const ledger = new AlertLedger({ table: new MemoryHubState().alertLedger });
   const detector = createDetector({ clock: new FakeClock() });
   const notices: ModelAvailable[] = [];
   let caughtUp = 0;

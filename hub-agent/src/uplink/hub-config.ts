@@ -1,6 +1,8 @@
 import { HubConfig, type RulesConfigInput } from '@hearth/shared';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import type { CredentialsSource } from '../config/credentials-source.js';
+import type { CloudLink } from './cloud-link.js';
 import type { UplinkCredentials } from './uplink.js';
 
 /** What the cloud says about the home; `rules` is the senior's rule settings when the cloud sends them. */
@@ -9,7 +11,9 @@ export type HomeConfig = Omit<HubConfig, 'rules'> & { rules?: RulesConfigInput }
 export interface HubConfigSyncDeps {
   clock: Clock;
   log: Logger;
-  credentials: () => UplinkCredentials | null;
+  /** A new pairing or key: the configuration is asked for again at once. */
+  credentials: CredentialsSource<UplinkCredentials>;
+  link: CloudLink;
   /** Applies a configuration the cloud sent; throwing means it was refused (logged, old one stays). */
   apply: (config: HomeConfig) => void;
   /** How often to ask again, in ms (default ten minutes). */
@@ -24,16 +28,19 @@ export class HubConfigSync {
   private cancel: () => void = () => {};
   private running = false;
   private last: HomeConfig | null = null;
+  private unsubscribe: () => void = () => {};
 
   constructor(private readonly deps: HubConfigSyncDeps) {}
 
   async start(): Promise<void> {
     this.running = true;
+    this.unsubscribe = this.deps.credentials.onChange(() => void this.refresh());
     void this.refresh();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.unsubscribe();
     this.cancel();
   }
 
@@ -44,7 +51,7 @@ export class HubConfigSync {
 
   /** Asks the cloud now; resolves whatever happens (failures are logged). */
   async refresh(): Promise<void> {
-    const credentials = this.deps.credentials();
+    const credentials = this.deps.credentials.current();
     try {
       if (credentials) await this.fetchAndApply(credentials);
     } catch (error) {
@@ -57,12 +64,10 @@ export class HubConfigSync {
   }
 
   private async fetchAndApply(credentials: UplinkCredentials): Promise<void> {
-    const response = await fetch(`${credentials.cloudUrl}/api/v1/hub/config`, {
-      headers: { authorization: `Bearer ${credentials.apiKey}` },
-      signal: AbortSignal.timeout(15_000),
-    });
-    if (!response.ok) throw new Error(`the cloud answered ${response.status}`);
-    const body = (await response.json()) as Record<string, unknown>;
+    const body = (await this.deps.link.fetchConfig(credentials, { timeoutMs: 15_000 })) as Record<
+      string,
+      unknown
+    >;
     const parsed = HubConfig.safeParse(body);
     if (!parsed.success) throw new Error('the cloud sent a configuration in an unexpected shape');
     const config: HomeConfig = { ...parsed.data };

@@ -1,11 +1,6 @@
 import type { RulesConfigInput } from '@hearth/shared';
 import { z } from 'zod';
-
-/** The outbox's durable settings. */
-export interface RulesSettings {
-  getSetting(key: string): string | undefined;
-  setSetting(key: string, value: string): void;
-}
+import type { SettingsTable } from '../store/hub-state.js';
 
 const SETTING_KEY = 'rules.latest';
 const Stored = z.object({ seniorId: z.string(), rules: z.record(z.string(), z.unknown()) });
@@ -15,14 +10,14 @@ const Stored = z.object({ seniorId: z.string(), rules: z.record(z.string(), z.un
  * restarts without the internet still runs them rather than the defaults.
  */
 export class RememberedRules {
-  constructor(private readonly settings: RulesSettings) {}
+  constructor(private readonly settings: SettingsTable) {}
 
   /**
    * The settings last stored for `seniorId`, or undefined when none were (or they were another
    * senior's: the hub was paired again). @throws with the reason when what is stored cannot be read.
    */
   load(seniorId: string): RulesConfigInput | undefined {
-    const raw = this.settings.getSetting(SETTING_KEY);
+    const raw = this.settings.get(SETTING_KEY);
     if (raw === undefined) return undefined;
     let json: unknown;
     try {
@@ -37,6 +32,6 @@ export class RememberedRules {
 
   /** Stores settings the detector accepted. @throws when the disk refuses the write. */
   remember(seniorId: string, rules: RulesConfigInput): void {
-    this.settings.setSetting(SETTING_KEY, JSON.stringify({ seniorId, rules }));
+    this.settings.set(SETTING_KEY, JSON.stringify({ seniorId, rules }));
   }
 }

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../../test/support/eventually.js';
-import { TestCloud } from '../../test/support/test-cloud.js';
 import { FakeClock } from '../clock.js';
+import { CredentialsBox } from '../config/credentials-source.js';
+import { MemoryHubState } from '../store/hub-state.js';
 import { MemoryOutboxStore } from '../store/memory-outbox.js';
 import type { NewOutboxEntry } from '../store/outbox.js';
+import { FaultyCloudLink, MemoryCloud } from './fake-cloud-link.js';
 import { Uplink } from './uplink.js';
 
 const log = pino({ level: 'silent' });
@@ -25,27 +27,27 @@ const Step = fc.oneof(
   fc.record({ op: fc.constant('time' as const), ms: fc.integer({ min: 0, max: 5000 }) }),
 );
 
-let cloud: TestCloud;
-beforeAll(async () => {
-  cloud = await new TestCloud().start();
-});
-afterAll(async () => {
-  await cloud.stop();
-});
-
 describe('Uplink under any mix of readings, alerts, failures, lost answers and quota drops', () => {
   it("ends with the cloud holding every seq exactly once: the hub's own entries as committed, markers for dropped ones", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(Step, { minLength: 1, maxLength: 25 }), async (steps) => {
-        cloud.events.clear();
-        cloud.conflicts.length = 0;
+        // The in-memory cloud keeps the same contract as the real one (uplink.test.ts runs on both).
+        const memory = new MemoryCloud();
+        const hub = memory.addHub();
+        const cloud = new FaultyCloudLink(memory);
         const clock = new FakeClock();
         const store = new MemoryOutboxStore();
         const uplink = new Uplink({
           store,
+          settings: new MemoryHubState().settings,
+          link: cloud,
           clock,
           log,
-          credentials: () => ({ cloudUrl: cloud.url, hubId: cloud.hubId, apiKey: cloud.apiKey }),
+          credentials: new CredentialsBox({
+            cloudUrl: 'http://cloud.test',
+            hubId: hub.hubId,
+            apiKey: hub.apiKey,
+          }),
           batchSize: 17,
           backoff: { initialMs: 100, maxMs: 2000 },
           idlePollMs: 1000,
@@ -103,16 +105,15 @@ describe('Uplink under any mix of readings, alerts, failures, lost answers and q
           });
         } finally {
           await uplink.stop();
-          cloud.fail(0);
         }
-        expect(cloud.conflicts).toEqual([]);
-        const held = [...cloud.events.keys()].sort((a, b) => a - b);
+        expect(hub.conflicts).toEqual([]);
+        const held = [...hub.events.keys()].sort((a, b) => a - b);
         expect(held).toEqual(Array.from({ length: store.lastSeq() }, (_, i) => i + 1));
-        const alertsHeld = [...cloud.events.values()].filter((e) => e.alert).map((e) => e.alert!.alertId);
+        const alertsHeld = [...hub.events.values()].filter((e) => e.alert).map((e) => e.alert!.alertId);
         const alertsCommitted = [...committed.values()].filter((e) => e.alert).map((e) => e.alert!.alertId);
         // Alerts are never dropped: every one committed is held, once.
         expect(alertsHeld.sort()).toEqual(alertsCommitted.sort());
-        for (const [seq, event] of cloud.events) {
+        for (const [seq, event] of hub.events) {
           if (event.value === 'reading_dropped') continue;
           expect(event.sensorId).toBe(committed.get(seq)!.sensorId);
         }

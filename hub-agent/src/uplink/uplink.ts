@@ -1,9 +1,16 @@
+// About 300 lines: the upload loop, its backoff and the alerts-first batch choice share one cursor;
+// the refused-event search and the hub identity switch already live beside it.
 import { MAX_BATCH_EVENTS, type SensorEvent } from '@hearth/shared';
 import type { Logger } from 'pino';
+import { Backoff } from '../backoff.js';
 import type { Clock } from '../clock.js';
+import type { CredentialsSource } from '../config/credentials-source.js';
+import type { SettingsTable } from '../store/hub-state.js';
 import type { OutboxStore } from '../store/outbox.js';
-import { postEvents, UploadError } from './cloud-client.js';
-import { buildOrderedBatch, refusedMarker, toWireEvent } from './wire.js';
+import { type CloudLink, UploadError } from './cloud-link.js';
+import { seqBaseFor } from './hub-identity.js';
+import { RefusalSearch } from './refusal-search.js';
+import { buildOrderedBatch, gapMarker, toWireEvent } from './wire.js';
 
 /** Where and as whom the hub uploads; null until the hub is paired. */
 export interface UplinkCredentials {
@@ -16,10 +23,13 @@ export interface UplinkCredentials {
 
 export interface UplinkDeps {
   store: OutboxStore;
+  /** Where the uplink remembers which hub identity it uploads as (and from which seq). */
+  settings: SettingsTable;
+  link: CloudLink;
   clock: Clock;
   log: Logger;
-  /** Read before every attempt, so pairing or a new key takes effect without a restart. */
-  credentials: () => UplinkCredentials | null;
+  /** Pairing or a new key takes effect at once, without a restart. */
+  credentials: CredentialsSource<UplinkCredentials>;
   /** Events per request, at most MAX_BATCH_EVENTS (default). */
   batchSize?: number;
   /** First retry delay and the ceiling of the exponential backoff, in ms. */
@@ -32,6 +42,11 @@ export interface UplinkDeps {
   requestTimeoutMs?: number;
   /** Source of jitter in [0, 1). */
   random?: () => number;
+  /**
+   * The same batch answered with a server error (500, not a proxy's 502/503/504) this many times in a
+   * row is searched for a reading that crashes the cloud, as a refused one is (default 3).
+   */
+  serverErrorsBeforeSearch?: number;
 }
 
 export type UplinkState = 'unpaired' | 'idle' | 'uploading' | 'backing_off' | 'rejected' | 'stopped';
@@ -69,18 +84,21 @@ export class Uplink {
   private alertsSentThrough = 0;
   private rejectedKey: string | null = null;
   private cancelLinger: (() => void) | null = null;
-  /** Seqs of events the cloud refused as invalid; a marker is sent in their place. */
-  private readonly refused = new Set<number>();
-  /** Batches were shrunk to find a refused event; they grow back after the next success. */
-  private refusalSearch = false;
-  private refusedInARow = 0;
   private stopping = new AbortController();
-  private batchSize: number;
-  private readonly configuredBatchSize: number;
+  private readonly search: RefusalSearch;
+  private readonly backoff: Backoff;
+  private unsubscribe: () => void = () => {};
 
   constructor(private readonly deps: UplinkDeps) {
-    this.batchSize = Math.min(deps.batchSize ?? MAX_BATCH_EVENTS, MAX_BATCH_EVENTS);
-    this.configuredBatchSize = this.batchSize;
+    this.search = new RefusalSearch({
+      log: deps.log,
+      batchSize: Math.min(deps.batchSize ?? MAX_BATCH_EVENTS, MAX_BATCH_EVENTS),
+      ...(deps.serverErrorsBeforeSearch && { serverErrorsBeforeSearch: deps.serverErrorsBeforeSearch }),
+    });
+    this.backoff = new Backoff({
+      ...(deps.backoff ?? { initialMs: 1000, maxMs: 5 * 60_000 }),
+      ...(deps.random && { random: deps.random }),
+    });
   }
 
   /** Begins uploading in the background; resolves at once. */
@@ -89,12 +107,15 @@ export class Uplink {
     this.stopped = false;
     this.stopping = new AbortController();
     this.current.lastUploadAt = this.deps.store.stats().lastUploadAt;
+    // Paired again, or a new key: try at once (a refused key is worth retrying only when it changed).
+    this.unsubscribe = this.deps.credentials.onChange(() => this.kick());
     this.running = this.loop();
   }
 
   /** Finishes the request in flight (or abandons the wait) and stops. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe();
     this.stopping.abort();
     this.cancelLinger?.();
     this.cancelLinger = null;
@@ -106,15 +127,15 @@ export class Uplink {
   /**
    * Tells the uplink there is something new to send. Urgent news (an alert) goes at once; routine
    * readings wait up to `lingerMs` so a busy home sends one request per few seconds, not one per
-   * reading. Ignored while backing off after a failure.
+   * reading. Urgent news also cuts a backoff short: an alert committed during an outage is tried at
+   * once rather than after up to `backoff.maxMs`; routine readings wait for the backoff to end.
    */
   kick(urgent = true): void {
-    if (this.current.state === 'backing_off') return;
     if (urgent) {
       this.wake?.();
       return;
     }
-    if (this.cancelLinger) return;
+    if (this.current.state === 'backing_off' || this.cancelLinger) return;
     this.cancelLinger = this.deps.clock.setTimeout(() => {
       this.cancelLinger = null;
       if (this.current.state !== 'backing_off') this.wake?.();
@@ -122,13 +143,13 @@ export class Uplink {
   }
 
   status(): UplinkStatus {
-    return { ...this.current };
+    return { ...this.current, consecutiveFailures: this.backoff.failures };
   }
 
   private async loop(): Promise<void> {
     const idle = this.deps.idlePollMs ?? 30_000;
     while (!this.stopped) {
-      const credentials = this.deps.credentials();
+      const credentials = this.deps.credentials.current();
       if (!credentials) {
         this.current.state = 'unpaired';
         await this.sleep(idle);
@@ -139,7 +160,13 @@ export class Uplink {
         continue;
       }
       this.rejectedKey = null;
-      const base = this.seqBase(credentials);
+      const { base, switched } = seqBaseFor(credentials, {
+        outbox: this.deps.store,
+        settings: this.deps.settings,
+        now: () => this.deps.clock.now(),
+        log: this.deps.log,
+      });
+      if (switched) this.alertsSentThrough = 0;
       const batch = this.nextBatch(credentials.hubId);
       if (batch.events.length === 0) {
         this.current.state = 'idle';
@@ -148,82 +175,61 @@ export class Uplink {
       }
       this.current.state = 'uploading';
       try {
-        const wire = base === 0 ? batch.events : batch.events.map((e) => ({ ...e, seq: e.seq - base }));
-        const acked =
-          (await postEvents(credentials, wire, this.deps.requestTimeoutMs ?? 30_000, this.stopping.signal)) +
-          base;
-        const before = this.deps.store.ackedThroughSeq();
-        const after = this.deps.store.acknowledge(acked, this.deps.clock.now());
-        if (batch.early) this.alertsSentThrough = Math.max(this.alertsSentThrough, batch.early);
-        this.current.connected = true;
-        this.current.lastUploadAt = this.deps.clock.now();
-        this.current.lastError = null;
-        this.current.consecutiveFailures = 0;
-        if (batch.events.some((e) => !this.refused.has(e.seq))) this.refusedInARow = 0;
-        if (this.refusalSearch && this.refused.size > 0) {
-          this.refusalSearch = false;
-          this.batchSize = this.configuredBatchSize;
-        }
-        if (!batch.early && after < batch.events[batch.events.length - 1]!.seq && after === before) {
-          // The cloud kept the batch but holds a gap below it: resending at full speed cannot help.
-          throw new UploadError(
-            `the cloud holds events only through seq ${acked}, below this hub's cursor ${before}; its history has a gap`,
-            'retry',
-          );
-        }
-        this.deps.log.debug({ sent: batch.events.length, ackedThroughSeq: after }, 'uploaded');
+        await this.send(credentials, base, batch);
       } catch (error) {
-        await this.failed(error, credentials.apiKey, batch.events);
+        await this.failed(error, credentials.apiKey, batch.events, () =>
+          this.cloudAcceptsOthers(credentials, base, batch.events[0]!.seq),
+        );
       }
     }
   }
 
-  /**
-   * The cloud numbers each hub identity's events from 1. When the hub is paired again (a new hub
-   * id), uploads continue under the new identity from its cursor: readings not yet uploaded still
-   * go, for the same home. Paired to another senior's home, the previous home's backlog stays on
-   * this hub (it is someone else's record) and only what happens from now on is uploaded.
-   */
-  private seqBase(credentials: UplinkCredentials): number {
-    const store = this.deps.store;
-    if (store.getSetting('uplink.hubId') === credentials.hubId)
-      return Number(store.getSetting('uplink.seqBase') ?? 0);
-    const previous = store.getSetting('uplink.hubId');
-    const sameHome =
-      previous === undefined || store.getSetting('uplink.seniorId') === (credentials.seniorId ?? '');
-    let base = 0;
-    if (previous !== undefined) {
-      if (!sameHome) {
-        const withheld = store.lastSeq() - store.ackedThroughSeq();
-        // A deliberate handover, not an upload: the previous home's readings are kept here, not sent.
-        store.acknowledge(store.lastSeq(), this.deps.clock.now());
-        this.deps.log.warn(
-          { withheld, previousHub: previous },
-          "paired to another home: the previous home's backlog stays on this hub",
-        );
-      }
-      base = store.ackedThroughSeq();
+  private async send(
+    credentials: UplinkCredentials,
+    base: number,
+    batch: { events: SensorEvent[]; early?: number },
+  ): Promise<void> {
+    const acked = (await this.post(credentials, base, batch.events)) + base;
+    const before = this.deps.store.ackedThroughSeq();
+    const after = this.deps.store.acknowledge(acked, this.deps.clock.now());
+    if (batch.early) this.alertsSentThrough = Math.max(this.alertsSentThrough, batch.early);
+    this.current.connected = true;
+    this.current.lastUploadAt = this.deps.clock.now();
+    this.current.lastError = null;
+    this.backoff.reset();
+    this.search.accepted(batch.events, after);
+    if (!batch.early && after < batch.events[batch.events.length - 1]!.seq && after === before) {
+      // The cloud kept the batch but holds a gap below it: resending at full speed cannot help.
+      throw new UploadError(
+        `the cloud holds events only through seq ${acked}, below this hub's cursor ${before}; its history has a gap`,
+        'retry',
+      );
     }
-    // The hub id last: it marks the switch as done, so a crash in between only repeats it.
-    store.setSetting('uplink.seqBase', String(base));
-    store.setSetting('uplink.seniorId', credentials.seniorId ?? '');
-    store.setSetting('uplink.hubId', credentials.hubId);
-    this.alertsSentThrough = 0;
-    return base;
+    this.deps.log.debug({ sent: batch.events.length, ackedThroughSeq: after }, 'uploaded');
+  }
+
+  /** Posts events numbered for the current hub identity; resolves with the cloud's acknowledgement. */
+  private post(credentials: UplinkCredentials, base: number, events: SensorEvent[]): Promise<number> {
+    const wire = base === 0 ? events : events.map((e) => ({ ...e, seq: e.seq - base }));
+    return this.deps.link.uploadEvents(credentials, wire, {
+      timeoutMs: this.deps.requestTimeoutMs ?? 30_000,
+      signal: this.stopping.signal,
+    });
   }
 
   /** Alerts waiting behind more than one batch of backlog go first; otherwise the next in-order run. */
   private nextBatch(hubId: string): { events: SensorEvent[]; early?: number } {
     const store = this.deps.store;
+    const size = this.search.batchSize();
     const cursor = store.ackedThroughSeq();
-    const held = store.pending(this.batchSize);
+    const held = store.pending(size);
     const lastSeq = store.lastSeq();
     const ordered = buildOrderedBatch(
       cursor,
       held,
-      held.length < this.batchSize,
+      held.length < size,
       lastSeq,
-      this.batchSize,
+      size,
       hubId,
       this.deps.clock.now(),
     );
@@ -232,19 +238,20 @@ export class Uplink {
       // Every waiting alert, even those in the next ordered batch: the first request after an
       // outage then carries all of them. The cloud keeps the second copy only once.
       const early = store
-        .pendingAlerts(this.batchSize, Math.max(cursor, this.alertsSentThrough))
+        .pendingAlerts(size, Math.max(cursor, this.alertsSentThrough))
         .map((e) => toWireEvent(e, hubId));
-      if (early.length > 0) return { events: this.markRefused(early), early: early[early.length - 1]!.seq };
+      if (early.length > 0)
+        return { events: this.search.markRefused(early), early: early[early.length - 1]!.seq };
     }
-    return { events: this.markRefused(ordered) };
+    return { events: this.search.markRefused(ordered) };
   }
 
-  private markRefused(events: SensorEvent[]): SensorEvent[] {
-    if (this.refused.size === 0) return events;
-    return events.map((e) => (this.refused.has(e.seq) ? refusedMarker(e) : e));
-  }
-
-  private async failed(error: unknown, apiKey: string, sent: SensorEvent[]): Promise<void> {
+  private async failed(
+    error: unknown,
+    apiKey: string,
+    sent: SensorEvent[],
+    cloudAcceptsOthers: () => Promise<boolean>,
+  ): Promise<void> {
     // Stopping aborted the request: nothing failed, the batch goes again at the next start.
     if (this.stopped) return;
     const failure =
@@ -259,42 +266,40 @@ export class Uplink {
       this.deps.log.error({ reason: failure.message }, 'uploads stopped: the cloud refused the hub key');
       return;
     }
-    if (failure.kind === 'refused') {
-      // One event the cloud cannot accept must not block the rest: halve until it is found, then
-      // send a marker in its seq. The event itself stays in the outbox on this hub.
-      if (sent.length > 1) {
-        this.batchSize = Math.max(1, Math.floor(sent.length / 2));
-        this.refusalSearch = true;
-        return;
-      }
-      const [event] = sent;
-      // Several in a row means the cloud refuses this hub's events in general (a newer schema?):
-      // replacing them all would empty the record, so wait and say so instead.
-      if (event && this.refusedInARow < 3) {
-        this.refusedInARow += 1;
-        this.refused.add(event.seq);
-        this.deps.log.error(
-          { seq: event.seq, sensorId: event.sensorId, kind: event.kind, reason: failure.message },
-          'the cloud refused an event; it stays on this hub and a marker takes its place in the upload',
-        );
-        return;
-      }
-    }
-    if (failure.kind === 'too_large' && this.batchSize > 1) {
-      this.batchSize = Math.max(1, Math.floor(this.batchSize / 2));
-    }
-    this.current.consecutiveFailures += 1;
-    const { initialMs, maxMs } = this.deps.backoff ?? { initialMs: 1000, maxMs: 5 * 60_000 };
-    const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(this.current.consecutiveFailures - 1, 30));
-    // Jitter between half and the whole ceiling: hubs that lost the cloud together do not return together.
-    const random = this.deps.random ?? Math.random;
-    const delay = Math.max(failure.retryAfterMs ?? 0, ceiling / 2 + (random() * ceiling) / 2);
+    if ((await this.search.failed(failure, sent, cloudAcceptsOthers)) === 'again') return;
+    if (failure.kind === 'too_large') this.search.tooLarge();
+    const delay = Math.max(failure.retryAfterMs ?? 0, this.backoff.next());
     this.current.state = 'backing_off';
     this.deps.log.warn(
-      { reason: failure.message, retryInMs: Math.round(delay), failures: this.current.consecutiveFailures },
+      { reason: failure.message, retryInMs: delay, failures: this.backoff.failures },
       'upload failed',
     );
     await this.sleep(delay);
+  }
+
+  /**
+   * Sends one event the cloud should take (a marker for a seq it already holds, or the next event
+   * after the suspect): true when it answered with an acknowledgement, proving it healthy.
+   */
+  private async cloudAcceptsOthers(
+    credentials: UplinkCredentials,
+    base: number,
+    suspectSeq: number,
+  ): Promise<boolean> {
+    const store = this.deps.store;
+    const cursor = store.ackedThroughSeq();
+    const next = store.pending(1, suspectSeq)[0];
+    const probe =
+      cursor > base
+        ? gapMarker(cursor, this.deps.clock.now(), credentials.hubId)
+        : next && this.search.markRefused([toWireEvent(next, credentials.hubId)])[0];
+    if (!probe) return false;
+    try {
+      await this.post(credentials, base, [probe]);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Waits on the hub's clock; `kick()` or `stop()` end the wait early. */

@@ -15,6 +15,7 @@ export function toWireEvent(entry: OutboxEntry, hubId: string): SensorEvent {
   if (entry.room !== undefined) event.room = entry.room;
   if (entry.clockUnsynced) event.clockUnsynced = true;
   if (entry.alert !== undefined) event.alert = entry.alert;
+  if (entry.robot !== undefined) event.robot = entry.robot;
   return event;
 }
 

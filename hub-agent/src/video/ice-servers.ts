@@ -13,7 +13,7 @@ export function toLibdatachannel(servers: IceServer[]): {
   const out: (string | NdcIceServer)[] = [];
   const skipped: string[] = [];
   for (const server of servers) {
-    for (const url of server.urls) {
+    for (const url of typeof server.urls === 'string' ? [server.urls] : server.urls) {
       const m = /^(stun|stuns|turn|turns):(\[[^\]]+\]|[^:?]+)(?::(\d+))?(?:\?transport=(udp|tcp))?$/.exec(
         url,
       );

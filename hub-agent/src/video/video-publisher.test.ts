@@ -44,7 +44,7 @@ function rig(options: { maxViewers?: number; silenceMs?: number } = {}) {
       signals.push({ sessionId, signal });
       const viewer = viewers.get(sessionId);
       if (signal.kind === 'offer') viewer?.offer(signal.sdp);
-      if (signal.kind === 'candidate') viewer?.candidate(signal.candidate, signal.mid);
+      if (signal.kind === 'candidate') viewer?.candidate(signal.candidate, signal.mid ?? 'video');
     },
   });
   const join = async (sessionId: string) => {

@@ -66,7 +66,8 @@ export class VideoSignaling {
         case 'answer':
           return publisher.answer(sessionId, signal.sdp);
         case 'candidate':
-          return publisher.candidate(sessionId, signal.candidate, signal.mid);
+          // The hub's offer has one media section, `video`; a browser may name it by `sdpMid` alone.
+          return publisher.candidate(sessionId, signal.candidate, signal.mid ?? signal.sdpMid ?? 'video');
         case 'bye':
           return await publisher.end(sessionId, signal.reason ?? 'the viewer left');
       }

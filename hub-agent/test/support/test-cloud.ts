@@ -2,31 +2,43 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { type SensorEvent, UploadBatch } from '@hearth/shared';
+import type { SensorEvent } from '@hearth/shared';
+import { UploadError } from '../../src/uplink/cloud-link.js';
+import { MemoryCloud, type MemoryHub } from '../../src/uplink/fake-cloud-link.js';
 
 /**
- * A small cloud that speaks the hub contract (claim, config, events) over real HTTP, storing
- * events idempotently by seq like the real one. Tests steer it: fail requests, refuse keys,
- * or drop the connection after committing a batch.
+ * The in-memory cloud (`MemoryCloud`, which `src/uplink/uplink.test.ts` checks against the real
+ * `hearth-cloud`) served over real HTTP for tests that run the agent as a process: claim, config
+ * and events, stored idempotently by seq. Tests steer it: fail requests, hang, or drop the
+ * connection after committing a batch.
  */
 export class TestCloud {
-  readonly hubId = randomUUID();
-  readonly seniorId = randomUUID();
-  apiKey = `hk_${randomUUID()}`;
+  readonly memory = new MemoryCloud();
+  private readonly hub: MemoryHub = this.memory.addHub(randomUUID());
+  readonly hubId = this.hub.hubId;
+  readonly seniorId = this.hub.seniorId;
+  readonly apiKey = this.hub.apiKey;
   /** Events held, by seq (first write wins, like the real cloud). */
-  readonly events = new Map<number, SensorEvent>();
+  readonly events: Map<number, SensorEvent> = this.hub.events;
   /** Seqs uploaded again with content different from what is held: a hub reusing a seq. */
-  readonly conflicts: number[] = [];
+  readonly conflicts: number[] = this.hub.conflicts;
   /** Every upload request's seqs, in arrival order, duplicates included. */
   readonly batches: number[][] = [];
   readonly pairingCodes = new Set<string>(['ABCD-1234']);
   /** What GET /hub/config answers besides the identity fields. */
-  home: Record<string, unknown> = { seniorName: 'Ada Lovelace', timezone: 'Europe/London' };
+  get home(): Record<string, unknown> {
+    return this.memory.home;
+  }
+  set home(value: Record<string, unknown>) {
+    this.memory.home = value;
+  }
   private failures: number[] = [];
   private resets = 0;
   private hangs = 0;
   /** Uploads containing an event from this sensor are refused as invalid, like a schema the cloud does not accept. */
   refuseSensor: string | null = null;
+  /** Uploads containing an event from this sensor answer 500, like a cloud whose database chokes on it. */
+  crashOnSensor: string | null = null;
   private server: Server | null = null;
   url = '';
 
@@ -83,7 +95,7 @@ export class TestCloud {
       return send(res, 401, envelope('UNAUTHENTICATED', 'unknown hub key'));
     }
     if (req.method === 'GET' && path === '/api/v1/hub/config') {
-      return send(res, 200, { hubId: this.hubId, seniorId: this.seniorId, ...this.home });
+      return send(res, 200, await this.memory.fetchConfig({ cloudUrl: this.url, apiKey: this.apiKey }));
     }
     if (req.method === 'POST' && path === '/api/v1/hub/events') {
       if (this.hangs > 0) {
@@ -93,42 +105,33 @@ export class TestCloud {
       const failure = this.failures.shift();
       if (failure) return send(res, failure, envelope('INTERNAL', 'the cloud is having a bad day'));
       const json = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
-      const parsed = UploadBatch.safeParse(JSON.parse(json.toString('utf8')));
-      if (!parsed.success) return send(res, 400, envelope('VALIDATION_FAILED', parsed.error.message));
-      if (this.refuseSensor && parsed.data.events.some((e) => e.sensorId === this.refuseSensor)) {
+      const events = (JSON.parse(json.toString('utf8')) as { events?: SensorEvent[] }).events ?? [];
+      const refuse = (sensor: string | null) => sensor !== null && events.some((e) => e?.sensorId === sensor);
+      if (refuse(this.refuseSensor))
         return send(
           res,
           400,
           envelope('VALIDATION_FAILED', `events: sensor ${this.refuseSensor} is not accepted`),
         );
+      if (refuse(this.crashOnSensor)) return send(res, 500, envelope('INTERNAL', 'internal error'));
+      let acked: number;
+      try {
+        acked = await this.memory.uploadEvents({ cloudUrl: this.url, apiKey: this.apiKey }, events);
+      } catch (error) {
+        if (!(error instanceof UploadError)) throw error;
+        const code = error.kind === 'refused' ? 'VALIDATION_FAILED' : 'HUB_MISMATCH';
+        return send(res, error.status ?? 400, envelope(code, error.message));
       }
-      this.batches.push(parsed.data.events.map((e) => e.seq));
-      for (const event of parsed.data.events) {
-        if (event.hubId !== this.hubId)
-          return send(res, 403, envelope('HUB_MISMATCH', 'event from another hub'));
-        const held = this.events.get(event.seq);
-        if (!held) this.events.set(event.seq, event);
-        else if (
-          JSON.stringify(held) !== JSON.stringify(event) &&
-          !isGapMarker(held) &&
-          !isGapMarker(event)
-        ) {
-          this.conflicts.push(event.seq);
-        }
-      }
+      this.batches.push(events.map((e) => e.seq));
       if (this.resets > 0) {
         this.resets--;
         req.socket.destroy();
         return;
       }
-      return send(res, 200, { ackedThroughSeq: this.ackedThroughSeq() });
+      return send(res, 200, { ackedThroughSeq: acked });
     }
     send(res, 404, envelope('NOT_FOUND', `no route ${req.method} ${path}`));
   }
-}
-
-function isGapMarker(event: SensorEvent): boolean {
-  return event.sensorId === 'hub' && event.value === 'reading_dropped';
 }
 
 function envelope(code: string, message: string) {

@@ -13,8 +13,20 @@ create table activity_hourly (
 
 -- When the timescaledb extension can be loaded, sensor_events becomes a hypertable with compression
 -- and retention; otherwise it stays natively range-partitioned (monthly partitions made by the API).
+-- A database whose `hearth.timeseries` setting is 'native' keeps native partitions even where the
+-- extension could be loaded (an operator's choice, and how the native path is tested on such a server).
 do $$
 begin
+  if current_setting('hearth.timeseries', true) = 'native' then
+    raise notice 'hearth.timeseries = native: sensor_events stays natively partitioned';
+    return;
+  end if;
+  -- Loading TimescaleDB without it being preloaded can take the whole server down: only try when it is.
+  if current_setting('shared_preload_libraries') not like '%timescaledb%'
+     and not exists (select 1 from pg_extension where extname = 'timescaledb') then
+    raise notice 'timescaledb is not in shared_preload_libraries; sensor_events stays natively partitioned';
+    return;
+  end if;
   begin
     create extension if not exists timescaledb;
   exception when others then

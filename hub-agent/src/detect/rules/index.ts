@@ -1,3 +1,4 @@
+import { awayRule } from './away.js';
 import { bathroomRule } from './bathroom.js';
 import { devicesRule } from './devices.js';
 import { inactivityRule } from './inactivity.js';
@@ -13,6 +14,7 @@ export const allRules: readonly Rule[] = [
   bathroomRule,
   nightDoorRule,
   inactivityRule,
+  awayRule,
   wakeRule,
   temperatureRule,
   devicesRule,

@@ -1,11 +1,12 @@
-import { isNightMinute, localMoment } from '@hearth/shared';
+import { isNightMinute, lastLocalTime, localMoment } from '@hearth/shared';
 import type { ObservedEvent } from '../types.js';
 import { isMotion } from './presence.js';
 import { evidenceOf, type Finding, formatDuration, minutesToMs, type Rule } from './rule.js';
 
 /**
- * A door to the outside opened at night: left open too long, or closed again with nobody moving
- * indoors afterwards (the senior may have gone out and not come back).
+ * A door to the outside open at night (whenever it was opened) for too long, or opened at night
+ * and closed again with nobody moving indoors afterwards (the senior may have gone out and not
+ * come back).
  */
 export const nightDoorRule: Rule = {
   name: 'night-door',
@@ -22,12 +23,15 @@ export const nightDoorRule: Rule = {
 
       if (latest.value === true) {
         // Only what the hub itself watched counts: an opening before a restart is timed from the restart.
-        const open = now - Math.max(latest.ts, window.since);
-        if (atNight(latest.ts) && open > minutesToMs(cfg.openMaxMinutes)) {
+        const openedAt = Math.max(latest.ts, window.since);
+        // A door opened in the evening and left open is judged from the start of the night.
+        const nightStart = lastLocalTime(now, config.night.start, config.timezone);
+        const openAtNight = now - Math.max(openedAt, nightStart);
+        if (atNight(now) && openAtNight > minutesToMs(cfg.openMaxMinutes)) {
           findings.push({
             ...common,
             kind: 'door_open_at_night',
-            message: `The outside door ${sensorId} has been open for ${formatDuration(open)} at night.`,
+            message: `The outside door ${sensorId} has been open for ${formatDuration(now - openedAt)}, into the night.`,
             evidence: evidenceOf([latest]),
             episode: String(latest.ts),
             cooldownMs,

@@ -1,10 +1,13 @@
 import type { RulesConfig } from '@hearth/shared';
+import type { EpisodeView } from '../episodes.js';
 import type { Detection, ObservedEvent } from '../types.js';
 import type { EventWindow } from '../window.js';
 
 /** Everything a rule may look at. Rules are pure: same context, same findings. */
 export interface RuleContext {
   readonly window: EventWindow;
+  /** Episodes remembered however long ago they began (stillness, cold spells). */
+  readonly memory: EpisodeView;
   /** Current time, ms since the epoch (from the hub's Clock). */
   readonly now: number;
   readonly config: RulesConfig;

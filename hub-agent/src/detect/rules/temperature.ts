@@ -4,7 +4,7 @@ import { evidenceOf, type Finding, minutesToMs, type Rule } from './rule.js';
 /** A room has stayed too cold or too hot for longer than one odd reading. */
 export const temperatureRule: Rule = {
   name: 'temperature',
-  evaluate({ window, now, config }): Finding[] {
+  evaluate({ window, memory, now, config }): Finding[] {
     const cfg = config.temperature;
     if (!cfg.enabled) return [];
     const outOfRange = (e: ObservedEvent) =>
@@ -13,7 +13,10 @@ export const temperatureRule: Rule = {
     for (const latest of window.latest.values()) {
       if (latest.kind !== 'temperature' || latest.ts > now || !outOfRange(latest)) continue;
       const run = currentRun(window.events, latest, outOfRange);
-      const start = (run[0] ?? latest).ts;
+      // The spell's start is remembered: the window forgets it after a day, the room does not warm up for that.
+      const spell = memory.spells.get(latest.sensorId);
+      const side = (latest.value as number) < cfg.minC ? 'cold' : 'hot';
+      const start = spell?.side === side ? spell.since : (run[0] ?? latest).ts;
       if (now - Math.max(start, window.since) < minutesToMs(cfg.sustainMinutes)) continue;
       const value = latest.value as number;
       const cold = value < cfg.minC;

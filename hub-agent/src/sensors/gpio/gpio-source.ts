@@ -2,7 +2,7 @@ import { SensorKind, summariseIssues } from '@hearth/shared';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock } from '../../clock.js';
-import type { PairedDevice } from '../../store/outbox.js';
+import type { PairedDevice } from '../../store/hub-state.js';
 import type { SensorReading, SensorSource } from '../source.js';
 import type { GpioBackend, GpioInput } from './backend.js';
 import { type GpioChip, resolveHeaderLine } from './header-lines.js';

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../clock.js';
-import type { PairedDevice } from '../../store/outbox.js';
+import type { PairedDevice } from '../../store/hub-state.js';
 import type { SensorReading } from '../source.js';
 import { FakeGpioBackend } from './backend.js';
 import { GpioSource } from './gpio-source.js';

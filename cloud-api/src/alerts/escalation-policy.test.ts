@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { isRung, MAX_ESCALATION_LEVEL, rungAt } from './escalation-policy.js';
+
+const audience = { carers: ['primary', 'second', 'third'], admins: ['admin-a', 'admin-b'] };
+
+describe('escalation policy', () => {
+  it('rings the primary carer at level 0, every carer at level 1, the admins at level 2', () => {
+    expect(rungAt(0, audience)).toEqual(['primary']);
+    expect(rungAt(1, audience)).toEqual(['primary', 'second', 'third']);
+    expect(rungAt(2, audience)).toEqual(['admin-a', 'admin-b']);
+  });
+
+  it('keeps levels beyond the last at the admins, and below 0 at the primary carer', () => {
+    expect(rungAt(MAX_ESCALATION_LEVEL + 3, audience)).toEqual(['admin-a', 'admin-b']);
+    expect(rungAt(-1, audience)).toEqual(['primary']);
+  });
+
+  it('rings the admins at once for a senior nobody looks after', () => {
+    expect(rungAt(0, { carers: [], admins: ['admin-a'] })).toEqual(['admin-a']);
+    expect(rungAt(1, { carers: [], admins: ['admin-a'] })).toEqual(['admin-a']);
+    expect(rungAt(0, { carers: [], admins: [] })).toEqual([]);
+  });
+
+  it('rings an admin who is also a carer once', () => {
+    expect(rungAt(1, { carers: ['x', 'x'], admins: [] })).toEqual(['x']);
+  });
+
+  it('rings only for an open alert', () => {
+    expect(isRung('second', { status: 'open', level: 0 }, audience)).toBe(false);
+    expect(isRung('second', { status: 'open', level: 1 }, audience)).toBe(true);
+    expect(isRung('primary', { status: 'open', level: 2 }, audience)).toBe(false);
+    expect(isRung('admin-b', { status: 'open', level: 2 }, audience)).toBe(true);
+    expect(isRung('primary', { status: 'acknowledged', level: 0 }, audience)).toBe(false);
+  });
+});

@@ -1,0 +1,76 @@
+import { type HubUpMessage, parseHubUp, type SafetyCheck, type VideoSignalData } from '@hearth/shared';
+import type { Logger } from 'pino';
+import type { SafetyCheckRing } from '../safety/safety-check-ring.js';
+import type { SafetyCheckStore } from '../safety/safety-check-store.js';
+import type { HubSession } from './hub-session.js';
+
+/** What the hub handlers use; the transport builds it once, a test builds it from fakes. */
+export interface HubContext {
+  checks: Pick<SafetyCheckStore, 'report'>;
+  /** Rings the safety-check change for the dashboards. @throws when the bus refuses it. */
+  ringCheck(ring: SafetyCheckRing): Promise<void>;
+  /** Relays a hub's signal to the dashboard of the session. @returns false when it is not this hub's session. */
+  relayFromHub(hub: { seniorId: string }, sessionId: string, data: VideoSignalData): Promise<boolean>;
+  log: Logger;
+}
+
+type Of<T extends HubUpMessage['type']> = Extract<HubUpMessage, { type: T }>;
+type Handler<M> = (ctx: HubContext, session: HubSession, message: M) => void | Promise<void>;
+const idOf = (m: { id?: string | number | undefined }) => (m.id !== undefined ? { id: m.id } : {});
+
+/** `update` on each topic a hub may report on. */
+const updates: { [P in Of<'update'>['topic']]: Handler<Extract<Of<'update'>, { topic: P }>> } = {
+  hello: (ctx, session, m) => {
+    session.protocol = m.data.protocol;
+    session.agentVersion = m.data.agentVersion;
+    ctx.log.info(
+      { hubId: session.hubId, protocol: m.data.protocol, agentVersion: m.data.agentVersion },
+      'hub said hello',
+    );
+  },
+  'safety-checks': async (ctx, session, m) => {
+    // Only a check for this hub's own senior can be reported on.
+    const check: SafetyCheck | undefined = await ctx.checks.report(session.seniorId, m.data);
+    if (!check) return session.error(m.topic, 'NOT_FOUND', 'safety check not found', m.id);
+    await ctx
+      .ringCheck({ check })
+      .catch((err) => ctx.log.warn({ err }, 'safety check stored but the bus ring failed'));
+    session.send({ type: 'ack', topic: m.topic, ...idOf(m) });
+  },
+  release: (ctx, session, m) => {
+    ctx.log.info({ hubId: session.hubId, ...m.data }, 'hub reported an agent update');
+    session.send({ type: 'ack', topic: m.topic, ...idOf(m) });
+  },
+};
+
+/** One handler per message a hub may send. */
+const handlers: { [T in HubUpMessage['type']]: Handler<Of<T>> } = {
+  update: (ctx, session, m) => (updates[m.topic] as Handler<typeof m>)(ctx, session, m),
+  signal: async (ctx, session, m) => {
+    const sessionId = m.topic.slice('video:'.length);
+    if (!(await ctx.relayFromHub(session, sessionId, m.data)))
+      session.error(m.topic, 'NOT_FOUND', 'video session not found', m.id);
+  },
+  ping: (_ctx, session, m) => session.send({ type: 'pong', topic: m.topic, ...idOf(m) }),
+  pong: () => {},
+  ack: () => {},
+  error: (ctx, session, m) =>
+    ctx.log.warn({ hubId: session.hubId, topic: m.topic, ...m.data }, 'the hub refused a message'),
+};
+
+/**
+ * Handles one text frame from a hub: parses it with the shared contract and runs its handler. Never
+ * throws: a message it cannot read or does not handle is answered with a precise `error` (the hub logs
+ * it and goes on); a failure of the server is logged.
+ */
+export async function handleHubMessage(ctx: HubContext, session: HubSession, text: string): Promise<void> {
+  const parsed = parseHubUp(text);
+  if (!parsed.ok) return session.error(parsed.topic ?? '', parsed.code, parsed.reason, parsed.id);
+  const m = parsed.message;
+  try {
+    await (handlers[m.type] as Handler<typeof m>)(ctx, session, m);
+  } catch (err) {
+    ctx.log.error({ err, hubId: session.hubId, type: m.type, topic: m.topic }, 'hub message failed');
+    session.error(m.topic, 'INTERNAL', 'the cloud could not handle that message', m.id);
+  }
+}
