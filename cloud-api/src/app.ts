@@ -5,13 +5,14 @@ import { auditRoutes } from './audit/routes.js';
 import { authRoutes } from './auth/routes.js';
 import type { CloudDeps } from './deps.js';
 import type { AppEnv } from './http/env.js';
-import { ApiError } from './http/errors.js';
+import { ApiError, dataErrorAsApiError } from './http/errors.js';
 import { resolveClientAddress } from './http/request-info.js';
 import { HubStore } from './hubs/hub-store.js';
 import { hubRoutes } from './hubs/routes.js';
 import { ingestRoutes } from './ingest/routes.js';
 import { SeniorRulesStore } from './models/rules-store.js';
 import type { CloudMetrics } from './ops/metrics.js';
+import { requireMetricsToken } from './ops/metrics-access.js';
 import { safetyCheckRoutes } from './safety/routes.js';
 import { historyRoutes } from './seniors/history-routes.js';
 import { seniorRoutes } from './seniors/routes.js';
@@ -74,7 +75,7 @@ export function createApp(deps: CloudDeps, hooks: AppHooks = {}) {
 
   const metrics = hooks.metrics;
   if (metrics) {
-    app.get('/metrics', async (c) => {
+    app.get('/metrics', requireMetricsToken(deps.config.metricsToken), async (c) => {
       c.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
       return c.body(await metrics.render());
     });
@@ -108,7 +109,8 @@ export function createApp(deps: CloudDeps, hooks: AppHooks = {}) {
     c.json(new ApiError(404, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).toEnvelope(), 404),
   );
 
-  app.onError((err, c) => {
+  app.onError((caught, c) => {
+    const err = dataErrorAsApiError(caught) ?? caught;
     if (err instanceof ApiError) {
       for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
       return c.json(err.toEnvelope(), err.status);

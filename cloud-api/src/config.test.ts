@@ -51,3 +51,19 @@ describe('loadConfig', () => {
     expect(config.demoAccounts).toBe(true);
   });
 });
+
+describe('empty settings', () => {
+  it('treats DATABASE_URL= and REDIS_URL= (as docker compose passes them) as not set', () => {
+    const config = loadConfig({ DATABASE_URL: '', REDIS_URL: '', HEARTH_METRICS_TOKEN: '', PORT: '' }, dir());
+    expect(config).toMatchObject({ databaseUrl: undefined, redisUrl: undefined, metricsToken: undefined });
+    expect(config.port).toBe(8080);
+  });
+
+  it('still refuses a value that is set but wrong, and a migration URL without a server URL', () => {
+    expect(() => loadConfig({ REDIS_URL: 'localhost:6379' }, dir())).toThrow(/REDIS_URL=\(hidden\)/);
+    expect(() => loadConfig({ HEARTH_METRICS_TOKEN: 'short' }, dir())).toThrow(/HEARTH_METRICS_TOKEN/);
+    expect(() => loadConfig({ HEARTH_MIGRATION_DATABASE_URL: 'postgres://owner@db/hearth' }, dir())).toThrow(
+      /HEARTH_MIGRATION_DATABASE_URL is set but DATABASE_URL is not/,
+    );
+  });
+});

@@ -18,6 +18,14 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
     .optional(),
+  /**
+   * The schema owner's URL, used only to migrate (`hearth-cloud migrate`, and `serve` when set):
+   * the server's own DATABASE_URL role then needs no ownership, only the grants migrate gives it.
+   */
+  HEARTH_MIGRATION_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+    .optional(),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
@@ -47,6 +55,8 @@ export const EnvSchema = z.object({
     .optional(),
   HEARTH_TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** STUN servers offered for video (comma-separated `stun:` URIs). */
+  /** Bearer token Prometheus must send to read /metrics; absent, /metrics answers 404. */
+  HEARTH_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   HEARTH_STUN_URLS: z
     .string()
     .regex(/^(stun:[^,\s]+)(,stun:[^,\s]+)*$/, 'expected comma-separated stun: URIs')
@@ -63,6 +73,8 @@ export interface CloudConfig {
   host: string;
   /** Absent: embedded PGlite under `dataDir/pgdata`. */
   databaseUrl: string | undefined;
+  /** Owner role's URL for migrations; absent, the server's own role migrates (one role for both). */
+  migrationDatabaseUrl: string | undefined;
   /** Absent: the in-process bus (one instance only). */
   redisUrl: string | undefined;
   redisPrefix: string;
@@ -75,6 +87,8 @@ export interface CloudConfig {
   alertDedupeSeconds: number;
   /** Reverse proxies whose X-Forwarded-For entries are believed when finding the caller's address. */
   trustedProxies: number;
+  /** Token Prometheus sends as `Authorization: Bearer`; absent, /metrics is not served. */
+  metricsToken: string | undefined;
   /** ICE settings for video sessions. */
   turn: { turnUrls: string[]; turnSecret: string | undefined; stunUrls: string[] };
   /** Longest a live video session lasts, in seconds. */
@@ -92,7 +106,9 @@ export class ConfigError extends Error {
  * @throws ConfigError naming every setting that is invalid.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): CloudConfig {
-  const result = EnvSchema.safeParse(env);
+  // An empty value means "not set", as docker compose passes variables it has no value for.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = EnvSchema.safeParse(given);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '?');
@@ -105,6 +121,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const e = result.data;
   if (e.HEARTH_TURN_URLS && !e.HEARTH_TURN_SECRET) {
     throw new ConfigError('invalid configuration: HEARTH_TURN_URLS is set but HEARTH_TURN_SECRET is not');
+  }
+  if (e.HEARTH_MIGRATION_DATABASE_URL && !e.DATABASE_URL) {
+    throw new ConfigError(
+      'invalid configuration: HEARTH_MIGRATION_DATABASE_URL is set but DATABASE_URL is not (embedded mode separates the roles itself)',
+    );
   }
   const dataDir = resolve(cwd, e.HEARTH_DATA_DIR ?? join('.hearth', 'cloud'));
   let jwtSecret = e.HEARTH_JWT_SECRET;
@@ -120,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    migrationDatabaseUrl: e.HEARTH_MIGRATION_DATABASE_URL,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.HEARTH_REDIS_PREFIX,
     dataDir,
@@ -130,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     escalationSeconds: e.HEARTH_ESCALATION_SECONDS,
     alertDedupeSeconds: e.HEARTH_ALERT_DEDUPE_SECONDS,
     trustedProxies: e.HEARTH_TRUSTED_PROXIES,
+    metricsToken: e.HEARTH_METRICS_TOKEN,
     turn: {
       turnUrls: e.HEARTH_TURN_URLS?.split(',') ?? [],
       turnSecret: e.HEARTH_TURN_SECRET,

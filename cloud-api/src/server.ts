@@ -6,6 +6,7 @@ import { AlertStore } from './alerts/alert-store.js';
 import { AlertEscalator } from './alerts/escalator.js';
 import { type CloudApp, createApp } from './app.js';
 import { AuditLog } from './audit/audit-log.js';
+import { onStaffRevoked, StaffSessions } from './auth/sessions.js';
 import { StaffStore } from './auth/staff-store.js';
 import { AccessTokens } from './auth/tokens.js';
 import type { Bus } from './bus/bus.js';
@@ -14,8 +15,8 @@ import { RedisBus } from './bus/redis-bus.js';
 import { type Clock, systemClock } from './clock.js';
 import type { CloudConfig } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
-import { migrate } from './db/migrate.js';
-import { detectTimeseriesMode, ensureContinuousAggregate, ensurePartitions } from './db/timeseries.js';
+import { prepareDatabase } from './db/roles.js';
+import { detectTimeseriesMode, ensurePartitions } from './db/timeseries.js';
 import type { CloudDeps } from './deps.js';
 import { MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from './http/rate-limit.js';
 import { sendToHub } from './hubs/hub-commands.js';
@@ -93,11 +94,10 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
   const db =
     options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const ownsDb = !options.database;
-  const applied = await migrate(db.sql);
+  const applied = await prepareDatabase(db, config, log);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
   const timeseries = await detectTimeseriesMode(db.sql);
-  if (timeseries === 'timescaledb') await ensureContinuousAggregate(db.sql);
-  else {
+  if (timeseries !== 'timescaledb') {
     const created = await ensurePartitions(db.sql, clock.now());
     if (created.length > 0) log.info({ created }, 'sensor_events partitions created');
   }
@@ -110,13 +110,17 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
         `${config.redisPrefix}rl:`,
       )
     : new MemoryRateLimitStore();
+  const metrics = new CloudMetrics();
   const deps: CloudDeps = {
     config,
     sql: db.sql,
     bus,
     log,
-    tokens: new AccessTokens(config.jwtSecret),
-    audit: new AuditLog(db.sql, (err) => log.error({ err }, 'audit log write failed')),
+    tokens: new AccessTokens(config.jwtSecret, new StaffSessions(db.sql, bus).check),
+    audit: new AuditLog(db.sql, (err, entry) => {
+      metrics.auditFailures.inc({ action: entry.action });
+      log.error({ err, action: entry.action }, 'audit log write failed');
+    }),
     now: () => clock.now(),
     timeseries,
     rateLimits,
@@ -124,7 +128,6 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
   if (config.demoAccounts) await ensureDemoAccounts(db, log);
 
   // Build.
-  const metrics = new CloudMetrics();
   const stores = {
     sql: db.sql,
     alerts: new AlertStore(db.sql),
@@ -173,10 +176,20 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     sockets,
     hubSockets,
   ]);
+  // A signed-out or disabled person's open dashboards close at once, on whichever instance holds them.
+  let stopRevocations = () => {};
+  const revocations: Module = {
+    name: 'staff-revocations',
+    start: async () => {
+      stopRevocations = await onStaffRevoked(bus, (staffId) => sockets.disconnectStaff(staffId));
+    },
+    stop: async () => stopRevocations(),
+  };
   const modules: Module[] = [
     http.drain,
     new Upkeep({ sql: db.sql, log, clock, timeseries }),
     { name: 'staff-sockets', start: () => sockets.start(), stop: () => sockets.stop() },
+    revocations,
     { name: 'hub-sockets', start: () => hubSockets.start(), stop: () => hubSockets.stop() },
     { name: 'escalator', start: () => escalator.start(), stop: () => escalator.stop() },
     http,

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudOn, pendantAlert, type TestCloud } from './harness.js';
 import { databaseTargets } from './targets.js';
 
-type Ids = { senior: string; alert: string; hub: string; check: string };
-/** [method, path template, body?, admin only?]. Placeholders: :senior :alert :hub :check :version. */
+type Ids = { senior: string; alert: string; hub: string; check: string; staff: string };
+/** [method, path template, body?, admin only?]. Placeholders: :senior :alert :hub :check :staff :version. */
 type Route = [method: string, template: string, body?: unknown, adminOnly?: boolean];
 
 /** Every staff route that names a resource. A new route with `:id` must be added here (checked below). */
@@ -34,7 +34,20 @@ const ROUTES: Route[] = [
   ['POST', 'alerts/:alert/resolve', { note: 'not mine' }],
   ['DELETE', 'hubs/:hub'],
   ['POST', 'hubs/:hub/rotate-key'],
+  ['PATCH', 'staff/:staff', { disabled: true }, true],
+  ['POST', 'staff/:staff/unlock', undefined, true],
 ];
+
+/** Care information technicians never see, whoever's senior it is (least privilege): always 403. */
+const CARE_ONLY = new Set([
+  'seniors/:senior/events',
+  'seniors/:senior/activity',
+  'seniors/:senior/alerts',
+  'seniors/:senior/video-sessions',
+  'alerts/:alert',
+  'alerts/:alert/ack',
+  'alerts/:alert/resolve',
+]);
 
 const fill = (template: string, ids: Ids) =>
   template
@@ -42,6 +55,7 @@ const fill = (template: string, ids: Ids) =>
     .replace(':alert', ids.alert)
     .replace(':hub', ids.hub)
     .replace(':check', ids.check)
+    .replace(':staff', ids.staff)
     .replace(':version', '1');
 
 describe.each(databaseTargets())("someone else's senior is invisible on $name", (target) => {
@@ -60,7 +74,7 @@ describe.each(databaseTargets())("someone else's senior is invisible on $name", 
     await cloud.upload(hub.apiKey, [pendantAlert(hub.hubId, 1, randomUUID())]);
     const [alert] = await cloud.sql<{ id: string }[]>`select id from alerts where senior_id = ${senior}`;
     const check = await cloud.api('POST', `seniors/${senior}/safety-checks`, { token: carer.token });
-    foreign = { senior, alert: alert!.id, hub: hub.hubId, check: check.body.id };
+    foreign = { senior, alert: alert!.id, hub: hub.hubId, check: check.body.id, staff: carer.id };
 
     // Outsiders of every non-admin role, each with a senior of their own.
     const other = await cloud.senior(admin.token, 'Their Own');
@@ -74,7 +88,7 @@ describe.each(databaseTargets())("someone else's senior is invisible on $name", 
 
   it('the sweep covers every staff route that takes an id', () => {
     const swept = new Set(
-      ROUTES.map(([m, t]) => `${m} /api/v1/${t.replace(/:(senior|alert|hub|check)\b/, ':id')}`),
+      ROUTES.map(([m, t]) => `${m} /api/v1/${t.replace(/:(senior|alert|hub|check|staff)\b/, ':id')}`),
     );
     const withIds = cloud.cloud.app.routes
       .filter((r) => r.path.includes(':id') && r.method !== 'ALL')
@@ -85,7 +99,7 @@ describe.each(databaseTargets())("someone else's senior is invisible on $name", 
 
   for (const role of ['staff', 'technician']) {
     it.each(ROUTES.map((r) => [`${r[0]} ${r[1]}`, r] as const))(
-      `${role}: %s answers exactly as for an id that does not exist (404, or 403 on admin-only routes)`,
+      `${role}: %s answers exactly as for an id that does not exist (404, or 403 where the role may never go)`,
       async (_name, [method, template, body, adminOnly]) => {
         const token = outsiders[role]!;
         const send = (ids: Ids) =>
@@ -96,9 +110,11 @@ describe.each(databaseTargets())("someone else's senior is invisible on $name", 
           alert: randomUUID(),
           hub: randomUUID(),
           check: randomUUID(),
+          staff: randomUUID(),
         });
-        expect(theirs.status).toBe(adminOnly ? 403 : 404);
-        expect(theirs.body.error.code).toBe(adminOnly ? 'FORBIDDEN' : 'NOT_FOUND');
+        const forbidden = adminOnly || (role === 'technician' && CARE_ONLY.has(template));
+        expect(theirs.status).toBe(forbidden ? 403 : 404);
+        expect(theirs.body.error.code).toBe(forbidden ? 'FORBIDDEN' : 'NOT_FOUND');
         expect(theirs.body).toEqual(absent.body);
       },
     );

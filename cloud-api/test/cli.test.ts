@@ -9,17 +9,18 @@ import { databaseTargets } from './targets.js';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'hearth-cloud.js');
 
-function run(args: string[], env: Record<string, string>) {
+function run(args: string[], env: Record<string, string>, input?: string) {
   const child = spawn(process.execPath, [bin, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (input !== undefined) child.stdin?.end(input);
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d) => {
+  child.stdout?.on('data', (d) => {
     stdout += d;
   });
-  child.stderr.on('data', (d) => {
+  child.stderr?.on('data', (d) => {
     stderr += d;
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -83,16 +84,38 @@ describe.each(databaseTargets())('hearth-cloud as a process on $name', (target) 
     expect(await migrate.exited).toBe(0);
     expect(migrate.out()).toMatch(/migrations applied|up to date/);
 
-    const admin = run(['create-admin', '--email', 'boss@care.example', '--password', 'a-long-password'], env);
+    const admin = run(
+      ['create-admin', '--email', 'boss@care.example', '--password-stdin'],
+      env,
+      'a-long-password\n',
+    );
     expect(await admin.exited).toBe(0);
-    const weak = run(['create-admin', '--email', 'x@care.example', '--password', 'short'], env);
+    const weak = run(['create-admin', '--email', 'x@care.example', '--password-stdin'], env, 'short\n');
     expect(await weak.exited).toBe(2);
-    expect(weak.err()).toMatch(/--password must be at least 10 characters/);
+    expect(weak.err()).toMatch(/password must be at least 10 characters/);
+    // A password on the command line would be in the process list: refused, nothing created.
+    const visible = run(['create-admin', '--email', 'y@care.example', '--password', 'a-long-password'], env);
+    expect(await visible.exited).toBe(2);
+    expect(visible.err()).toMatch(/process list.*--password-stdin/);
+    const noInput = run(['create-admin', '--email', 'y@care.example'], env);
+    expect(await noInput.exited).toBe(2);
+    expect(noInput.err()).toMatch(/--password-stdin/);
 
     const server = run(['serve'], env);
     children.push(server.child);
     const line = await waitForLine(server, /"url":"http:\/\/127\.0\.0\.1:\d+"/);
     const url = (JSON.parse(line) as { url: string }).url;
+    if (target.name === 'pglite') {
+      // A second process on the same embedded database is refused, naming the one that runs.
+      const second = run(
+        ['create-admin', '--email', 'late@care.example', '--password-stdin'],
+        env,
+        'a-long-password',
+      );
+      expect(await second.exited).toBe(3);
+      expect(second.err()).toContain(`\`hearth-cloud serve\` (pid ${server.child.pid}`);
+      expect(second.err()).toMatch(/Stop that process first/);
+    }
     expect((await fetch(`${url}/ready`)).status).toBe(200);
     const login = await fetch(`${url}/api/v1/auth/login`, {
       method: 'POST',

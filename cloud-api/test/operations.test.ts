@@ -4,8 +4,10 @@ import { UploadBatch } from '@hearth/shared';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { cloudOn, pendantAlert, reading, type TestCloud } from './harness.js';
+import { cloudOn, pendantAlert, reading, TestCloud } from './harness.js';
 import { databaseTargets } from './targets.js';
+
+const METRICS_TOKEN = 'scrape-token-0123456789';
 
 describe.each(databaseTargets())('operating the cloud on $name', (target) => {
   let cloud: TestCloud;
@@ -19,7 +21,10 @@ describe.each(databaseTargets())('operating the cloud on $name', (target) => {
         done();
       },
     });
-    ({ cloud, teardown } = await cloudOn(target, { log: pino({ level: 'info' }, sink) }));
+    ({ cloud, teardown } = await cloudOn(target, {
+      log: pino({ level: 'info' }, sink),
+      env: { HEARTH_METRICS_TOKEN: METRICS_TOKEN },
+    }));
   });
   afterAll(() => teardown());
 
@@ -56,7 +61,10 @@ describe.each(databaseTargets())('operating the cloud on $name', (target) => {
     await cloud.upload(hub.apiKey, [reading(hub.hubId, 1)]);
     const ws = await cloud.ws(admin.token);
     await ws.subscribe('alerts');
-    const res = await fetch(`${cloud.url}/metrics`);
+    const res = await fetch(`${cloud.url}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
     expect(text).toContain('hearth_ingest_rows_total 3');
@@ -70,6 +78,23 @@ describe.each(databaseTargets())('operating the cloud on $name', (target) => {
     expect(text).toContain('hearth_ws_clients 1');
     expect(text).toMatch(/hearth_bus_lag_seconds_count \d+/);
     ws.close();
+  });
+
+  it('serves /metrics only to a scraper holding HEARTH_METRICS_TOKEN', async () => {
+    const anonymous = await cloud.api('GET', '/metrics');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(JSON.stringify(anonymous.body)).not.toContain('hearth_alerts');
+    const wrong = await cloud.api('GET', '/metrics', { token: 'scrape-token-0123456780' });
+    expect(wrong.status).toBe(401);
+    const off = await TestCloud.start();
+    try {
+      const res = await off.api('GET', '/metrics');
+      expect(res.status).toBe(404);
+      expect(res.body.error.message).toMatch(/HEARTH_METRICS_TOKEN/);
+    } finally {
+      await off.stop();
+    }
   });
 
   it('tags each request and its log line with a request id, and never logs tokens', async () => {

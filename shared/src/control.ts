@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { Alert } from './alerts.js';
 import { ErrorCode } from './errors.js';
 import { ModelAvailable, Sha256Hex } from './models.js';
+import { storableText } from './storable.js';
 
 /**
  * Version of the control-channel dialect. The hello of each side carries it; a hello without one
@@ -158,8 +159,8 @@ export type SafetyCheckRequest = z.infer<typeof SafetyCheckRequest>;
 
 /** What staff send to ask for a safety check (`POST /seniors/:id/safety-checks`). */
 export const RequestSafetyCheckBody = z.object({
-  room: z.string().trim().min(1).max(64).optional(),
-  reason: z.string().trim().max(500).optional(),
+  room: storableText().trim().min(1).max(64).optional(),
+  reason: storableText().trim().max(500).optional(),
 });
 export type RequestSafetyCheckBody = z.infer<typeof RequestSafetyCheckBody>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RobotEvent } from './robot.js';
+import { storableJsonObject, storableText, Timestamp } from './storable.js';
 
 /** Largest batch a hub may upload at once; the cloud refuses bigger ones. */
 export const MAX_BATCH_EVENTS = 1000;
@@ -32,16 +33,16 @@ export type AlertSource = z.infer<typeof AlertSource>;
 /** An alert as the hub raises it. `alertId` is chosen by the hub so uploads stay idempotent. */
 export const RaisedAlert = z.object({
   alertId: z.uuid(),
-  kind: z.string().min(1).max(64),
+  kind: storableText().min(1).max(64),
   severity: AlertSeverity,
   source: AlertSource,
-  message: z.string().min(1).max(500),
-  evidence: z.array(z.record(z.string(), z.unknown())).max(50).default([]),
+  message: storableText().min(1).max(500),
+  evidence: z.array(storableJsonObject()).max(50).default([]),
 });
 export type RaisedAlert = z.infer<typeof RaisedAlert>;
 
 /** A reading's value: a level, a state, or a short label. */
-export const ReadingValue = z.union([z.number(), z.boolean(), z.string().max(256)]).nullable();
+export const ReadingValue = z.union([z.number(), z.boolean(), storableText().max(256)]).nullable();
 
 /**
  * Everything that happens in a home, in the order the hub committed it.
@@ -50,13 +51,13 @@ export const ReadingValue = z.union([z.number(), z.boolean(), z.string().max(256
 export const SensorEvent = z.object({
   hubId: HubId,
   seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-  ts: z.iso.datetime({ offset: true }),
-  sensorId: z.string().min(1).max(64),
+  ts: Timestamp,
+  sensorId: storableText().min(1).max(64),
   kind: SensorKind,
   value: ReadingValue,
-  room: z.string().min(1).max(64).optional(),
+  room: storableText().min(1).max(64).optional(),
   /** Boot the event was recorded in: seq order is exact, `ts` may be corrected later within one boot. */
-  bootId: z.string().min(1).max(64).optional(),
+  bootId: storableText().min(1).max(64).optional(),
   /** True when the hub's clock had not been synchronised when `ts` was taken. */
   clockUnsynced: z.boolean().optional(),
   /** Present exactly when `kind` is `alert`. */

@@ -13,5 +13,6 @@ export * from './routine.js';
 export * from './rules.js';
 export * from './stillness.js';
 export * from './stillness-learning.js';
+export * from './storable.js';
 export * from './version.js';
 export * from './ws.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableText } from './storable.js';
 
 /**
  * How a senior's model travels from the cloud to the hub. `GET /api/v1/hub/model` answers the
@@ -25,6 +26,6 @@ export const ModelStatusReport = z.object({
   sha256: Sha256Hex,
   status: z.enum(['active', 'rejected']),
   /** Why it was rejected, in words a person can act on. */
-  reason: z.string().max(500).optional(),
+  reason: storableText().max(500).optional(),
 });
 export type ModelStatusReport = z.infer<typeof ModelStatusReport>;

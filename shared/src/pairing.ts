@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { HubId } from './events.js';
 import { RulesConfig } from './rules.js';
+import { storableText } from './storable.js';
 
 /** What a technician types on the hub: a short code an admin or technician created for one senior. */
 export const ClaimRequest = z.object({
-  code: z.string().trim().min(4).max(32),
+  code: storableText().trim().min(4).max(32),
   /** Stable identifier of the hub hardware (e.g. the Pi's serial number). */
-  deviceId: z.string().trim().min(1).max(128),
+  deviceId: storableText().trim().min(1).max(128),
 });
 export type ClaimRequest = z.infer<typeof ClaimRequest>;
 

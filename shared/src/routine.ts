@@ -95,8 +95,10 @@ export function simulateDay(dayStart: number, seed: number, script: DayScript = 
     motion('bedroom', t + 8);
   }
   if (script.nightWandering) {
-    for (let t = 60; t < 240; t += 5 + jitter(2))
-      motion(ROUTINE_ROOMS[1 + Math.floor(rnd() * 4)] as string, t);
+    let t = 60;
+    for (; t < 240; t += 5 + jitter(2)) motion(ROUTINE_ROOMS[1 + Math.floor(rnd() * 4)] as string, t);
+    // ...and finds the way back to bed: restless, not fallen.
+    motion('bedroom', t);
   }
 
   const wake = script.wakeAt ? at(script.wakeAt) : 420 + jitter(20);

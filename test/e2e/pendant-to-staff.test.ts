@@ -76,21 +76,15 @@ describe.each(cloudTargets())('pendant to staff screen ($name)', (target) => {
     // A real deployment has no default accounts: create the admin with the operator's command.
     await cloud.stop();
     await new Promise((resolve, reject) => {
-      import('node:child_process').then(({ execFile }) =>
-        execFile(
+      import('node:child_process').then(({ execFile }) => {
+        const child = execFile(
           process.execPath,
-          [
-            'cloud-api/bin/hearth-cloud.js',
-            'create-admin',
-            '--email',
-            'admin@home.test',
-            '--password',
-            'correct horse battery',
-          ],
+          ['cloud-api/bin/hearth-cloud.js', 'create-admin', '--email', 'admin@home.test', '--password-stdin'],
           { env: { ...process.env, ...env, HEARTH_DATA_DIR: cloudDir } },
           (error, stdout) => (error ? reject(error) : resolve(stdout)),
-        ),
-      );
+        );
+        child.stdin?.end('correct horse battery\n');
+      });
     });
     cloud = await startCloud({ dataDir: cloudDir, port, env });
 

@@ -1,8 +1,8 @@
-import { AlertStatus } from '@hearth/shared';
+import { AlertStatus, storableText, Timestamp } from '@hearth/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { auditStaff } from '../audit/staff-audit.js';
-import { requireStaff } from '../auth/middleware.js';
+import { CARE_ROLES, requireStaff } from '../auth/middleware.js';
 import type { CloudDeps } from '../deps.js';
 import { readOptionalJson, validate } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
@@ -19,12 +19,12 @@ export const AlertListQuery = z.object({
     .transform((s) => s.split(','))
     .pipe(z.array(AlertStatus))
     .optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
+  since: Timestamp.optional(),
   cursor: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(1).max(5000).optional(),
 });
 export const ResolveRequest = z.object({
-  note: z.string().trim().max(2000).optional(),
+  note: storableText().trim().max(2000).optional(),
   /** What the person found; gives each rule its actionable rate. Optional for older clients. */
   outcome: AlertOutcome.optional(),
 });
@@ -39,8 +39,8 @@ export function alertRoutes(deps: CloudDeps) {
   const outcomes = new AlertOutcomeStore(deps.sql);
   const seniors = new SeniorStore(deps.sql);
   const app = new Hono<AppEnv>();
-  app.use('/alerts', requireStaff(deps));
-  app.use('/alerts/*', requireStaff(deps));
+  app.use('/alerts', requireStaff(deps, CARE_ROLES));
+  app.use('/alerts/*', requireStaff(deps, CARE_ROLES));
 
   app.get('/alerts', async (c) => {
     const q = validate(AlertListQuery, c.req.query(), 'query');
@@ -57,7 +57,7 @@ export function alertRoutes(deps: CloudDeps) {
     return c.json({ alerts: list });
   });
 
-  app.get('/seniors/:id/alerts', requireStaff(deps), async (c) => {
+  app.get('/seniors/:id/alerts', requireStaff(deps, CARE_ROLES), async (c) => {
     const { id } = validate(IdParam, c.req.param(), 'path');
     const q = validate(AlertListQuery, c.req.query(), 'query');
     const visible = await seniors.canSee(c.var.staff, id);

@@ -10,3 +10,16 @@ export type StaffAction = Omit<AuditEntry, 'actorType' | 'actorId' | 'ip'>;
 export function auditStaff(audit: AuditLog, c: Context<AppEnv>, action: StaffAction): Promise<void> {
   return audit.record({ actorType: 'staff', actorId: c.var.staff.id, ip: clientAddress(c), ...action });
 }
+
+/**
+ * Records a security-relevant action (keys, pairing, accounts) of the staff member behind `c`.
+ * @throws ApiError 503 when it cannot be written: then the action must not go ahead.
+ */
+export function auditStaffSecurity(audit: AuditLog, c: Context<AppEnv>, action: StaffAction): Promise<void> {
+  return audit.recordSecurity({
+    actorType: 'staff',
+    actorId: c.var.staff.id,
+    ip: clientAddress(c),
+    ...action,
+  });
+}

@@ -7,6 +7,12 @@ import { clientAddress } from '../http/request-info.js';
 import { bearerToken } from './tokens.js';
 
 /**
+ * Who may see a senior's care information (history, alert details, video). Technicians see hubs,
+ * devices and their health for pairing and diagnosis, and nothing of a senior's life (least privilege).
+ */
+export const CARE_ROLES: readonly Role[] = ['admin', 'staff'];
+
+/**
  * Requires a valid staff access token; with `roles`, also one of those roles.
  * @throws ApiError 401 without a valid token, 403 FORBIDDEN (audited) for the wrong role.
  */

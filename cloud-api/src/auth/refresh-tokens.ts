@@ -67,6 +67,13 @@ export class RefreshTokens {
     return outcome as { staffId: string; refreshToken: string };
   }
 
+  /** The staff member a refresh token was issued to, or undefined for an unknown token. */
+  async ownerOf(token: string): Promise<string | undefined> {
+    const [row] = await this.sql<{ staff_id: string }[]>`
+      select staff_id from refresh_tokens where token_hash = ${sha256(token)}`;
+    return row?.staff_id;
+  }
+
   /** Revokes the family `token` belongs to (logout). Unknown tokens are ignored. */
   async revokeFamilyOf(token: string): Promise<void> {
     await this.sql`update refresh_tokens set revoked_at = now()

@@ -1,20 +1,24 @@
-import { createHash } from 'node:crypto';
-import { LoginRequest, Role } from '@hearth/shared';
+import { LoginRequest, type Role } from '@hearth/shared';
 import { type Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { auditStaff } from '../audit/staff-audit.js';
+import { auditStaffSecurity } from '../audit/staff-audit.js';
 import type { CloudDeps } from '../deps.js';
 import { readJson, readOptionalJson } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
 import { ApiError } from '../http/errors.js';
 import { RateLimiter } from '../http/rate-limit.js';
 import { clientAddress } from '../http/request-info.js';
+import { LoginThrottle } from './login-throttle.js';
 import { requireStaff } from './middleware.js';
 import { decoyHash, verifyPassword } from './passwords.js';
 import { REFRESH_TOKEN_SECONDS, RefreshTokens } from './refresh-tokens.js';
+import { StaffSessions } from './sessions.js';
+import { staffRoutes } from './staff-routes.js';
 import { publicStaff, StaffStore } from './staff-store.js';
-import { ACCESS_TOKEN_SECONDS } from './tokens.js';
+import { ACCESS_TOKEN_SECONDS, bearerToken } from './tokens.js';
+
+export { CreateStaffRequest } from './staff-routes.js';
 
 /** Browsers keep the refresh token here: out of reach of the page's script, sent only to the refresh path. */
 export const REFRESH_COOKIE = 'hearth_refresh';
@@ -26,29 +30,26 @@ export const RefreshRequest = z.object({ refreshToken: z.string().min(1).max(200
 /** The JSON form for API clients; without a token, the cookie is used and rotated. */
 export const RefreshOrCookieRequest = z.object({ refreshToken: z.string().min(1).max(200).optional() });
 export const SignOutRequest = z.object({ everywhere: z.boolean().default(false) });
-export const LogoutRequest = z.object({ refreshToken: z.string().min(1).max(200).optional() });
-export const CreateStaffRequest = z.object({
-  email: z.email().max(254),
-  name: z.string().trim().min(1).max(200),
-  role: Role,
-  password: z.string().min(10, 'must be at least 10 characters').max(1024),
+export const LogoutRequest = z.object({
+  refreshToken: z.string().min(1).max(200).optional(),
+  /** End every session of this account, on every device, at once. */
+  everywhere: z.boolean().optional(),
 });
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
-/** Login, token refresh, logout, `GET /me`, and staff accounts (`GET|POST /staff`, admin). */
+/** Login, token refresh, logout, `GET /me`, and staff accounts (see `staff-routes.ts`). */
 export function authRoutes(deps: CloudDeps) {
   const staffStore = new StaffStore(deps.sql);
   const refresh = new RefreshTokens(deps.sql, deps.now);
-  // Per account: 10 failures in 15 minutes; per address: 50 attempts in 15 minutes.
-  const perAccount = new RateLimiter(deps.rateLimits, 'login-account', 10, 15 * 60_000);
-  const perAddress = new RateLimiter(deps.rateLimits, 'login-address', 50, 15 * 60_000);
+  const sessions = new StaffSessions(deps.sql, deps.bus);
+  const throttle = new LoginThrottle(deps.rateLimits, deps.sql);
+  const refreshLimit = new RateLimiter(deps.rateLimits, 'refresh-address', 50, 15 * 60_000);
   const limit = { maxBytes: 16 * 1024 };
   const app = new Hono<AppEnv>();
 
   async function tokensFor(staffId: string, role: Role, refreshToken: string) {
+    const sessionVersion = await sessions.version(staffId);
     return {
-      accessToken: await deps.tokens.sign({ id: staffId, role }),
+      accessToken: await deps.tokens.sign({ id: staffId, role, sessionVersion }),
       refreshToken,
       expiresIn: ACCESS_TOKEN_SECONDS,
     };
@@ -76,36 +77,38 @@ export function authRoutes(deps: CloudDeps) {
 
   app.post('/auth/login', async (c) => {
     const ip = clientAddress(c);
-    await perAddress.hit(ip ?? 'unknown', 'login attempts from this address');
+    const source = ip ?? 'unknown';
+    await throttle.attempt(source);
     const body = await readJson(c, BrowserLoginRequest, limit);
-    const accountKey = body.email.toLowerCase();
-    await perAccount.hit(accountKey, 'login attempts for this account');
+    const account = body.email.toLowerCase();
     const staff = await staffStore.findByEmail(body.email);
+    await throttle.admit(account, source, staff?.id);
     const ok = await verifyPassword(staff?.passwordHash ?? (await decoyHash()), body.password);
     if (!staff || !ok || staff.disabled) {
-      await deps.audit.record({
+      await deps.audit.recordSecurity({
         actorType: 'anonymous',
         action: 'auth.login',
         outcome: 'denied',
         ip,
         targetType: 'staff',
         targetId: staff?.id,
-        details: { email: accountKey },
+        details: { email: account },
       });
+      await throttle.failed(account, source);
       throw new ApiError(401, 'INVALID_CREDENTIALS', 'email or password is wrong');
     }
-    await perAccount.reset(accountKey);
-    await deps.audit.record({ actorType: 'staff', actorId: staff.id, action: 'auth.login', ip });
+    // On record before any token exists: no unaudited login.
+    await deps.audit.recordSecurity({ actorType: 'staff', actorId: staff.id, action: 'auth.login', ip });
+    await throttle.succeeded(account, source, staff.id);
     const refreshToken = await refresh.issue(staff.id);
     const answer = { ...(await tokensFor(staff.id, staff.role, refreshToken)), staff: publicStaff(staff) };
     return c.json(body.session === 'cookie' ? inCookie(c, answer) : answer);
   });
 
   app.post('/auth/refresh', async (c) => {
-    await perAddress.hit(clientAddress(c) ?? 'unknown', 'refresh attempts from this address');
+    await refreshLimit.hit(clientAddress(c) ?? 'unknown', 'refresh attempts from this address');
     const body = await readOptionalJson(c, RefreshOrCookieRequest, limit);
-    const cookie = getCookie(c, REFRESH_COOKIE);
-    const presented = body.refreshToken ?? cookie;
+    const presented = body.refreshToken ?? getCookie(c, REFRESH_COOKIE);
     if (!presented) throw new ApiError(401, 'UNAUTHENTICATED', 'send {refreshToken} or the session cookie');
     let rotated: Awaited<ReturnType<RefreshTokens['rotate']>>;
     try {
@@ -124,34 +127,37 @@ export function authRoutes(deps: CloudDeps) {
   });
 
   // The browser's sign-out: the cookie reaches only the refresh path, so that is where it is ended.
-  // `everywhere` also ends every other session of this account (its other devices).
+  // `everywhere` also ends every other session of this account, access tokens included.
   app.delete('/auth/refresh', async (c) => {
     const { everywhere } = await readOptionalJson(c, SignOutRequest, limit);
     const cookie = getCookie(c, REFRESH_COOKIE);
     clearCookie(c);
-    if (!cookie) return c.body(null, 204);
-    const [owner] = await deps.sql<{ staff_id: string }[]>`
-      select staff_id from refresh_tokens where token_hash = ${sha256(cookie)}`;
-    if (!owner) return c.body(null, 204);
-    if (everywhere) {
-      await deps.sql`update refresh_tokens set revoked_at = now()
-        where staff_id = ${owner.staff_id} and revoked_at is null`;
-    } else await refresh.revokeFamilyOf(cookie);
-    await deps.audit.record({
+    const owner = cookie ? await refresh.ownerOf(cookie) : undefined;
+    if (!cookie || !owner) return c.body(null, 204);
+    await deps.audit.recordSecurity({
       actorType: 'staff',
-      actorId: owner.staff_id,
+      actorId: owner,
       action: everywhere ? 'auth.logout_everywhere' : 'auth.logout',
       ip: clientAddress(c),
     });
+    if (everywhere) await sessions.revokeAll(owner);
+    else await refresh.revokeFamilyOf(cookie);
     return c.body(null, 204);
   });
 
+  // The access token dies with the logout, not 15 minutes later; `everywhere` ends every session.
   app.post('/auth/logout', requireStaff(deps), async (c) => {
-    const body = await readJson(c, LogoutRequest, limit).catch(() => ({}) as { refreshToken?: string });
-    if (body.refreshToken) await refresh.revokeFamilyOf(body.refreshToken);
-    await auditStaff(deps.audit, c, {
-      action: 'auth.logout',
+    const body = await readOptionalJson(c, LogoutRequest, limit);
+    await auditStaffSecurity(deps.audit, c, {
+      action: body.everywhere ? 'auth.logout_everywhere' : 'auth.logout',
     });
+    if (body.everywhere) {
+      await sessions.revokeAll(c.var.staff.id);
+    } else {
+      const token = bearerToken(c.req.header('authorization'));
+      if (token) await sessions.revokeToken(await deps.tokens.claims(token));
+      if (body.refreshToken) await refresh.revokeFamilyOf(body.refreshToken);
+    }
     return c.body(null, 204);
   });
 
@@ -161,18 +167,6 @@ export function authRoutes(deps: CloudDeps) {
     return c.json(publicStaff(staff));
   });
 
-  app.get('/staff', requireStaff(deps, ['admin']), async (c) => c.json({ staff: await staffStore.list() }));
-
-  app.post('/staff', requireStaff(deps, ['admin']), async (c) => {
-    const body = await readJson(c, CreateStaffRequest, limit);
-    const created = await staffStore.create(body);
-    await auditStaff(deps.audit, c, {
-      action: 'staff.create',
-      targetType: 'staff',
-      targetId: created.id,
-    });
-    return c.json(created, 201);
-  });
-
+  app.route('/', staffRoutes(deps, { sessions, throttle }));
   return app;
 }

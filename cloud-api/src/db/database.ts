@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import postgres from 'postgres';
+import { lockDataDir } from './data-dir-lock.js';
 
 /** The one SQL client type every store in the cloud uses. */
 export type Sql = postgres.Sql<Record<string, never>>;
@@ -26,6 +27,8 @@ export interface OpenDatabaseOptions {
   dataDir: string | 'memory';
   /** Connections in the pool against real PostgreSQL. */
   poolSize?: number;
+  /** The command opening it (`serve`, `migrate`…), named to a second process the data directory refuses. */
+  command?: string;
 }
 
 const common: postgres.Options<Record<string, postgres.PostgresType>> = {
@@ -51,12 +54,19 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
 
   let pglite: PGlite;
+  let unlock = () => {};
   if (options.dataDir === 'memory') {
     pglite = await PGlite.create();
   } else {
     const dir = join(options.dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });
-    pglite = await PGlite.create({ dataDir: dir });
+    unlock = lockDataDir(options.dataDir, options.command ?? 'serve');
+    try {
+      pglite = await PGlite.create({ dataDir: dir });
+    } catch (err) {
+      unlock();
+      throw err;
+    }
   }
   const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: 4 });
   await server.start();
@@ -80,6 +90,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       await sql.end({ timeout });
       await server.stop();
       await pglite.close();
+      unlock();
     },
   };
 }

@@ -21,8 +21,8 @@ const partitionName = (d: Date) =>
 /**
  * Native mode: makes sure monthly partitions exist from last month to `monthsAhead` months ahead.
  * Rows that had landed in the default partition for such a month are moved into the new partition
- * (attaching would otherwise fail). Safe to run from several instances: each month is one transaction
- * under an advisory lock.
+ * (attaching would otherwise fail). Safe to run from several instances: each month is one call of
+ * `hearth_ensure_partition`, under an advisory lock.
  * @returns names of the partitions created.
  */
 export async function ensurePartitions(sql: Sql, now: Date, monthsAhead = 3): Promise<string[]> {
@@ -31,21 +31,11 @@ export async function ensurePartitions(sql: Sql, now: Date, monthsAhead = 3): Pr
     const from = monthStart(now, offset);
     const to = monthStart(now, offset + 1);
     const name = partitionName(from);
-    const made = await transaction(sql, async (tx) => {
-      await tx`select pg_advisory_xact_lock(7243011002)`;
-      const [exists] = await tx`select 1 from pg_class where relname = ${name}`;
-      if (exists) return false;
-      await tx.unsafe(`create table ${name} (like sensor_events including defaults)`);
-      await tx.unsafe(
-        `with moved as (delete from sensor_events_default where ts >= $1 and ts < $2 returning *)
-         insert into ${name} select * from moved`,
-        [from.toISOString(), to.toISOString()],
-      );
-      await tx.unsafe(
-        `alter table sensor_events attach partition ${name} for values from ('${from.toISOString()}') to ('${to.toISOString()}')`,
-      );
-      return true;
-    });
+    // Runs with the schema owner's rights (migration 0005): the server's role owns no table.
+    const [row] = await sql<
+      { made: boolean }[]
+    >`select hearth_ensure_partition(${name}, ${from}, ${to}) as made`;
+    const made = row?.made === true;
     if (made) created.push(name);
   }
   return created;

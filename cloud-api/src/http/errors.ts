@@ -30,3 +30,17 @@ export class ApiError extends Error {
 export function notFound(what: string): ApiError {
   return new ApiError(404, 'NOT_FOUND', `${what} not found`);
 }
+
+/**
+ * A PostgreSQL data exception (SQLSTATE class 22: a value the column cannot hold, an invalid
+ * encoding, a date out of range…) as the 400 it is: the caller's input, not the server, is at
+ * fault. The schemas refuse such input first; this is the net under them. Anything else: undefined.
+ */
+export function dataErrorAsApiError(err: unknown): ApiError | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { name, code, message } = err as { name?: unknown; code?: unknown; message?: unknown };
+  if (name !== 'PostgresError' || typeof code !== 'string' || !code.startsWith('22')) return undefined;
+  return new ApiError(400, 'VALIDATION_FAILED', `the database cannot store this input: ${String(message)}`, {
+    sqlstate: code,
+  });
+}

@@ -44,4 +44,20 @@ describe.each(stores)('rate limits in $name', ({ open }) => {
     await b.reset('acct');
     await a.hit('acct', 'logins');
   });
+
+  it('peeks without counting, and forgets every key under a prefix (an admin unlocking an account)', async () => {
+    const shared = store();
+    const limiter = new RateLimiter(shared, 'test-prefix', 5, 60_000);
+    expect(await limiter.count('ada@x|10.0.0.1')).toBe(0);
+    await limiter.add('ada@x|10.0.0.1');
+    await limiter.add('ada@x|10.0.0.1');
+    await limiter.add('ada@x|10.0.0.2');
+    await limiter.add('bob@x|10.0.0.1');
+    expect(await limiter.count('ada@x|10.0.0.1')).toBe(2);
+    expect(await limiter.count('ada@x|10.0.0.1')).toBe(2);
+    await limiter.resetPrefix('ada@x|');
+    expect(await limiter.count('ada@x|10.0.0.1')).toBe(0);
+    expect(await limiter.count('ada@x|10.0.0.2')).toBe(0);
+    expect(await limiter.count('bob@x|10.0.0.1')).toBe(1);
+  });
 });

@@ -9,8 +9,12 @@ export interface RateLimitStore {
    * @throws when the store is unreachable (the request then fails; the limit is never skipped).
    */
   increment(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
+  /** The attempts counted for `key` in its current window (0 when none), without counting one. */
+  peek(key: string): Promise<number>;
   /** Forgets `key` (e.g. after a successful login). */
   reset(key: string): Promise<void>;
+  /** Forgets every key starting with `prefix` (an admin unlocking an account from every address). */
+  resetPrefix(prefix: string): Promise<void>;
   /** Releases connections. */
   close(): Promise<void>;
 }
@@ -35,8 +39,17 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return { count: w.count, resetMs: w.endsAt - now };
   }
 
+  async peek(key: string) {
+    const w = this.windows.get(key);
+    return w && w.endsAt > this.now() ? w.count : 0;
+  }
+
   async reset(key: string) {
     this.windows.delete(key);
+  }
+
+  async resetPrefix(prefix: string) {
+    for (const k of [...this.windows.keys()]) if (k.startsWith(prefix)) this.windows.delete(k);
   }
 
   async close() {}
@@ -59,8 +72,23 @@ export class RedisRateLimitStore implements RateLimitStore {
     return { count: Number(incr?.[1]), resetMs: Math.max(0, Number(ttl?.[1])) };
   }
 
+  async peek(key: string) {
+    return Number((await this.redis.get(this.prefix + key)) ?? 0);
+  }
+
   async reset(key: string) {
     await this.redis.del(this.prefix + key);
+  }
+
+  async resetPrefix(prefix: string) {
+    // Glob characters in the prefix are escaped so it matches literally.
+    const pattern = `${(this.prefix + prefix).replace(/[*?[\]\\]/g, '\\$&')}*`;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      if (keys.length > 0) await this.redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
   }
 
   async close() {
@@ -100,5 +128,32 @@ export class RateLimiter {
   /** Forgets `key`. */
   reset(key: string): Promise<void> {
     return this.store.reset(`${this.name}:${key}`);
+  }
+
+  /** Attempts counted for `key` in its current window, without counting one. */
+  count(key: string): Promise<number> {
+    return this.store.peek(`${this.name}:${key}`);
+  }
+
+  /** Counts one attempt for `key` without refusing it; @returns the count in this window. */
+  async add(key: string): Promise<number> {
+    return (await this.store.increment(`${this.name}:${key}`, this.windowMs)).count;
+  }
+
+  /** Forgets every key starting with `prefix`. */
+  resetPrefix(prefix: string): Promise<void> {
+    return this.store.resetPrefix(`${this.name}:${prefix}`);
+  }
+
+  /** The refusal `hit` throws, for callers that decide themselves when a key is over. */
+  refusal(what: string, retryAfterSeconds: number, details: Record<string, unknown> = {}): ApiError {
+    const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
+    return new ApiError(
+      429,
+      'RATE_LIMITED',
+      `too many ${what}; try again in ${retryAfter} s`,
+      { retryAfter, ...details },
+      { 'retry-after': String(retryAfter) },
+    );
   }
 }

@@ -60,14 +60,22 @@ export class HubStore {
    * exactly one gets a key. A hub re-paired with the same device id replaces its earlier registration.
    * @returns the new hub and the ids of registrations it replaced (now revoked); undefined when the code
    * is unknown, spent or expired.
+   * @param audit records the outcome inside the same transaction; when it throws, nothing is claimed.
    */
-  async claim(code: string, deviceId: string): Promise<ClaimedHub | undefined> {
+  async claim(
+    code: string,
+    deviceId: string,
+    audit: (tx: Sql, claimed: ClaimedHub | undefined) => Promise<void> = async () => {},
+  ): Promise<ClaimedHub | undefined> {
     return transaction(this.sql, async (tx) => {
       const [spent] = await tx<{ senior_id: string }[]>`
         update pairing_codes set used_at = now()
         where code_hash = ${sha256(normalisePairingCode(code))} and used_at is null and expires_at > ${this.now()}
         returning senior_id`;
-      if (!spent) return undefined;
+      if (!spent) {
+        await audit(tx, undefined);
+        return undefined;
+      }
       const replaced = await tx<{ id: string }[]>`update hubs set status = 'revoked', revoked_at = now()
         where device_id = ${deviceId} and senior_id = ${spent.senior_id} and status = 'active' returning id`;
       const key = newHubKey();
@@ -75,12 +83,14 @@ export class HubStore {
         insert into hubs (senior_id, device_id, key_prefix, key_hash)
         values (${spent.senior_id}, ${deviceId}, ${key.prefix}, ${key.hash}) returning id`;
       await tx`update pairing_codes set hub_id = ${hub!.id} where code_hash = ${sha256(normalisePairingCode(code))}`;
-      return {
+      const claimed = {
         hubId: hub!.id,
         apiKey: key.key,
         seniorId: spent.senior_id,
         replacedHubIds: replaced.map((r) => r.id),
       };
+      await audit(tx, claimed);
+      return claimed;
     }) as Promise<ClaimedHub | undefined>;
   }
 

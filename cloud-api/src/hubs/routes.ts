@@ -1,6 +1,6 @@
 import { ClaimRequest, type HubConfig } from '@hearth/shared';
 import { Hono } from 'hono';
-import { auditStaff } from '../audit/staff-audit.js';
+import { auditStaffSecurity } from '../audit/staff-audit.js';
 import { requireStaff } from '../auth/middleware.js';
 import type { CloudDeps } from '../deps.js';
 import { readJson, validate } from '../http/body.js';
@@ -48,12 +48,13 @@ export function hubRoutes(
     if (c.var.staff.role === 'staff') {
       throw new ApiError(403, 'FORBIDDEN', 'only an admin or a technician may pair a hub');
     }
-    const { code, expiresAt } = await hubs.createPairingCode(id, c.var.staff.id);
-    await auditStaff(deps.audit, c, {
+    // Audited first: a code whose creation is not on record is never handed out.
+    await auditStaffSecurity(deps.audit, c, {
       action: 'hub.pairing_code',
       targetType: 'senior',
       targetId: id,
     });
+    const { code, expiresAt } = await hubs.createPairingCode(id, c.var.staff.id);
     return c.json({ code, expiresAt: expiresAt.toISOString() }, 201);
   });
 
@@ -61,16 +62,21 @@ export function hubRoutes(
     const ip = clientAddress(c);
     await claimLimit.hit(ip ?? 'unknown', 'pairing attempts from this address');
     const body = await readJson(c, ClaimRequest, limit);
-    const claimed = await hubs.claim(body.code, body.deviceId);
-    await deps.audit.record({
-      actorType: 'anonymous',
-      action: 'hub.claim',
-      outcome: claimed ? 'ok' : 'denied',
-      targetType: 'hub',
-      targetId: claimed?.hubId,
-      ip,
-      details: { deviceId: body.deviceId },
-    });
+    // The audit row commits with the claim (or with the spent attempt), or neither happens.
+    const claimed = await hubs.claim(body.code, body.deviceId, (tx, hub) =>
+      deps.audit.recordSecurity(
+        {
+          actorType: 'anonymous',
+          action: 'hub.claim',
+          outcome: hub ? 'ok' : 'denied',
+          targetType: 'hub',
+          targetId: hub?.hubId,
+          ip,
+          details: { deviceId: body.deviceId },
+        },
+        tx,
+      ),
+    );
     if (!claimed) throw new ApiError(404, 'NOT_FOUND', 'pairing code is unknown, already used, or expired');
     for (const old of claimed.replacedHubIds) await ringHub(deps, old, 'revoked', c.var.log);
     await ringHub(deps, claimed.hubId, 'claimed', c.var.log);
@@ -90,14 +96,10 @@ export function hubRoutes(
     if (!hub || !(await seniors.canSee(c.var.staff, hub.senior_id))) throw notFound('hub');
     if (c.var.staff.role === 'staff')
       throw new ApiError(403, 'FORBIDDEN', 'only an admin or a technician may manage hubs');
+    await auditStaffSecurity(deps.audit, c, { action: 'hub.revoke', targetType: 'hub', targetId: id });
     await hubs.revoke(id);
     await sendToHub(deps.bus, { hubId: id, disconnect: true }).catch(() => {});
     await ringHub(deps, id, 'revoked', c.var.log);
-    await auditStaff(deps.audit, c, {
-      action: 'hub.revoke',
-      targetType: 'hub',
-      targetId: id,
-    });
     return c.body(null, 204);
   });
 
@@ -107,15 +109,11 @@ export function hubRoutes(
     if (!hub || !(await seniors.canSee(c.var.staff, hub.senior_id))) throw notFound('hub');
     if (c.var.staff.role === 'staff')
       throw new ApiError(403, 'FORBIDDEN', 'only an admin or a technician may manage hubs');
+    await auditStaffSecurity(deps.audit, c, { action: 'hub.rotate_key', targetType: 'hub', targetId: id });
     const apiKey = await hubs.rotateKey(id);
     if (!apiKey) throw new ApiError(409, 'CONFLICT', 'this hub is revoked; pair it again instead');
     await sendToHub(deps.bus, { hubId: id, disconnect: true }).catch(() => {});
     await ringHub(deps, id, 'key-rotated', c.var.log);
-    await auditStaff(deps.audit, c, {
-      action: 'hub.rotate_key',
-      targetType: 'hub',
-      targetId: id,
-    });
     return c.json({ hubId: id, apiKey });
   });
 

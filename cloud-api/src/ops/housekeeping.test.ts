@@ -32,11 +32,21 @@ describe.each(databaseTargets())('purging spent credentials on $name', (target) 
       (${family}, ${staff!.id}, 'live', now() + interval '30 days')`;
     await sql`insert into pairing_codes (code_hash, senior_id, expires_at) values
       ('c-old', ${senior!.id}, now() - interval '8 days'), ('c-live', ${senior!.id}, now() + interval '10 minutes')`;
-    expect(await purgeExpired(sql)).toEqual({ refreshTokens: 1, pairingCodes: 1, videoSessions: 0 });
+    expect(await purgeExpired(sql)).toEqual({
+      refreshTokens: 1,
+      pairingCodes: 1,
+      videoSessions: 0,
+      revokedTokens: 0,
+    });
     const left = await sql<
       { token_hash: string }[]
     >`select token_hash from refresh_tokens order by token_hash`;
     expect(left.map((r) => r.token_hash)).toEqual(['live', 'recent']);
-    expect(await purgeExpired(sql)).toEqual({ refreshTokens: 0, pairingCodes: 0, videoSessions: 0 });
+    expect(await purgeExpired(sql)).toEqual({
+      refreshTokens: 0,
+      pairingCodes: 0,
+      videoSessions: 0,
+      revokedTokens: 0,
+    });
   });
 });

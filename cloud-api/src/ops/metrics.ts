@@ -103,6 +103,10 @@ export class CloudMetrics {
     'hearth_ingest_rows_total',
     'Sensor events stored (duplicates not counted).',
   );
+  readonly auditFailures = new Counter(
+    'hearth_audit_write_failures_total',
+    'Audit log entries that could not be written, by action (security actions then failed too).',
+  );
   readonly wsMessages = new Counter('hearth_ws_messages_sent_total', 'Messages sent to dashboards.');
   readonly busLag = new Histogram(
     'hearth_bus_lag_seconds',
@@ -123,6 +127,7 @@ export class CloudMetrics {
       this.httpRequests,
       this.httpDuration,
       this.ingestRows,
+      this.auditFailures,
       this.wsMessages,
       this.busLag,
       ...this.gauges,

@@ -205,6 +205,13 @@ export class StaffSockets {
     }
   }
 
+  /** Closes (4001) every dashboard of a staff member whose sessions were revoked or who was disabled. */
+  disconnectStaff(staffId: string): void {
+    for (const [session, ws] of this.sessions) {
+      if (session.staff.id === staffId) ws.close(4001, 'signed out; log in again');
+    }
+  }
+
   /** Says `shutdown` to every client, closes them (1001), and stops listening to the bus. */
   async stop(): Promise<void> {
     this.stopping = true;

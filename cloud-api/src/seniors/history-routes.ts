@@ -1,7 +1,8 @@
+import { storableText, Timestamp } from '@hearth/shared';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { auditStaff } from '../audit/staff-audit.js';
-import { requireStaff } from '../auth/middleware.js';
+import { CARE_ROLES, requireStaff } from '../auth/middleware.js';
 import { readActivity } from '../db/timeseries.js';
 import type { CloudDeps } from '../deps.js';
 import { validate } from '../http/body.js';
@@ -13,18 +14,18 @@ import { SeniorStore } from './senior-store.js';
 const DAY = 24 * 3600_000;
 
 export const EventsQuery = z.object({
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-  sensor: z.string().min(1).max(64).optional(),
+  from: Timestamp.optional(),
+  to: Timestamp.optional(),
+  sensor: storableText().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
 });
 
 const BUCKETS = { '1h': 1, '2h': 2, '3h': 3, '6h': 6, '12h': 12, '1d': 24 } as const;
 export const ActivityQuery = z.object({
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: Timestamp.optional(),
+  to: Timestamp.optional(),
   bucket: z.enum(Object.keys(BUCKETS) as [keyof typeof BUCKETS, ...(keyof typeof BUCKETS)[]]).default('1h'),
-  sensor: z.string().min(1).max(64).optional(),
+  sensor: storableText().min(1).max(64).optional(),
 });
 
 /** A sensor event as staff read it back. */
@@ -74,7 +75,7 @@ export function historyRoutes(deps: CloudDeps) {
     return id;
   }
 
-  app.get('/seniors/:id/events', requireStaff(deps), async (c) => {
+  app.get('/seniors/:id/events', requireStaff(deps, CARE_ROLES), async (c) => {
     const id = await authorise(c, 'senior.events.read');
     const q = validate(EventsQuery, c.req.query(), 'query');
     if (q.from && q.to && q.from >= q.to) throw fromAfterTo();
@@ -115,7 +116,7 @@ export function historyRoutes(deps: CloudDeps) {
     return c.json({ events, truncated: events.length === q.limit });
   });
 
-  app.get('/seniors/:id/activity', requireStaff(deps), async (c) => {
+  app.get('/seniors/:id/activity', requireStaff(deps, CARE_ROLES), async (c) => {
     const id = await authorise(c, 'senior.activity.read');
     const q = validate(ActivityQuery, c.req.query(), 'query');
     const { from, to } = range(q, 93);

@@ -1,3 +1,4 @@
+import { storableJsonObject, storableText } from '@hearth/shared';
 import { z } from 'zod';
 
 /** A senior as the API shows them. */
@@ -26,18 +27,18 @@ const timezone = z
   }, 'expected an IANA time zone such as Europe/Berlin');
 
 export const CreateSeniorRequest = z.object({
-  name: z.string().trim().min(1).max(200),
-  address: z.string().trim().max(500).nullable().optional(),
+  name: storableText().trim().min(1).max(200),
+  address: storableText().trim().max(500).nullable().optional(),
   timezone: timezone.default('UTC'),
-  healthInfo: z.record(z.string(), z.unknown()).default({}),
+  healthInfo: storableJsonObject().default({}),
 });
 
 export const UpdateSeniorRequest = z
   .object({
-    name: z.string().trim().min(1).max(200),
-    address: z.string().trim().max(500).nullable(),
+    name: storableText().trim().min(1).max(200),
+    address: storableText().trim().max(500).nullable(),
     timezone,
-    healthInfo: z.record(z.string(), z.unknown()),
+    healthInfo: storableJsonObject(),
   })
   .partial()
   .refine((v) => Object.keys(v).length > 0, 'name at least one field to change');

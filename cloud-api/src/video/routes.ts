@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { auditStaff } from '../audit/staff-audit.js';
-import { requireStaff } from '../auth/middleware.js';
+import { CARE_ROLES, requireStaff } from '../auth/middleware.js';
 import type { CloudDeps } from '../deps.js';
 import { readJson, validate } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
@@ -25,7 +25,7 @@ export function videoRoutes(deps: CloudDeps) {
   const sessions = new VideoSessionStore(deps.sql);
   const app = new Hono<AppEnv>();
 
-  app.post('/seniors/:id/video-sessions', requireStaff(deps), async (c) => {
+  app.post('/seniors/:id/video-sessions', requireStaff(deps, CARE_ROLES), async (c) => {
     const { id } = validate(IdParam, c.req.param(), 'path');
     const who = c.var.staff;
     const audit = (outcome: 'ok' | 'denied', details: Record<string, unknown>) =>

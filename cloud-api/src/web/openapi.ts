@@ -23,6 +23,7 @@ import {
   RefreshOrCookieRequest,
   SignOutRequest,
 } from '../auth/routes.js';
+import { UpdateStaffRequest } from '../auth/staff-routes.js';
 import { ActivityQuery, EventsQuery } from '../seniors/history-routes.js';
 import { AssignStaffRequest, CreateSeniorRequest, Senior, UpdateSeniorRequest } from '../seniors/schemas.js';
 import { VideoConsentRequest } from '../video/routes.js';
@@ -82,6 +83,16 @@ export const OPERATIONS: Record<string, Operation> = {
     body: CreateStaffRequest,
     ok: StaffMember,
     status: 201,
+  },
+  'PATCH /staff/{id}': {
+    summary: 'Disable (ending every session at once) or re-enable a staff account (admin)',
+    auth: 'staff',
+    body: UpdateStaffRequest,
+  },
+  'POST /staff/{id}/unlock': {
+    summary: "Lift the login throttle's locks on an account, from every address (admin)",
+    auth: 'staff',
+    status: 204,
   },
   'GET /seniors': {
     summary: 'Seniors you look after',
