@@ -68,4 +68,22 @@ describe.each(databaseTargets())('what a technician sees on $name', (target) => 
     const senior = await cloud.api('GET', `seniors/${seniorId}`, { token: carer.token });
     expect(senior.body.healthInfo).toEqual({ conditions: ['diabetes'] });
   });
+
+  it('on a live dashboard: hubs and seniors without health information, never alerts or live events', async () => {
+    const ws = await cloud.ws(technician.token);
+    try {
+      for (const topic of ['alerts', `senior:${seniorId}`, 'safety-checks']) {
+        const answer = await ws.subscribe(topic);
+        expect(answer.type, topic).toBe('error');
+        expect((answer.data as { code: string }).code).toBe('FORBIDDEN');
+      }
+      expect((await ws.subscribe('hubs')).type).toBe('snapshot');
+      const seniors = await ws.subscribe('seniors');
+      expect(seniors.type).toBe('snapshot');
+      expect(JSON.stringify(seniors.data)).toContain('Ada');
+      expect(JSON.stringify(seniors.data)).not.toContain('diabetes');
+    } finally {
+      ws.close();
+    }
+  });
 });

@@ -115,13 +115,16 @@ export async function refreshContinuousAggregate(
       .simple();
     return 'refreshed';
   } catch (err) {
-    // Another reader or the policy job is refreshing an overlapping window right now.
-    if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE) return 'busy';
+    // Another reader or the policy job is refreshing an overlapping window right now, or the server's
+    // role may not refresh (the schema owner's job where roles are separated): read the raw rows.
+    const code = (err as { code?: string }).code;
+    if (code === LOCK_NOT_AVAILABLE || code === INSUFFICIENT_PRIVILEGE) return 'busy';
     throw err;
   }
 }
 
 const LOCK_NOT_AVAILABLE = '55P03';
+const INSUFFICIENT_PRIVILEGE = '42501';
 
 /** Hourly activity computed straight from sensor_events, shaped like activity_hourly. */
 const hourlyFromRaw = (sql: Sql, q: { seniorId: string; from: Date; to: Date }) =>

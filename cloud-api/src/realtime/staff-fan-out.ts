@@ -2,6 +2,7 @@ import type { StaffAlert } from '@hearth/shared';
 import type { Logger } from 'pino';
 import type { AlertRing } from '../alerts/alert-ring.js';
 import { isRung } from '../alerts/escalation-policy.js';
+import { type Senior, seniorForRole } from '../seniors/schemas.js';
 import type { StaffSession } from './staff-session.js';
 import { canSee, type TopicAccess } from './topic-access.js';
 import type { TopicRegistry } from './topics.js';
@@ -61,11 +62,17 @@ export class StaffFanOut {
     if (this.registry.members(topic).size === 0) return;
     const audience = await this.access.audience(seniorId);
     const text = JSON.stringify({ type: 'update', topic, data });
+    let withoutHealth: string | undefined;
     for (const session of [...this.registry.members<StaffSession>(topic)]) {
       if (!canSee(session.staff, audience)) continue;
+      // Technicians are told a senior changed, never the senior's health information.
+      const forThem =
+        topic === 'seniors' && session.staff.role === 'technician'
+          ? (withoutHealth ??= JSON.stringify({ type: 'update', topic, data: withoutHealthInfo(data) }))
+          : text;
       const held = session.topics.get(topic)?.held;
-      if (held) held.push(text);
-      else session.sendText(text);
+      if (held) held.push(forThem);
+      else session.sendText(forThem);
     }
   }
 
@@ -85,4 +92,11 @@ export class StaffFanOut {
   settled(): Promise<void> {
     return this.directory;
   }
+}
+
+/** A `seniors` ring with the senior's health information left out. */
+function withoutHealthInfo(data: unknown): unknown {
+  if (!data || typeof data !== 'object' || !('senior' in data)) return data;
+  const { senior, ...rest } = data as { senior: Senior };
+  return { ...rest, senior: seniorForRole(senior, 'technician') };
 }

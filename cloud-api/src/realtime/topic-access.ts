@@ -13,6 +13,7 @@ import type { StaffPrincipal } from '../http/env.js';
 import type { HubStore } from '../hubs/hub-store.js';
 import type { SafetyCheckStore } from '../safety/safety-check-store.js';
 import { recentLiveEvents } from '../seniors/live-events.js';
+import { seniorForRole } from '../seniors/schemas.js';
 import type { SeniorStore } from '../seniors/senior-store.js';
 import { sessionFor } from '../video/video-relay.js';
 
@@ -55,6 +56,9 @@ export interface TopicAccess {
   alertLevel(alertId: string): Promise<number>;
 }
 
+/** What a technician's dashboard may subscribe to. */
+const TECHNICIAN_TOPICS = new Set(['hubs', 'seniors']);
+
 /** The escalation policy's people for one senior, and everyone assigned to the senior. */
 export type SeniorAudience = EscalationAudience & { viewers: readonly string[] };
 
@@ -92,6 +96,9 @@ export function storeTopicAccess(stores: {
 
   return {
     async authorise(who, topic) {
+      // Technicians install and diagnose: hubs and devices, never alerts, live events or video.
+      if (who.role === 'technician' && !TECHNICIAN_TOPICS.has(topic))
+        return { ok: false, code: 'FORBIDDEN', message: 'technicians see hubs and devices only' };
       const sessionId = videoSessionOf(topic);
       if (sessionId) {
         const seniorId = await sessionFor(sql, who, sessionId);
@@ -119,7 +126,8 @@ export function storeTopicAccess(stores: {
 
     async snapshot(who, topic, grant) {
       if (grant.ok && grant.kind === 'video') return { sessionId: grant.sessionId };
-      if (topic === 'seniors') return { seniors: await seniors.listVisible(who) };
+      if (topic === 'seniors')
+        return { seniors: (await seniors.listVisible(who)).map((s) => seniorForRole(s, who.role)) };
       if (topic === 'hubs') return { hubs: await hubs.listVisible(who) };
       if (topic === 'safety-checks') return { checks: await checks.listVisible(who) };
       const seniorId = seniorOfTopic(topic);

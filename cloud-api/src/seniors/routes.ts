@@ -1,4 +1,3 @@
-import type { Role } from '@hearth/shared';
 import { Hono } from 'hono';
 import { auditStaff } from '../audit/staff-audit.js';
 import { requireStaff } from '../auth/middleware.js';
@@ -10,18 +9,11 @@ import {
   AssignStaffRequest,
   CreateSeniorRequest,
   IdParam,
-  type Senior,
+  seniorForRole,
   UpdateSeniorRequest,
 } from './schemas.js';
 import { ringSenior } from './senior-ring.js';
 import { SeniorStore } from './senior-store.js';
-
-/** A senior as `role` may see them: technicians, there to install and diagnose, get no health information. */
-function forRole(senior: Senior, role: Role): Senior | Omit<Senior, 'healthInfo'> {
-  if (role !== 'technician') return senior;
-  const { healthInfo: _, ...rest } = senior;
-  return rest;
-}
 
 /** `GET|POST /seniors`, `GET|PATCH /seniors/:id`, `POST /seniors/:id/staff`. */
 export function seniorRoutes(deps: CloudDeps) {
@@ -32,7 +24,7 @@ export function seniorRoutes(deps: CloudDeps) {
   app.use('/seniors/*', requireStaff(deps));
 
   app.get('/seniors', async (c) => {
-    const list = (await seniors.listVisible(c.var.staff)).map((s) => forRole(s, c.var.staff.role));
+    const list = (await seniors.listVisible(c.var.staff)).map((s) => seniorForRole(s, c.var.staff.role));
     await auditStaff(deps.audit, c, {
       action: 'senior.list',
       details: { count: list.length },
@@ -62,7 +54,7 @@ export function seniorRoutes(deps: CloudDeps) {
       outcome: senior ? 'ok' : 'denied',
     });
     if (!senior) throw notFound('senior');
-    return c.json(forRole(senior, c.var.staff.role));
+    return c.json(seniorForRole(senior, c.var.staff.role));
   });
 
   app.patch('/seniors/:id', async (c) => {

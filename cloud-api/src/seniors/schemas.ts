@@ -1,4 +1,4 @@
-import { storableJsonObject, storableText } from '@hearth/shared';
+import { type Role, storableJsonObject, storableText } from '@hearth/shared';
 import { z } from 'zod';
 
 /** A senior as the API shows them. */
@@ -12,6 +12,13 @@ export const Senior = z.object({
   updatedAt: z.string(),
 });
 export type Senior = z.infer<typeof Senior>;
+
+/** A senior as `role` may see them: technicians, there to install and diagnose, get no health information. */
+export function seniorForRole(senior: Senior, role: Role): Senior | Omit<Senior, 'healthInfo'> {
+  if (role !== 'technician') return senior;
+  const { healthInfo: _, ...rest } = senior;
+  return rest;
+}
 
 const timezone = z
   .string()
