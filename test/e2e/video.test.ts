@@ -15,6 +15,7 @@ import {
   startAgent,
   startCloud,
 } from '../../scripts/local-stack.js';
+import { signIn } from '../support/dashboard-browser.js';
 import { CHROMIUM_ARGS, type Coturn, requireCoturn, seen, startCoturn, watch } from './video-support.js';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -154,6 +155,24 @@ describe.runIf(haveChromium && haveCoturn)('live video in a browser', () => {
       expect((await seen(page)).words).toMatch(/Live video is private/);
     } finally {
       await page.close();
+    }
+  });
+  it('plays on the senior page of the dashboard after "Watch live"', async () => {
+    // The dashboard as shipped, its CSP included.
+    const page = await (await browser.newContext()).newPage();
+    try {
+      await signIn(page, cloud.url, 'staff@demo.hearth', 'demo-staff');
+      await page.goto(`${cloud.url}/#/seniors/${seniorId}`);
+      await page.click('#senior-video-player button');
+      const status = page.locator('#senior-video-player [role=status]');
+      await expect.poll(() => status.getAttribute('data-state'), { timeout: 20_000 }).toBe('playing');
+      const time = () => page.evaluate("document.querySelector('#senior-video-player video').currentTime");
+      const first = (await time()) as number;
+      await expect.poll(time, { timeout: 10_000 }).toBeGreaterThan(first + 0.5);
+      await page.click('#senior-video-player button');
+      await expect.poll(() => status.getAttribute('data-state')).not.toBe('playing');
+    } finally {
+      await page.context().close();
     }
   });
 });
