@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { loadNotifyConfig, type NotifyConfig } from './notify/notify-config.js';
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -93,6 +94,8 @@ export interface CloudConfig {
   turn: { turnUrls: string[]; turnSecret: string | undefined; stunUrls: string[] };
   /** Longest a live video session lasts, in seconds. */
   videoSessionSeconds: number;
+  /** Notification channels (push, email, webhooks) and the hub-silence alert: notify/notify-config.ts. */
+  notify: NotifyConfig;
 }
 
 /** Thrown when the environment is wrong; the message names each bad setting and its value. */
@@ -137,6 +140,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     }
     jwtSecret = loadOrCreateSecret(dataDir);
   }
+  // Notification settings: their own schema in notify/notify-config.ts, read from the same environment.
+  const notify = loadNotifyConfig(env, { dataDir, embedded: !e.DATABASE_URL });
+  if ('problems' in notify) throw new ConfigError(`invalid configuration: ${notify.problems.join('; ')}`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -159,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       stunUrls: e.HEARTH_STUN_URLS?.split(',') ?? [],
     },
     videoSessionSeconds: e.HEARTH_VIDEO_SESSION_SECONDS,
+    notify: notify.config,
   };
 }
 

@@ -26,6 +26,7 @@ import { ModelRegistry } from './models/registry.js';
 import { modelRoutes } from './models/routes.js';
 import { rulesRoutes } from './models/rules-routes.js';
 import { type Module, startModules, stopModules } from './modules.js';
+import { buildNotify, type NotifyFeature } from './notify/index.js';
 import { CloudMetrics } from './ops/metrics.js';
 import { HubSockets } from './realtime/hub-sockets.js';
 import { DEFAULT_SOCKET_LIMITS, type StaffSocketLimits, StaffSockets } from './realtime/staff-sockets.js';
@@ -57,6 +58,8 @@ export interface StartCloudOptions {
   clock?: Clock;
   /** Current time only (timers stay on the system clock); `clock` wins when both are given. */
   now?: () => Date;
+  /** How often due notification deliveries are looked for (default 2 s). */
+  notifyTickMs?: number;
 }
 
 /** A running cloud instance. */
@@ -72,6 +75,8 @@ export interface RunningCloud {
   sockets: StaffSockets;
   hubSockets: HubSockets;
   escalator: AlertEscalator;
+  /** Notification channels, the notifier and the hub watch. */
+  notify: NotifyFeature;
   /**
    * Stops the modules in reverse (no new connections, escalator, hubs, dashboards told `shutdown`,
    * then in-flight requests drained), then closes the bus and (unless passed in) the database.
@@ -135,9 +140,17 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     hubs: new HubStore(db.sql, deps.now),
     checks: new SafetyCheckStore(db.sql),
   };
+  const notify = buildNotify(deps, {
+    clock,
+    metrics,
+    instanceUrl: () => http.url,
+    connectedHubIds: () => hubSockets.connectedHubIds,
+    ...(options.notifyTickMs && { tickMs: options.notifyTickMs }),
+  });
   const app = createApp(deps, {
     metrics,
     apiRoutes: [
+      ...notify.routes,
       modelRoutes(deps, {
         registry: new ModelRegistry(db.sql, localModelStore(config.dataDir)),
         hubs: stores.hubs,
@@ -192,6 +205,7 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     revocations,
     { name: 'hub-sockets', start: () => hubSockets.start(), stop: () => hubSockets.stop() },
     { name: 'escalator', start: () => escalator.start(), stop: () => escalator.stop() },
+    ...notify.modules,
     http,
   ];
 
@@ -223,6 +237,7 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     sockets,
     hubSockets,
     escalator,
+    notify,
     stop() {
       stopped ??= (async () => {
         await stopModules(modules, log, STOP_TIMEOUT_MS);

@@ -119,7 +119,7 @@ describe.runIf(haveChromium)('staff dashboard: a carer through a shift', () => {
   it('signs in, and a reload keeps the carer signed in without the page holding the refresh token', async () => {
     await signIn(page, cloud.url, 'staff@demo.hearth', 'demo-staff');
     await expect.poll(() => page.textContent('#link-status'), { timeout: 15_000 }).toContain('Live');
-    const cookies = await carer.cookies(cloud.url + '/api/v1/auth/refresh');
+    const cookies = await carer.cookies(`${cloud.url}/api/v1/auth/refresh`);
     const session = cookies.find((c) => c.name === 'hearth_refresh');
     expect(session).toMatchObject({
       httpOnly: true,

@@ -33,3 +33,23 @@ describe('escalation policy', () => {
     expect(isRung('primary', { status: 'acknowledged', level: 0 }, audience)).toBe(false);
   });
 });
+
+describe('escalation policy with shifts', () => {
+  const shifts = (...ids: string[]) => ({ ...audience, onDuty: new Set(ids) });
+
+  it('rings the first carer on duty when the primary carer is off shift, and only carers on duty after', () => {
+    expect(rungAt(0, shifts('second', 'third'))).toEqual(['second']);
+    expect(rungAt(1, shifts('primary', 'third'))).toEqual(['primary', 'third']);
+    expect(rungAt(2, shifts('primary'))).toEqual(['admin-a', 'admin-b']);
+  });
+
+  it('goes straight to the admins when no carer of the senior is on duty', () => {
+    expect(rungAt(0, shifts())).toEqual(['admin-a', 'admin-b']);
+    expect(rungAt(1, shifts('admin-a'))).toEqual(['admin-a', 'admin-b']);
+  });
+
+  it('does not ring a carer off duty even when the alert is at their level', () => {
+    expect(isRung('second', { status: 'open', level: 1 }, shifts('primary'))).toBe(false);
+    expect(isRung('primary', { status: 'open', level: 1 }, shifts('primary'))).toBe(true);
+  });
+});

@@ -4,9 +4,13 @@
  * the person's notification channels. One pure policy, used by the escalator (who it records as
  * notified), the dashboards (the `ring` flag) and the notification channels.
  *
- * - level 0: the senior's primary carer (first in escalation order);
- * - level 1: every carer of the senior;
+ * - level 0: the senior's primary carer (first in escalation order) on duty;
+ * - level 1: every carer of the senior on duty;
  * - level 2: the admins.
+ *
+ * "On duty" applies only when the audience says who is (`onDuty`); without it every carer counts, as
+ * the dashboards' `ring` flag has it. With it, the primary carer on duty is the first carer in
+ * escalation order who is on duty, and carers off duty are never rung.
  *
  * A level that would ring nobody (a senior without carers) rings the next level's people instead,
  * so an alert is never silent while someone could be told.
@@ -21,11 +25,15 @@ export interface EscalationAudience {
   carers: readonly string[];
   /** Active admins. */
   admins: readonly string[];
+  /** Staff on duty; absent: everyone counts as on duty. Admins are rung at their level regardless. */
+  onDuty?: ReadonlySet<string>;
 }
 
 function atLevel(level: number, audience: EscalationAudience): readonly string[] {
-  if (level <= 0) return audience.carers.slice(0, 1);
-  if (level === 1) return audience.carers;
+  const onDuty = audience.onDuty;
+  const carers = onDuty ? audience.carers.filter((id) => onDuty.has(id)) : audience.carers;
+  if (level <= 0) return carers.slice(0, 1);
+  if (level === 1) return carers;
   return audience.admins;
 }
 

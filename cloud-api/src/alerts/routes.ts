@@ -10,6 +10,7 @@ import { notFound } from '../http/errors.js';
 import { clientAddress } from '../http/request-info.js';
 import { IdParam } from '../seniors/schemas.js';
 import { SeniorStore } from '../seniors/senior-store.js';
+import { acknowledgeAlert } from './acknowledge.js';
 import { AlertStore, ringAlert } from './alert-store.js';
 import { AlertOutcome, AlertOutcomeStore } from './outcome-store.js';
 
@@ -108,10 +109,16 @@ export function alertRoutes(deps: CloudDeps) {
       if (!(await alerts.getVisible(who, id))) throw notFound('alert');
       const body: z.infer<typeof ResolveRequest> =
         action === 'resolve' ? await readOptionalJson(c, ResolveRequest, { maxBytes: 16 * 1024 }) : {};
-      const result =
-        action === 'ack'
-          ? await alerts.acknowledge(id, who.id)
-          : await alerts.resolve(id, who.id, body.note ?? null);
+      if (action === 'ack') {
+        const acked = await acknowledgeAlert(
+          deps,
+          { alertId: id, staffId: who.id, ip: clientAddress(c), via: 'dashboard' },
+          c.var.log,
+        );
+        if (!acked) throw notFound('alert');
+        return c.json(acked.alert);
+      }
+      const result = await alerts.resolve(id, who.id, body.note ?? null);
       if (!result) throw notFound('alert');
       if (result.changed) {
         if (body.outcome) await outcomes.record(id, body.outcome, who.id);

@@ -66,6 +66,11 @@ export class HubSockets {
     };
   }
 
+  /** Hubs whose control channel is open on this instance (they are heard from, uploads or not). */
+  get connectedHubIds(): string[] {
+    return [...this.sessions.keys()];
+  }
+
   /** Hubs connected to this instance. */
   get hubCount(): number {
     return this.sessions.size;

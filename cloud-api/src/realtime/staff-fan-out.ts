@@ -62,14 +62,12 @@ export class StaffFanOut {
     if (this.registry.members(topic).size === 0) return;
     const audience = await this.access.audience(seniorId);
     const text = JSON.stringify({ type: 'update', topic, data });
-    let withoutHealth: string | undefined;
+    // Technicians are told a senior changed, never the senior's health information.
+    const forTechnicians =
+      topic === 'seniors' ? JSON.stringify({ type: 'update', topic, data: withoutHealthInfo(data) }) : text;
     for (const session of [...this.registry.members<StaffSession>(topic)]) {
       if (!canSee(session.staff, audience)) continue;
-      // Technicians are told a senior changed, never the senior's health information.
-      const forThem =
-        topic === 'seniors' && session.staff.role === 'technician'
-          ? (withoutHealth ??= JSON.stringify({ type: 'update', topic, data: withoutHealthInfo(data) }))
-          : text;
+      const forThem = session.staff.role === 'technician' ? forTechnicians : text;
       const held = session.topics.get(topic)?.held;
       if (held) held.push(forThem);
       else session.sendText(forThem);
