@@ -62,6 +62,8 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^(stun:[^,\s]+)(,stun:[^,\s]+)*$/, 'expected comma-separated stun: URIs')
     .optional(),
+  /** Longest a live video session lasts before it ends by itself. */
+  HEARTH_VIDEO_SESSION_SECONDS: z.coerce.number().int().min(10).max(3600).default(600),
 });
 
 export type LogLevel = z.infer<typeof LogLevel>;
@@ -90,6 +92,8 @@ export interface CloudConfig {
   metricsToken: string | undefined;
   /** ICE settings for video sessions. */
   turn: { turnUrls: string[]; turnSecret: string | undefined; stunUrls: string[] };
+  /** Longest a live video session lasts, in seconds. */
+  videoSessionSeconds: number;
   /** Notification channels (push, email, webhooks) and the hub-silence alert: notify/notify-config.ts. */
   notify: NotifyConfig;
 }
@@ -160,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       turnSecret: e.HEARTH_TURN_SECRET,
       stunUrls: e.HEARTH_STUN_URLS?.split(',') ?? [],
     },
+    videoSessionSeconds: e.HEARTH_VIDEO_SESSION_SECONDS,
     notify: notify.config,
   };
 }

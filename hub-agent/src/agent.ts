@@ -32,6 +32,7 @@ import { HubConfigSync } from './uplink/hub-config.js';
 import { RememberedRules } from './uplink/remembered-rules.js';
 import { RuleSettings } from './uplink/rule-settings.js';
 import { Uplink } from './uplink/uplink.js';
+import { buildHubVideo } from './video/index.js';
 
 /** A piece of the agent with a lifetime: started in order, stopped in reverse. */
 export interface Module {
@@ -57,6 +58,8 @@ export interface AgentDeps {
   onSeriousAlert?: (alert: RaisedAlert, entry: OutboxEntry) => Promise<void> | void;
   /** Answers a safety check staff asked for; by default says at once that no robot is paired. */
   onSafetyCheckRequested?: OnSafetyCheckRequested;
+  /** Has the robot say something in the home (a video session starting); absent without a robot. */
+  announce?: (text: string) => void | Promise<void>;
 }
 
 /** The running agent, as main.ts and the tests see it. */
@@ -185,6 +188,14 @@ export function buildAgent(deps: AgentDeps): Agent {
       })
     : null;
   let heardBefore = false;
+  const video = buildHubVideo({
+    config: config.video,
+    clock,
+    log: log.child({ module: 'video' }),
+    send: (message) => controlChannel.send(message),
+    // The robot says who is watching, where one is paired (a test may listen instead).
+    announce: deps.announce ?? (robot ? (text: string) => void robot.speak(text) : undefined),
+  });
   const controlChannel = new ControlChannel({
     clock,
     log: log.child({ module: 'control-channel' }),
@@ -197,6 +208,7 @@ export function buildAgent(deps: AgentDeps): Agent {
       applyRules: (changed) =>
         rules.fromControl(changed, credentials.current()?.seniorId, homeConfig.current()?.timezone),
       onSafetyCheckRequested: deps.onSafetyCheckRequested ?? robot?.onSafetyCheckRequested ?? answerNoRobot,
+      videoSignal: (topic, data) => video.signaling.receive(topic, data),
       // At start the config and the model are fetched anyway; after a reconnection, ask for what was missed.
       catchUp: () => {
         if (heardBefore) {
@@ -282,6 +294,8 @@ export function buildAgent(deps: AgentDeps): Agent {
     { name: 'uplink', start: () => uplink.start(), stop: () => uplink.stop() },
     { name: 'home-config', start: () => homeConfig.start(), stop: () => homeConfig.stop() },
     { name: 'control-channel', start: () => controlChannel.start(), stop: () => controlChannel.stop() },
+    // After the control channel, so it stops first and viewers are told the session ended.
+    video.module,
     ...(robot?.modules ?? []),
     { name: 'collector', start: () => collector.start(), stop: () => collector.stop() },
     { name: 'availability', start: () => availability.start(), stop: () => availability.stop() },

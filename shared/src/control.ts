@@ -49,32 +49,98 @@ export type ControlError = z.infer<typeof ControlError>;
 /** Why a `shutdown` was said. */
 export const ShutdownNotice = z.object({ reason: z.string().max(500) });
 
-const IceServer = z.looseObject({
-  urls: z.union([z.string(), z.array(z.string())]),
-  username: z.string().optional(),
-  credential: z.string().optional(),
+/** An ICE server as WebRTC takes it; TURN credentials are coturn's time-limited ones. */
+export const IceServer = z.looseObject({
+  urls: z.union([z.string().max(256), z.array(z.string().max(256)).min(1).max(8)]),
+  username: z.string().max(256).optional(),
+  credential: z.string().max(256).optional(),
+});
+export type IceServer = z.infer<typeof IceServer>;
+
+/** How the two ends reached each other (the local candidate of the selected pair, RFC 8445 §5.1.1). */
+export const CandidateType = z.enum(['host', 'srflx', 'prflx', 'relay']);
+export type CandidateType = z.infer<typeof CandidateType>;
+
+/** Why a hub refused or ended a session, for the player to put in words. */
+export const VideoRefusal = z.enum(['VIEWER_LIMIT', 'NO_CAMERA', 'CAMERA_UNAVAILABLE', 'BAD_SIGNAL']);
+export type VideoRefusal = z.infer<typeof VideoRefusal>;
+
+const Sdp = z.string().min(1).max(MAX_SIGNAL_BYTES);
+/** Cloud → hub: a carer opened the session; publish with these ICE servers. */
+const StartSignal = z.looseObject({
+  kind: z.literal('start'),
+  sessionId: Uuid,
+  iceServers: z.array(IceServer).max(8),
+  /** The session ends here whatever happens (ISO time). */
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+  /** Who is watching, for the robot to say so in the home. */
+  viewerName: z.string().max(200).optional(),
+});
+const OfferSignal = z.looseObject({ kind: z.literal('offer'), sdp: Sdp });
+const AnswerSignal = z.looseObject({ kind: z.literal('answer'), sdp: Sdp });
+/** A trickled candidate; the hub and the player name its media section `mid` (`sdpMid` is the browser's word). */
+const CandidateSignal = z.looseObject({
+  kind: z.literal('candidate'),
+  candidate: z.string().max(4096),
+  mid: z.string().max(64).optional(),
+  sdpMid: z.string().max(64).nullable().optional(),
+  sdpMLineIndex: z.number().int().nonnegative().nullable().optional(),
+});
+/** Either side ends the session. */
+const ByeSignal = z.looseObject({ kind: z.literal('bye'), reason: z.string().max(500).optional() });
+/** Hub → viewer: media flows; how the peers reached each other. */
+const ConnectedSignal = z.looseObject({ kind: z.literal('connected'), candidateType: CandidateType });
+/** Hub → viewer: the hub will not publish (viewer limit, no camera, …). */
+const RefusedSignal = z.looseObject({
+  kind: z.literal('refused'),
+  code: VideoRefusal,
+  message: z.string().max(500),
+});
+/** Hub → viewer: the hub closed the session (viewer left, went silent, expiry, camera lost). */
+const EndedSignal = z.looseObject({
+  kind: z.literal('ended'),
+  reason: z.string().max(500),
+  seconds: z.number().nonnegative(),
 });
 
 /**
  * One WebRTC signaling step of a video session, keyed by the session id in the topic. The cloud
- * relays it unchanged between the hub and the dashboard that opened the session.
- * Version 1 peers sent free-form objects (e.g. `{type:'offer', sdp}`); those are still relayed.
+ * relays it unchanged between the hub and the dashboard that opened the session; the hub makes
+ * the offer, the browser answers. Version 1 peers sent free-form objects (e.g. `{type:'offer',
+ * sdp}`); those are still relayed.
  */
 export const VideoSignal = z.discriminatedUnion('kind', [
-  /** Cloud → hub: a carer opened the session; publish with these ICE servers. */
-  z.looseObject({ kind: z.literal('start'), sessionId: Uuid, iceServers: z.array(IceServer) }),
-  z.looseObject({ kind: z.literal('offer'), sdp: z.string().max(MAX_SIGNAL_BYTES) }),
-  z.looseObject({ kind: z.literal('answer'), sdp: z.string().max(MAX_SIGNAL_BYTES) }),
-  z.looseObject({
-    kind: z.literal('candidate'),
-    candidate: z.string().max(4096),
-    sdpMid: z.string().max(64).nullable().optional(),
-    sdpMLineIndex: z.number().int().nonnegative().nullable().optional(),
-  }),
-  /** Either side ends the session. */
-  z.looseObject({ kind: z.literal('bye'), reason: z.string().max(500).optional() }),
+  StartSignal,
+  OfferSignal,
+  AnswerSignal,
+  CandidateSignal,
+  ByeSignal,
+  ConnectedSignal,
+  RefusedSignal,
+  EndedSignal,
 ]);
 export type VideoSignal = z.infer<typeof VideoSignal>;
+
+/** The steps the cloud sends a hub. */
+export const VideoSignalDown = z.discriminatedUnion('kind', [
+  StartSignal,
+  AnswerSignal,
+  CandidateSignal,
+  ByeSignal,
+]);
+export type VideoSignalDown = z.infer<typeof VideoSignalDown>;
+/** The steps a hub sends, for the viewer. */
+export const VideoSignalUp = z.discriminatedUnion('kind', [
+  OfferSignal,
+  CandidateSignal,
+  ConnectedSignal,
+  RefusedSignal,
+  EndedSignal,
+]);
+export type VideoSignalUp = z.infer<typeof VideoSignalUp>;
+/** The steps a viewer sends, for the hub (the cloud adds nothing but routing). */
+export const VideoSignalFromViewer = z.discriminatedUnion('kind', [AnswerSignal, CandidateSignal, ByeSignal]);
+export type VideoSignalFromViewer = z.infer<typeof VideoSignalFromViewer>;
 
 /** The data of a `signal` message: a typed step, or a version-1 free-form object. */
 export const VideoSignalData = z.union([

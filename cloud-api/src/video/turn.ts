@@ -1,10 +1,14 @@
 import { createHmac } from 'node:crypto';
+import type { IceServer } from '@hearth/shared';
 
-/** An ICE server as WebRTC (browser and node-datachannel) takes it. */
-export interface IceServer {
-  urls: string[];
-  username?: string;
-  credential?: string;
+export type { IceServer };
+
+/**
+ * How long TURN credentials last: coturn checks them on every allocation refresh, so they must
+ * outlive the session, yet a leaked pair must die soon. Five to ten minutes, by the session's length.
+ */
+export function turnTtlSeconds(sessionSeconds: number): number {
+  return Math.min(600, Math.max(300, sessionSeconds + 60));
 }
 
 /**

@@ -26,6 +26,7 @@ import {
 import { UpdateStaffRequest } from '../auth/staff-routes.js';
 import { ActivityQuery, EventsQuery } from '../seniors/history-routes.js';
 import { AssignStaffRequest, CreateSeniorRequest, Senior, UpdateSeniorRequest } from '../seniors/schemas.js';
+import { VideoConsentRequest } from '../video/routes.js';
 
 type Auth = 'staff' | 'hub' | 'none';
 interface Operation {
@@ -134,9 +135,15 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'GET /safety-checks/{id}': { summary: 'A safety check', auth: 'staff' },
   'POST /seniors/{id}/video-sessions': {
-    summary: "Open a live video session with the senior's hub (signaling then over /ws video:<sessionId>)",
+    summary:
+      "Open a live video session with the senior's hub (signaling then over /ws video:<sessionId>); only during an open alert or active safety check, or with the senior's consent",
     auth: 'staff',
     status: 201,
+  },
+  'PUT /seniors/{id}/video-consent': {
+    summary: 'Record whether the senior agreed to check-in video (admin)',
+    auth: 'staff',
+    body: VideoConsentRequest,
   },
   'GET /seniors/{id}/rules': { summary: "The senior's hard-rule settings", auth: 'staff', ok: RulesConfig },
   'PUT /seniors/{id}/rules': {

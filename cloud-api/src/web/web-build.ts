@@ -68,6 +68,8 @@ export function buildWebApp(outDir: string, sourceDir = WEB_SOURCE_DIR): void {
       tsconfig: join(sourceDir, 'tsconfig.json'),
     });
     cpSync(join(sourceDir, 'index.html'), join(temp, 'index.html'));
+    // The player also stands alone at /video-player.js, for pages outside the dashboard.
+    cpSync(join(sourceDir, 'video-player.js'), join(temp, 'video-player.js'));
     // At the root so its scope is the whole dashboard (push notifications with the page closed).
     cpSync(join(sourceDir, 'sw.js'), join(temp, 'sw.js'));
     cpSync(join(sourceDir, 'docs.html'), join(temp, 'docs', 'index.html'));

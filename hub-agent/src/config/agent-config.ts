@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { summariseIssues } from '@hearth/shared';
 import { z } from 'zod';
 import { RobotConfig } from '../robot/config.js';
+import { VideoConfig } from '../video/video-config.js';
 
 /** Settings of `hearth-agent`, from `--config FILE` (JSON) and the command line; every one has a default. */
 export const AgentConfig = z
@@ -33,6 +34,8 @@ export const AgentConfig = z
       })
       .strict()
       .prefault({}),
+    /** Live video: the camera, the viewer limit (see hub-agent/README.md). */
+    video: VideoConfig.prefault({}),
     robot: RobotConfig.prefault({}),
   })
   .strict();

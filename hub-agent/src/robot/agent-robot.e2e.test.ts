@@ -178,4 +178,14 @@ describe('hub-initiated safety checks with the real broker and a simulated robot
     expect(sim.executed).toEqual([]);
     expect(robotValues(agent)).toEqual(['sent', 'expired']);
   });
+  it('says who is looking in through the video camera, when a robot can', async () => {
+    const { agent, sim } = await home();
+    // No robot has reported yet: nothing is said, and the caller hears so.
+    expect(agent.robot!.speak('Ana is looking in through the camera now.')).toBe(false);
+    await sim.start();
+    await eventually(() => agent.status().robot.state === 'ready', { what: 'the robot to be ready' });
+    expect(agent.robot!.speak('Ana is looking in through the camera now.')).toBe(true);
+    await eventually(() => robotValues(agent).includes('ok'), { what: 'the robot to have spoken' });
+    expect(sim.received).toHaveLength(1);
+  });
 });

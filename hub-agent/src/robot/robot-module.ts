@@ -274,9 +274,32 @@ export function buildRobot(deps: RobotDeps) {
     };
   };
 
+  /** Has a robot say `text` in the home; false when none can (offline, busy or low battery). */
+  const speak = (text: string): boolean => {
+    const robotId = fleet.pick();
+    if (!robotId) {
+      log.warn('no robot can say who is watching the video (offline, busy or low battery)');
+      return false;
+    }
+    try {
+      commander.issue({
+        robotId,
+        type: 'speak',
+        text,
+        requestedBy: { by: 'hub' },
+        ackTimeoutMs: config.ackTimeoutSeconds * 1000,
+      });
+      return true;
+    } catch (error) {
+      log.error({ err: String(error) }, 'could not ask the robot to speak');
+      return false;
+    }
+  };
+
   return {
     modules,
     status,
+    speak,
     /** Call with every committed entry (last activity, serious alerts). */
     observe: (entry: OutboxEntry) => checks.observe(entry),
     requestSafetyCheck,

@@ -56,7 +56,13 @@ function recordingLog() {
 }
 
 function handlersRecording() {
-  const seen = { alerts: [] as Alert[], models: [] as unknown[], rules: [] as unknown[], hellos: 0 };
+  const seen = {
+    alerts: [] as Alert[],
+    models: [] as unknown[],
+    rules: [] as unknown[],
+    signals: [] as { topic: string; data: unknown }[],
+    hellos: 0,
+  };
   const handlers: ControlHandlers = {
     connected: () => {
       seen.hellos++;
@@ -72,6 +78,9 @@ function handlersRecording() {
     },
     safetyCheckRequested: (request, report) => {
       report({ id: request.id, status: 'failed', detail: 'no robot is paired with this hub' });
+    },
+    videoSignal: (topic, data) => {
+      seen.signals.push({ topic, data });
     },
   };
   return { seen, handlers };
@@ -213,6 +222,16 @@ describe('the control channel', () => {
     expect(reasons[3]).toBe('a hub does not handle update on weather');
     expect(seen.alerts).toEqual([]);
     expect(channel.status().connected).toBe(true);
+  });
+
+  it('hands video signals to the video feature as they came', async () => {
+    const { cloud, channel, seen } = await setup();
+    await channel.start();
+    await eventually(() => seen.hellos === 1);
+    const topic = 'video:6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b';
+    cloud.latest().send(JSON.stringify({ type: 'signal', topic, data: { kind: 'bye' } }));
+    await eventually(() => seen.signals.length === 1, { what: 'the signal' });
+    expect(seen.signals).toEqual([{ topic, data: { kind: 'bye' } }]);
   });
 
   it('survives a handler that throws', async () => {

@@ -31,6 +31,8 @@ export interface ControlHandlers {
     request: SafetyCheckRequest,
     report: (update: SafetyCheckReport) => boolean,
   ): void | Promise<void>;
+  /** Video signaling for a `video:<sessionId>` topic (answers go up through `send`). */
+  videoSignal?(topic: string, data: unknown): void | Promise<void>;
 }
 
 export interface ControlChannelDeps {

@@ -91,10 +91,8 @@ export function dispatchDown(parsed: Parsed<HubDownMessage>, deps: DispatchDeps)
       );
       return;
     case 'signal':
-      log.warn(
-        { reason: 'this hub has no video source yet', topic: message.topic },
-        'ignored a control message',
-      );
+      if (handlers.videoSignal) guard('signal', () => handlers.videoSignal?.(message.topic, message.data));
+      else log.warn({ reason: 'this hub has no video', topic: message.topic }, 'ignored a control message');
       return;
   }
 }

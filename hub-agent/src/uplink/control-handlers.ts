@@ -16,6 +16,8 @@ export interface ControlHandlerDeps {
   onSafetyCheckRequested: OnSafetyCheckRequested;
   /** Called on each (re)connection, to catch up on what the cloud said while the hub was away. */
   catchUp?: () => void;
+  /** Live video signaling (`VideoSignaling.receive`); absent on a hub without video. */
+  videoSignal?: (topic: string, data: unknown) => void | Promise<void>;
 }
 
 /** Routes each message from the cloud to the part of the hub it concerns. */
@@ -23,6 +25,7 @@ export function controlHandlers(deps: ControlHandlerDeps): ControlHandlers {
   const { log } = deps;
   return {
     connected: () => deps.catchUp?.(),
+    ...(deps.videoSignal && { videoSignal: deps.videoSignal }),
     alertChanged(alert) {
       const changed = deps.ledger.cloudChanged(alert);
       for (const record of changed)

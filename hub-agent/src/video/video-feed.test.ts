@@ -1,0 +1,78 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../clock.js';
+import { FakeVideoSource } from './fake-source.js';
+import type { AccessUnit } from './h264.js';
+import { VideoFeed, VideoUnavailableError } from './video-feed.js';
+
+const log = pino({ level: 'silent' });
+
+function feed() {
+  const clock = new FakeClock();
+  const source = new FakeVideoSource();
+  return { clock, source, feed: new VideoFeed({ source, clock, log }) };
+}
+
+describe('VideoFeed', () => {
+  it('runs the camera only while someone watches', async () => {
+    const { source, feed: f } = feed();
+    expect(source.running).toBe(false);
+    const seenA: AccessUnit[] = [];
+    const seenB: AccessUnit[] = [];
+    const leaveA = await f.watch((u) => seenA.push(u));
+    const leaveB = await f.watch((u) => seenB.push(u));
+    expect(source.starts).toBe(1);
+    source.emit(true);
+    expect([seenA.length, seenB.length]).toEqual([1, 1]);
+    await leaveA();
+    expect(source.running).toBe(true);
+    source.emit();
+    expect([seenA.length, seenB.length]).toEqual([1, 2]);
+    await leaveB();
+    await leaveB();
+    expect(source.running).toBe(false);
+    expect(source.stops).toBe(1);
+    await f.watch(() => {});
+    expect(source.starts).toBe(2);
+  });
+
+  it('gives the camera back when it cannot start', async () => {
+    const { source, feed: f } = feed();
+    source.failToStart = 'cannot run ffmpeg: ENOENT';
+    await expect(f.watch(() => {})).rejects.toThrow(/ENOENT/);
+    expect(f.status().watchers).toBe(0);
+  });
+
+  it('makes at most one keyframe a second, and serves a request made inside that second when it ends', async () => {
+    const { clock, source, feed: f } = feed();
+    await f.watch(() => {});
+    f.requestKeyframe();
+    expect(source.keyframeRequests).toBe(1);
+    clock.advance(300);
+    f.requestKeyframe();
+    f.requestKeyframe();
+    expect(source.keyframeRequests).toBe(1);
+    clock.advance(699);
+    expect(source.keyframeRequests).toBe(1);
+    clock.advance(1);
+    expect(source.keyframeRequests).toBe(2);
+    clock.advance(5000);
+    expect(source.keyframeRequests).toBe(2);
+  });
+
+  it('reads the profile from the SPS the camera sends, and says so when no picture comes', async () => {
+    const { source, feed: f } = feed();
+    await f.watch(() => {});
+    const profile = f.profile(5000);
+    source.emit(false);
+    source.emit(true);
+    expect((await profile).profileLevelId).toBe('42c01f');
+    expect(f.status().profileLevelId).toBe('42c01f');
+
+    const other = feed();
+    await other.feed.watch(() => {});
+    const none = other.feed.profile(5000);
+    other.clock.advance(5000);
+    await expect(none).rejects.toBeInstanceOf(VideoUnavailableError);
+  });
+});
