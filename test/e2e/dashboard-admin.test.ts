@@ -90,8 +90,10 @@ describe.runIf(haveChromium)('staff dashboard: admins and technicians', () => {
         body: JSON.stringify(body),
       });
     const cookieOf = (res: Response) => res.headers.get('set-cookie')?.split(';')[0] ?? '';
+    // Its own account: signing out everywhere ends every session of the account at once, and the
+    // admin's page is signed in for the tests after this one.
     const login = () =>
-      post('/auth/login', { email: 'admin@demo.hearth', password: 'demo-admin', session: 'cookie' });
+      post('/auth/login', { email: 'tech@demo.hearth', password: 'technician-pw', session: 'cookie' });
 
     const first = await login();
     expect(first.status).toBe(200);
@@ -108,7 +110,7 @@ describe.runIf(haveChromium)('staff dashboard: admins and technicians', () => {
     expect(answer).not.toHaveProperty('refreshToken');
     expect(cookieOf(refreshed)).not.toBe(cookieOf(first));
 
-    const api = await post('/auth/login', { email: 'admin@demo.hearth', password: 'demo-admin' });
+    const api = await post('/auth/login', { email: 'tech@demo.hearth', password: 'technician-pw' });
     const { refreshToken } = (await api.json()) as { refreshToken: string };
     expect(api.headers.get('set-cookie')).toBeNull();
     const byBody = await post('/auth/refresh', { refreshToken });
