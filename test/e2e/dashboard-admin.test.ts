@@ -127,6 +127,11 @@ describe.runIf(haveChromium)('staff dashboard: admins and technicians', () => {
     expect(out.headers.get('set-cookie')).toMatch(/^hearth_refresh=;/);
     expect((await post('/auth/refresh', {}, otherDevice)).status).toBe(401);
     expect((await post('/auth/refresh', {}, cookieOf(refreshed))).status).toBe(401);
+    // ...and so is the access token the page held in memory, at once rather than 15 minutes later.
+    const me = await fetch(`${cloud.url}/api/v1/me`, {
+      headers: { authorization: `Bearer ${answer.accessToken as string}` },
+    });
+    expect(me.status).toBe(401);
     // The admin client of this suite logs in again for what follows.
     await admin.login('admin@demo.hearth', 'demo-admin');
   });
