@@ -5,6 +5,8 @@ import { cloudOn, pendantAlert, type TestCloud } from './harness.js';
 import { freePort, startSmtp, unQuotedPrintable } from './notify-fixtures.js';
 import { databaseTargets } from './targets.js';
 
+const METRICS_TOKEN = 'notify-test-metrics-token';
+
 type Smtp = Awaited<ReturnType<typeof startSmtp>>;
 
 describe.each(databaseTargets())('email notifications on $name', (target) => {
@@ -41,6 +43,7 @@ describe.each(databaseTargets())('email notifications on $name', (target) => {
         HEARTH_SMTP_HOST: '127.0.0.1',
         HEARTH_SMTP_PORT: String(smtpPort),
         HEARTH_SMTP_FROM: 'Hearth <alerts@care.test>',
+        HEARTH_METRICS_TOKEN: METRICS_TOKEN,
         // The digest is due from this hour on, so the first tick after its own test sends it.
         HEARTH_DIGEST_HOUR_UTC: String(clock.now().getUTCHours()),
       },
@@ -62,7 +65,7 @@ describe.each(databaseTargets())('email notifications on $name', (target) => {
     const [first] = await deliveriesOf(alertId);
     expect(first).toMatchObject({ staffId: carer.id, channel: 'email', status: 'queued', attempts: 1 });
     expect(first.lastError).toMatch(/SMTP failed \(ECONNREFUSED|ESOCKET|ECONNECTION\)/);
-    const metrics = await cloud.api('GET', '/metrics');
+    const metrics = await cloud.api('GET', '/metrics', { token: METRICS_TOKEN });
     expect(metrics.body).toMatch(/hearth_notify_send_failures\{channel="email",outcome="retry"\} 1/);
 
     smtp = await startSmtp(smtpPort);

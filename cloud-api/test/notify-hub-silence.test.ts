@@ -3,6 +3,8 @@ import { FakeClock } from '../src/clock.js';
 import { cloudOn, reading, type TestCloud } from './harness.js';
 import { databaseTargets } from './targets.js';
 
+const METRICS_TOKEN = 'notify-test-metrics-token';
+
 describe.each(databaseTargets())('a hub not heard from on $name', (target) => {
   let cloud: TestCloud;
   let teardown: () => Promise<void>;
@@ -23,7 +25,10 @@ describe.each(databaseTargets())('a hub not heard from on $name', (target) => {
       order by created_at`;
 
   beforeAll(async () => {
-    ({ cloud, teardown } = await cloudOn(target, { clock, env: { HEARTH_HUB_SILENCE_MINUTES: '10' } }));
+    ({ cloud, teardown } = await cloudOn(target, {
+      clock,
+      env: { HEARTH_HUB_SILENCE_MINUTES: '10', HEARTH_METRICS_TOKEN: METRICS_TOKEN },
+    }));
     const admin = await cloud.staff('admin');
     carer = await cloud.staff('staff', 'Carla Carer');
     const senior = await cloud.senior(admin.token, 'Grace Senior');
@@ -60,7 +65,7 @@ describe.each(databaseTargets())('a hub not heard from on $name', (target) => {
       (m) => m.type === 'update' && (m.data as { kind: string }).kind === 'hub_silent',
     );
     expect(pushed.data).toMatchObject({ id: raised!.id, status: 'open' });
-    const metrics = await cloud.api('GET', '/metrics');
+    const metrics = await cloud.api('GET', '/metrics', { token: METRICS_TOKEN });
     expect(metrics.body).toContain('hearth_hubs_silent{silent_for="<1h"} 1');
 
     // Still silent: one alert, not one per look.
@@ -82,7 +87,9 @@ describe.each(databaseTargets())('a hub not heard from on $name', (target) => {
       (m) => m.type === 'update' && (m.data as { status: string }).status === 'resolved',
     );
     expect(after.data).toMatchObject({ id: raised!.id });
-    expect((await cloud.api('GET', '/metrics')).body).toContain('hearth_hubs_silent{silent_for="<1h"} 0');
+    expect((await cloud.api('GET', '/metrics', { token: METRICS_TOKEN })).body).toContain(
+      'hearth_hubs_silent{silent_for="<1h"} 0',
+    );
     ws.close();
   });
 
