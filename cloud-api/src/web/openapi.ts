@@ -24,6 +24,12 @@ import {
   SignOutRequest,
 } from '../auth/routes.js';
 import { UpdateStaffRequest } from '../auth/staff-routes.js';
+import {
+  AckByTokenRequest,
+  NotifySettings,
+  NotifySettingsPatch,
+  PushSubscriptionInput,
+} from '../notify/schemas.js';
 import { ActivityQuery, EventsQuery } from '../seniors/history-routes.js';
 import { AssignStaffRequest, CreateSeniorRequest, Senior, UpdateSeniorRequest } from '../seniors/schemas.js';
 import { VideoConsentRequest } from '../video/routes.js';
@@ -145,6 +151,43 @@ export const OPERATIONS: Record<string, Operation> = {
     auth: 'staff',
     body: VideoConsentRequest,
   },
+  'GET /me/notification-settings': {
+    summary: 'Your notification channels, addresses and whether you are on shift',
+    auth: 'staff',
+    ok: NotifySettings,
+  },
+  'PATCH /me/notification-settings': {
+    summary: 'Change your notification channels and addresses',
+    auth: 'staff',
+    body: NotifySettingsPatch,
+  },
+  'POST /me/shift/start': { summary: 'Start your shift: the escalation policy rings you', auth: 'staff' },
+  'POST /me/shift/end': { summary: 'End your shift: you are no longer rung', auth: 'staff' },
+  'GET /me/push-subscriptions': { summary: 'Your devices that receive Web Push', auth: 'staff' },
+  'POST /me/push-subscriptions': {
+    summary: "Register this device's Web Push subscription",
+    auth: 'staff',
+    body: PushSubscriptionInput,
+    status: 201,
+  },
+  'DELETE /me/push-subscriptions/{id}': { summary: 'Revoke one of your devices', auth: 'staff', status: 204 },
+  'GET /alerts/{id}/deliveries': {
+    summary: 'Who was rung for an alert, on which channel, and whether it was delivered',
+    auth: 'staff',
+  },
+  'POST /notify/ack-by-token': {
+    summary: "Acknowledge an alert from a notification's single-use action token",
+    auth: 'none',
+    body: AckByTokenRequest,
+  },
+  'POST /notify/push-receipt': {
+    summary: "The service worker's receipt that a push reached the device",
+    auth: 'none',
+    body: AckByTokenRequest,
+    status: 204,
+  },
+  'GET /notify/ack': { summary: "The email's acknowledge link: a page that asks to confirm", auth: 'none' },
+  'POST /notify/ack': { summary: "Confirm the email's acknowledge link (once)", auth: 'none' },
   'GET /seniors/{id}/rules': { summary: "The senior's hard-rule settings", auth: 'staff', ok: RulesConfig },
   'PUT /seniors/{id}/rules': {
     summary: 'Change the rule settings (admin); the hub is told',
