@@ -86,10 +86,11 @@ describe('Collector', () => {
     expect(store.pending(10)).toHaveLength(1);
     expect(collector.stats()).toMatchObject({ rejected: 6, committed: 1 });
     expect(lines.map((l) => l.reason)).toEqual([
-      'value contains NUL (U+0000) at index 1',
-      'sensorId contains NUL (U+0000) at index 4',
-      'room contains a lone UTF-16 surrogate at index 4',
-      'value contains a lone UTF-16 surrogate at index 1',
+      // The shared reading schema refuses these first, with the same words the cloud would answer.
+      'value: must not contain the NUL character (U+0000)',
+      'sensorId: must not contain the NUL character (U+0000)',
+      'room: must not contain a lone UTF-16 surrogate',
+      'value: must not contain a lone UTF-16 surrogate',
       expect.stringMatching(/outside the years 0001–9999/),
       expect.stringMatching(/outside the years 0001–9999/),
     ]);
