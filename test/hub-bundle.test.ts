@@ -118,7 +118,8 @@ describe.skipIf(missing.length > 0)('hub bundle for linux-arm64', () => {
     beforeAll(async () => {
       cloud = await startCloud({
         dataDir: join(work, 'cloud'),
-        env: { HEARTH_DEMO_ACCOUNTS: '1' },
+        // The embedded cloud whatever the run's DATABASE_URL: this suite is about the hub.
+        env: { DATABASE_URL: undefined, REDIS_URL: undefined, HEARTH_DEMO_ACCOUNTS: '1' },
         readyTimeoutMs: 180_000,
       });
     }, 240_000);

@@ -35,6 +35,10 @@ describe.each(databaseTargets())('a resuming dashboard never skips an alert on $
     expect(pendant).toBeDefined();
     first.close();
 
+    // Connected before the slow upload: opening a socket checks the token in the database, which
+    // on PGlite's single connection would wait for the transaction held below.
+    const between = await cloud.ws(carer.token);
+
     // A slow upload: its fall alert takes a cursor, then the transaction stays open.
     let commit!: () => void;
     const held = new Promise<void>((r) => {
@@ -62,7 +66,6 @@ describe.each(databaseTargets())('a resuming dashboard never skips an alert on $
     // Meanwhile a carer acknowledges the pendant alert, and a dashboard resumes.
     const ack = cloud.api('POST', `alerts/${pendant.id}/ack`, { token: carer.token });
     await Promise.race([ack, pause(400)]);
-    const between = await cloud.ws(carer.token);
     const resumeBetween = between.subscribe('alerts', { cursor: snapshot.cursor });
     await Promise.race([resumeBetween, pause(400)]);
 

@@ -21,10 +21,13 @@ begin
     raise notice 'hearth.timeseries = native: sensor_events stays natively partitioned';
     return;
   end if;
-  -- Loading TimescaleDB without it being preloaded can take the whole server down: only try when it is.
-  if current_setting('shared_preload_libraries') not like '%timescaledb%'
+  -- Tried only when preloaded: where the package is installed but not in shared_preload_libraries,
+  -- CREATE EXTENSION can end the session or take the server down, which no handler can catch. A
+  -- preloaded library defines its settings, which any role may read (shared_preload_libraries itself
+  -- is hidden from roles that are not superuser, such as a separate schema owner).
+  if current_setting('timescaledb.max_background_workers', true) is null
      and not exists (select 1 from pg_extension where extname = 'timescaledb') then
-    raise notice 'timescaledb is not in shared_preload_libraries; sensor_events stays natively partitioned';
+    raise notice 'timescaledb is not preloaded; sensor_events stays natively partitioned';
     return;
   end if;
   begin
