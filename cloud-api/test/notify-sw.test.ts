@@ -1,7 +1,8 @@
 // The dashboard's service worker in a real Chromium: a push event dispatched to it (CDP
 // ServiceWorker.deliverPushMessage, as the push service would) shows the alert with its actions.
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../test/support/dashboard-browser.js';
 import { TestCloud } from './harness.js';
 
 describe('the service worker', () => {
@@ -10,19 +11,7 @@ describe('the service worker', () => {
 
   beforeAll(async () => {
     cloud = await TestCloud.start();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
