@@ -31,6 +31,7 @@ import { CloudMetrics } from './ops/metrics.js';
 import { HubSockets } from './realtime/hub-sockets.js';
 import { DEFAULT_SOCKET_LIMITS, type StaffSocketLimits, StaffSockets } from './realtime/staff-sockets.js';
 import { storeTopicAccess } from './realtime/topic-access.js';
+import { SafetyCheckFlow } from './safety/safety-check-flow.js';
 import { SafetyCheckStore } from './safety/safety-check-store.js';
 import { SeniorStore } from './seniors/senior-store.js';
 import { Upkeep } from './upkeep.js';
@@ -60,6 +61,8 @@ export interface StartCloudOptions {
   now?: () => Date;
   /** How often due notification deliveries are looked for (default 2 s). */
   notifyTickMs?: number;
+  /** How often safety checks with an overdue hop are looked for (default 1 s). */
+  safetyCheckTickMs?: number;
 }
 
 /** A running cloud instance. */
@@ -138,7 +141,7 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     alerts: new AlertStore(db.sql),
     seniors: new SeniorStore(db.sql),
     hubs: new HubStore(db.sql, deps.now),
-    checks: new SafetyCheckStore(db.sql),
+    checks: new SafetyCheckStore(db.sql, deps.now),
   };
   const notify = buildNotify(deps, {
     clock,
@@ -176,7 +179,23 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
   metrics.gauge('hearth_alerts', 'Alerts by status.', async () =>
     Object.entries(await stores.alerts.countByStatus()).map(([status, n]) => [{ status }, n]),
   );
-  const hubSockets = new HubSockets({ ...stores, bus, log, clock });
+  const safetyChecks = new SafetyCheckFlow({
+    sql: db.sql,
+    bus,
+    log: log.child({ module: 'safety-checks' }),
+    clock,
+    checks: stores.checks,
+    escalationSeconds: config.escalationSeconds,
+    tickMs: options.safetyCheckTickMs ?? 1000,
+  });
+  const hubSockets = new HubSockets({
+    ...stores,
+    bus,
+    log,
+    clock,
+    deadlines: config.safetyChecks,
+    checkChanged: (change) => safetyChecks.changed(change),
+  });
   const escalator = new AlertEscalator({
     sql: db.sql,
     bus,
@@ -205,6 +224,7 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     revocations,
     { name: 'hub-sockets', start: () => hubSockets.start(), stop: () => hubSockets.stop() },
     { name: 'escalator', start: () => escalator.start(), stop: () => escalator.stop() },
+    safetyChecks,
     ...notify.modules,
     http,
   ];

@@ -175,12 +175,15 @@ describe.each(databaseTargets())('live video signaling on $name', (target) => {
     expect(refused.body.error.message).toMatch(/private/);
     expect(await cloud.sql`select 1 from video_sessions where senior_id = ${quiet.id}`).toHaveLength(0);
 
-    // A safety check in progress opens it.
+    // A safety check in progress opens it (asked while the hub is connected).
+    const control = await cloud.hubWs(quiet.hub.apiKey);
+    await control.next((m) => m.topic === 'hello');
     const check = await cloud.api('POST', `seniors/${quiet.id}/safety-checks`, {
       token: carer.token,
       body: {},
     });
     expect(check.status).toBe(202);
+    control.close();
     const during = await cloud.api('POST', `seniors/${quiet.id}/video-sessions`, { token: carer.token });
     expect(during.status).toBe(201);
     expect(during.body.why).toBe('safety_check');

@@ -234,6 +234,19 @@ export const SafetyCheckReport = z.discriminatedUnion('status', [
 ]);
 export type SafetyCheckReport = z.infer<typeof SafetyCheckReport>;
 
+/** One hop of a safety check as the cloud recorded it, with the time it heard of it. */
+export const SafetyCheckHop = z.object({
+  status: SafetyCheckStatus,
+  at: z.string(),
+  robotId: z.string().max(64).optional(),
+  stage: SafetyCheckStage.optional(),
+  room: z.string().max(64).optional(),
+  outcome: SafetyCheckOutcome.optional(),
+  reason: UndeliveredReason.optional(),
+  detail: z.string().max(500).optional(),
+});
+export type SafetyCheckHop = z.infer<typeof SafetyCheckHop>;
+
 /** A safety check as staff see it (`GET /safety-checks/:id`, the `safety-checks` topic, the bus). */
 export const SafetyCheck = z.object({
   id: Uuid,
@@ -248,6 +261,8 @@ export const SafetyCheck = z.object({
   stage: SafetyCheckStage.nullable().optional(),
   /** Why it was `undelivered`. */
   reason: UndeliveredReason.nullable().optional(),
+  /** Every hop so far, oldest first (absent from an instance of an older release). */
+  hops: z.array(SafetyCheckHop).max(100).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -14,25 +14,26 @@ function fixture(options: { relayable?: boolean } = {}) {
   const rings: SafetyCheckRing[] = [];
   const relayed: unknown[] = [];
   const log = recordingLog();
+  let closed = false;
   const ctx: HubContext = {
-    checks: {
-      async report(seniorId, report) {
-        if (seniorId !== SENIOR || report.id !== CHECK) return undefined;
-        reports.push(report);
-        const check: SafetyCheck = {
-          id: CHECK,
-          seniorId,
-          requestedBy: null,
-          status: report.status,
-          outcome: 'outcome' in report ? (report.outcome ?? null) : null,
-          detail: null,
-          createdAt: 'then',
-          updatedAt: 'now',
-        };
-        return check;
-      },
+    async reportCheck(seniorId, report) {
+      if (seniorId !== SENIOR || report.id !== CHECK) return undefined;
+      const check: SafetyCheck = {
+        id: CHECK,
+        seniorId,
+        requestedBy: null,
+        status: closed ? 'undelivered' : report.status,
+        outcome: 'outcome' in report ? (report.outcome ?? null) : null,
+        detail: null,
+        createdAt: 'then',
+        updatedAt: 'now',
+      };
+      if (closed) return { check, changed: false };
+      reports.push(report);
+      closed = ['done', 'undelivered', 'failed'].includes(report.status);
+      return { check, changed: true };
     },
-    ringCheck: async (ring) => void rings.push(ring),
+    checkChanged: async (ring) => void rings.push(ring),
     relayFromHub: async (_hub, sessionId, data) => {
       relayed.push({ sessionId, data });
       return options.relayable ?? true;
@@ -66,6 +67,24 @@ describe('hub control channel handlers', () => {
       'done',
     ]);
     expect(port.sent).toEqual(hops.map((_, i) => ({ type: 'ack', topic: 'safety-checks', id: i })));
+  });
+
+  it('acknowledges a hop that comes after the check closed, without telling the dashboards again', async () => {
+    const { send, port, rings } = fixture();
+    await send({
+      type: 'update',
+      topic: 'safety-checks',
+      id: 1,
+      data: { id: CHECK, status: 'undelivered', reason: 'robot_no_answer' },
+    });
+    await send({
+      type: 'update',
+      topic: 'safety-checks',
+      id: 2,
+      data: { id: CHECK, status: 'acknowledged' },
+    });
+    expect(rings.map((r) => r.check.status)).toEqual(['undelivered']);
+    expect(port.sent).toEqual([1, 2].map((id) => ({ type: 'ack', topic: 'safety-checks', id })));
   });
 
   it('refuses a malformed report precisely, and a check of another senior as NOT_FOUND', async () => {

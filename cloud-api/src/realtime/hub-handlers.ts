@@ -1,14 +1,27 @@
-import { type HubUpMessage, parseHubUp, type SafetyCheck, type VideoSignalData } from '@hearth/shared';
+import {
+  type HubUpMessage,
+  parseHubUp,
+  type SafetyCheck,
+  type SafetyCheckReport,
+  type VideoSignalData,
+} from '@hearth/shared';
 import type { Logger } from 'pino';
 import type { SafetyCheckRing } from '../safety/safety-check-ring.js';
-import type { SafetyCheckStore } from '../safety/safety-check-store.js';
 import type { HubSession } from './hub-session.js';
 
 /** What the hub handlers use; the transport builds it once, a test builds it from fakes. */
 export interface HubContext {
-  checks: Pick<SafetyCheckStore, 'report'>;
-  /** Rings the safety-check change for the dashboards. @throws when the bus refuses it. */
-  ringCheck(ring: SafetyCheckRing): Promise<void>;
+  /**
+   * Records a hop of a check of the hub's own senior.
+   * @returns the check and whether the hop changed it (not when the check was already closed), or
+   * undefined when the senior has no such check.
+   */
+  reportCheck: (
+    seniorId: string,
+    report: SafetyCheckReport,
+  ) => Promise<{ check: SafetyCheck; changed: boolean } | undefined>;
+  /** Tells the dashboards about the change (and raises the alert a failed check needs). Never throws. */
+  checkChanged(ring: SafetyCheckRing): Promise<void>;
   /** Relays a hub's signal to the dashboard of the session. @returns false when it is not this hub's session. */
   relayFromHub(hub: { seniorId: string }, sessionId: string, data: VideoSignalData): Promise<boolean>;
   log: Logger;
@@ -30,11 +43,15 @@ const updates: { [P in Of<'update'>['topic']]: Handler<Extract<Of<'update'>, { t
   },
   'safety-checks': async (ctx, session, m) => {
     // Only a check for this hub's own senior can be reported on.
-    const check: SafetyCheck | undefined = await ctx.checks.report(session.seniorId, m.data);
-    if (!check) return session.error(m.topic, 'NOT_FOUND', 'safety check not found', m.id);
-    await ctx
-      .ringCheck({ check })
-      .catch((err) => ctx.log.warn({ err }, 'safety check stored but the bus ring failed'));
+    const reported = await ctx.reportCheck(session.seniorId, m.data);
+    if (!reported) return session.error(m.topic, 'NOT_FOUND', 'safety check not found', m.id);
+    // A late hop of a closed check is received (so the hub stops resending) but changes nothing.
+    if (reported.changed) await ctx.checkChanged({ check: reported.check });
+    else
+      ctx.log.info(
+        { checkId: reported.check.id, status: m.data.status, closedAs: reported.check.status },
+        'a hop came after the safety check closed',
+      );
     session.send({ type: 'ack', topic: m.topic, ...idOf(m) });
   },
   release: (ctx, session, m) => {

@@ -136,12 +136,13 @@ export const OPERATIONS: Record<string, Operation> = {
     status: 201,
   },
   'POST /seniors/{id}/safety-checks': {
-    summary: 'Ask the robot to check on the senior',
+    summary:
+      "Ask the robot to check on the senior; each hop then arrives on the safety-checks topic of /ws (409 HUB_OFFLINE when no instance holds the senior's hub)",
     auth: 'staff',
     body: RequestSafetyCheckBody,
     status: 202,
   },
-  'GET /safety-checks/{id}': { summary: 'A safety check', auth: 'staff' },
+  'GET /safety-checks/{id}': { summary: 'A safety check with every hop so far', auth: 'staff' },
   'POST /seniors/{id}/video-sessions': {
     summary:
       "Open a live video session with the senior's hub (signaling then over /ws video:<sessionId>); only during an open alert or active safety check, or with the senior's consent",
