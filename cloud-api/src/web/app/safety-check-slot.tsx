@@ -161,7 +161,11 @@ function SafetyCheckPanel({ seniorId, session }: SeniorSlotProps) {
   const hops = check ? hopsOf(check) : [];
   const latest = refusal ?? (hops.length > 0 ? hopText(hops[hops.length - 1]!) : t('safetyCheckNone'));
   return (
-    <div class="safety-check" data-status={refusal ? 'refused' : (check?.status ?? 'none')}>
+    <div
+      class="safety-check"
+      data-status={refusal ? 'refused' : (check?.status ?? 'none')}
+      data-check-id={check?.id}
+    >
       <button
         type="button"
         onClick={() => void ask()}
