@@ -290,4 +290,17 @@ describe.runIf(real)('a staff safety check across two cloud instances, with the 
       }
     }, 90_000);
   });
+
+  it("answers HUB_OFFLINE on B at once when the hub's socket on A is gone", async () => {
+    const agent = programs.find((p) => p.process.spawnargs.includes(homes[1]!.dataDir))!;
+    expect(await agent.stop()).toBe(0);
+    const ask = () =>
+      fetch(new URL(`/api/v1/seniors/${homes[1]!.seniorId}/safety-checks`, b.url), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${carerOnB.accessToken}`, 'content-type': 'application/json' },
+        body: '{}',
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { error?: { code: string } } }));
+    const refused = await eventually(ask, (r) => r.status === 409, 10_000);
+    expect(refused.body.error?.code).toBe('HUB_OFFLINE');
+  }, 30_000);
 });

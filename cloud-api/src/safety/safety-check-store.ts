@@ -68,8 +68,11 @@ export function nextHopSeconds(status: SafetyCheckStatus, d: SafetyCheckDeadline
   }
 }
 
-/** Hops kept per check; a robot reporting progress forever cannot grow the row without bound. */
-const MAX_HOPS = 100;
+/**
+ * Hops a hub may add to one check; a robot reporting progress forever cannot grow the row without
+ * bound. One more (the cloud's closing hop) keeps it within the contract's 100.
+ */
+const MAX_REPORTED_HOPS = 99;
 
 /** The hop a hub's report adds to the history. */
 function hopOf(report: SafetyCheckReport, at: string): SafetyCheckHop {
@@ -141,7 +144,7 @@ export class SafetyCheckStore {
       update safety_checks set status = ${report.status}, outcome = coalesce(${outcome}, outcome),
         detail = coalesce(${detail}, detail), room = coalesce(${room}, room), stage = ${stage},
         reason = ${reason},
-        hops = case when jsonb_array_length(hops) < ${MAX_HOPS} then hops || ${this.sql.json([hop] as never)}::jsonb
+        hops = case when jsonb_array_length(hops) < ${MAX_REPORTED_HOPS} then hops || ${this.sql.json([hop] as never)}::jsonb
           else hops end,
         deadline_at = case when ${next}::int is null then null
           else now() + make_interval(secs => ${next ?? 0}) end,
