@@ -171,6 +171,9 @@ export type SafetyCheckOutcome = z.infer<typeof SafetyCheckOutcome>;
 export const SafetyCheckStage = z.enum(['moving', 'arrived', 'checking']);
 export type SafetyCheckStage = z.infer<typeof SafetyCheckStage>;
 /** Why a check never reached a robot that could act on it. */
+/** What a hub without a robot answers to a safety check: a fact of the home, not an event to ring about. */
+export const NO_ROBOT_PAIRED = 'no robot is paired with this hub';
+
 export const UndeliveredReason = z.enum(['hub_offline', 'robot_offline', 'robot_no_answer']);
 export type UndeliveredReason = z.infer<typeof UndeliveredReason>;
 

@@ -21,14 +21,15 @@ describe('what a safety check asks of people', () => {
       'Safety check undelivered: the robot did not answer. Send a person.',
     );
     expect(needsPerson(check({ status: 'undelivered', reason: 'hub_offline' }))).toMatch(/hub is offline/);
-    expect(needsPerson(check({ status: 'failed', detail: 'no robot is paired with this hub' }))).toMatch(
-      /no robot is paired.*Send a person/,
+    expect(needsPerson(check({ status: 'failed', detail: 'the robot refused: battery low' }))).toMatch(
+      /battery low.*Send a person/,
     );
     expect(needsPerson(check({ status: 'done', outcome: 'needs_help', room: 'bathroom' }))).toBe(
       'Safety check: the robot found that the senior needs help in the bathroom.',
     );
     for (const quiet of [
       check({ status: 'done', outcome: 'ok' }),
+      check({ status: 'failed', detail: 'no robot is paired with this hub' }),
       check({ status: 'requested' }),
       check({ status: 'progress', stage: 'moving' }),
     ])

@@ -1,4 +1,4 @@
-import type { Alert, SafetyCheck } from '@hearth/shared';
+import { type Alert, NO_ROBOT_PAIRED, type SafetyCheck } from '@hearth/shared';
 import type { Logger } from 'pino';
 import { ringAlert } from '../alerts/alert-ring.js';
 import { type AlertRow, lockAlertCursor, toAlert } from '../alerts/alert-store.js';
@@ -41,6 +41,8 @@ const OUTCOME_WORDS: Record<string, string> = {
 export function needsPerson(check: SafetyCheck): string | undefined {
   if (check.status === 'undelivered')
     return `Safety check undelivered: ${REASON_WORDS[check.reason ?? ''] ?? 'it never reached the robot'}. Send a person.`;
+  // The carer who asked sees at once that the home has no robot; ringing everyone would add nothing.
+  if (check.status === 'failed' && check.detail === NO_ROBOT_PAIRED) return undefined;
   if (check.status === 'failed')
     return `Safety check failed: ${check.detail ?? 'the hub could not carry it out'}. Send a person.`;
   if (check.status === 'done' && check.outcome && check.outcome !== 'ok')
