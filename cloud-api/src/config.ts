@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadNotifyConfig, type NotifyConfig } from './notify/notify-config.js';
+import { loadReleaseConfig, type ReleaseConfig } from './releases/release-config.js';
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -96,6 +97,8 @@ export interface CloudConfig {
   videoSessionSeconds: number;
   /** Notification channels (push, email, webhooks) and the hub-silence alert: notify/notify-config.ts. */
   notify: NotifyConfig;
+  /** Over-the-air hub releases (where bundles live, the release public key): releases/release-config.ts. */
+  releases: ReleaseConfig;
 }
 
 /** Thrown when the environment is wrong; the message names each bad setting and its value. */
@@ -143,6 +146,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   // Notification settings: their own schema in notify/notify-config.ts, read from the same environment.
   const notify = loadNotifyConfig(env, { dataDir, embedded: !e.DATABASE_URL });
   if ('problems' in notify) throw new ConfigError(`invalid configuration: ${notify.problems.join('; ')}`);
+  const releases = loadReleaseConfig(env, { dataDir, cwd });
+  if ('problems' in releases) throw new ConfigError(`invalid configuration: ${releases.problems.join('; ')}`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -166,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     videoSessionSeconds: e.HEARTH_VIDEO_SESSION_SECONDS,
     notify: notify.config,
+    releases: releases.config,
   };
 }
 

@@ -16,7 +16,7 @@ import type { HubStore } from '../hubs/hub-store.js';
 import { SAFETY_CHECKS } from '../safety/safety-check-ring.js';
 import type { SafetyCheckStore } from '../safety/safety-check-store.js';
 import { relayFromHub } from '../video/video-relay.js';
-import { type HubContext, handleHubMessage } from './hub-handlers.js';
+import { type HubContext, handleHubMessage, type ReleaseHooks } from './hub-handlers.js';
 import { CLOSE_HUB_KEY_INVALID, HubSession } from './hub-session.js';
 import { socketPort } from './message-port.js';
 import { rejectUpgrade } from './upgrade.js';
@@ -35,6 +35,8 @@ export interface HubSocketsDeps {
   hubs: HubStore;
   alerts: AlertStore;
   checks: SafetyCheckStore;
+  /** Over-the-air releases: catch-up offers on hello, offers seen going down, update results. */
+  releases?: ReleaseHooks;
 }
 
 /**
@@ -62,6 +64,7 @@ export class HubSockets {
       checks: deps.checks,
       ringCheck: (change) => ring(deps.bus, SAFETY_CHECKS, change),
       relayFromHub: (hub, sessionId, data) => relayFromHub(deps.sql, deps.bus, hub, sessionId, data),
+      releases: deps.releases,
       log: this.log,
     };
   }
@@ -219,13 +222,20 @@ export class HubSockets {
   private deliver(command: ParsedHubCommand): void {
     const targets: HubSession[] = [];
     if (command.hubId) targets.push(...(this.sessions.get(command.hubId)?.keys() ?? []));
-    else if (command.seniorId) {
+    else if (command.hubIds) {
+      for (const id of command.hubIds) targets.push(...(this.sessions.get(id)?.keys() ?? []));
+    } else if (command.seniorId) {
       for (const set of this.sessions.values())
         for (const session of set.keys()) if (session.seniorId === command.seniorId) targets.push(session);
     }
     for (const session of targets) {
       if (command.disconnect) session.port.close(CLOSE_HUB_KEY_INVALID, 'hub key no longer valid');
-      else if (command.message) session.send(command.message);
+      else if (command.message) {
+        session.send(command.message);
+        const m = command.message;
+        if (m.type === 'update' && m.topic === 'release')
+          this.deps.releases?.offered(session.hubId, m.data.version);
+      }
     }
   }
 
