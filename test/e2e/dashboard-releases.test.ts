@@ -1,6 +1,6 @@
 // The Releases admin page in Debian Chromium against the real cloud: a signed release uploaded over
-// the API is listed, rolled out from the page to a named hub then widened to the fleet, and a
-// narrowing is refused in words.
+// the API is listed, rolled out from the page to a named hub then widened to the fleet, a narrowing
+// is refused in words, and the hubs list shows each hub's place in the rollout as its hub reports.
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -135,6 +135,21 @@ describe.runIf(haveChromium)('staff dashboard: releases', () => {
     await keepScreenshot(page, '40-releases');
     expect(await seriousA11yViolations(page)).toEqual([]);
 
+    // The hubs list: the hall hub reports its update while the page is open; the kitchen hub has not.
+    await page.goto(`${cloud.url}/#/admin/hubs`);
+    const rolloutOf = (deviceId: string) =>
+      page.locator('#hubs tbody tr', { hasText: deviceId }).locator('td.rollout').textContent();
+    await expect.poll(() => rolloutOf('pi-kitchen')).toBe('1.1.0: chosen');
+    await expect.poll(() => rolloutOf('pi-hall')).toBe('1.1.0: offered');
+    hallControl.send({
+      type: 'update',
+      topic: 'release',
+      id: 1,
+      data: { version: '1.1.0', status: 'installed', running: '1.1.0' },
+    });
+    await expect.poll(() => rolloutOf('pi-hall'), { timeout: 10_000 }).toBe('1.1.0: installed');
+    await keepScreenshot(page, '41-hubs-rollout');
+    expect(await seriousA11yViolations(page)).toEqual([]);
     hallControl.ws.close();
   });
 });
