@@ -90,6 +90,9 @@ describe.each(databaseTargets())('over-the-air releases on $name', (target) => {
     expect(res.body.error.message).toContain(b.sha256);
     expect(readdirSync(cloud.config.releases.dir)).toEqual(['hearth-hub-2.0.0-linux-arm64.tar.gz']);
     expect((await cloud.api('GET', 'releases', { token: admin.token })).body.releases).toHaveLength(1);
+    const [refusal] = await cloud.sql`
+      select outcome, details from audit_log where action = 'release.upload' and target_id = '2.0.1'`;
+    expect(refusal).toMatchObject({ outcome: 'failed', details: { reason: 'sha256_mismatch' } });
   });
 
   it('refuses a release signed by another key, or whose manifest was altered after signing', async () => {
@@ -176,8 +179,13 @@ describe.each(databaseTargets())('over-the-air releases on $name', (target) => {
         .status,
     ).toBe(404);
     const audits =
-      await cloud.sql`select details from audit_log where action = 'release.rollout' order by id`;
-    expect(audits.map((a) => a.details.percent)).toEqual([30, 60]);
+      await cloud.sql`select outcome, details from audit_log where action = 'release.rollout' order by id`;
+    expect(audits.map((a) => [a.outcome, a.details.percent ?? a.details.asked.percent ?? null])).toEqual([
+      ['ok', 30],
+      ['ok', 60],
+      ['failed', 10],
+      ['failed', null],
+    ]);
   });
 
   it('offers the release to a connected hub it reaches, and to one connecting later, unless it already runs it', async () => {

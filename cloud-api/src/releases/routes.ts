@@ -8,7 +8,7 @@ import {
 } from '@hearth/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { auditStaffSecurity } from '../audit/staff-audit.js';
+import { auditStaff, auditStaffSecurity } from '../audit/staff-audit.js';
 import { requireStaff } from '../auth/middleware.js';
 import type { CloudDeps } from '../deps.js';
 import { readJson, validate } from '../http/body.js';
@@ -85,6 +85,13 @@ export function releaseRoutes(deps: CloudDeps, options: ReleaseRoutesOptions) {
     }
     const refuse = async (message: string, reason: string) => {
       await files.discard(received);
+      await auditStaff(deps.audit, c, {
+        action: 'release.upload',
+        outcome: 'failed',
+        targetType: 'release',
+        targetId: manifest.version,
+        details: { reason, sha256: manifest.sha256 },
+      });
       return new ApiError(400, 'VALIDATION_FAILED', message, { reason });
     };
     if (received.size === 0) throw await refuse('the request body is empty; send the bundle', 'empty');
@@ -167,6 +174,13 @@ export function releaseRoutes(deps: CloudDeps, options: ReleaseRoutesOptions) {
     } catch (err) {
       if (err instanceof RolloutError) {
         if (err.code === 'NOT_FOUND') throw notFound('release');
+        await auditStaff(deps.audit, c, {
+          action: 'release.rollout',
+          outcome: 'failed',
+          targetType: 'release',
+          targetId: version,
+          details: { asked: request, reason: err.message },
+        });
         throw new ApiError(err.code === 'CONFLICT' ? 409 : 400, err.code, err.message);
       }
       throw err;
