@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadNotifyConfig, type NotifyConfig } from './notify/notify-config.js';
+import { loadReleaseConfig, type ReleaseConfig } from './releases/release-config.js';
 import type { SafetyCheckDeadlines } from './safety/safety-check-store.js';
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -107,6 +108,8 @@ export interface CloudConfig {
   notify: NotifyConfig;
   /** How long each hop of a staff safety check may take before it is shown undelivered. */
   safetyChecks: SafetyCheckDeadlines;
+  /** Over-the-air hub releases (where bundles live, the release public key): releases/release-config.ts. */
+  releases: ReleaseConfig;
 }
 
 /** Thrown when the environment is wrong; the message names each bad setting and its value. */
@@ -154,6 +157,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   // Notification settings: their own schema in notify/notify-config.ts, read from the same environment.
   const notify = loadNotifyConfig(env, { dataDir, embedded: !e.DATABASE_URL });
   if ('problems' in notify) throw new ConfigError(`invalid configuration: ${notify.problems.join('; ')}`);
+  const releases = loadReleaseConfig(env, { dataDir, cwd });
+  if ('problems' in releases) throw new ConfigError(`invalid configuration: ${releases.problems.join('; ')}`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -183,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ackSeconds: e.HEARTH_SAFETY_CHECK_ACK_SECONDS,
       resultSeconds: e.HEARTH_SAFETY_CHECK_RESULT_SECONDS,
     },
+    releases: releases.config,
   };
 }
 

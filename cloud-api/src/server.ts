@@ -31,6 +31,10 @@ import { CloudMetrics } from './ops/metrics.js';
 import { HubSockets } from './realtime/hub-sockets.js';
 import { DEFAULT_SOCKET_LIMITS, type StaffSocketLimits, StaffSockets } from './realtime/staff-sockets.js';
 import { storeTopicAccess } from './realtime/topic-access.js';
+import { BundleFiles } from './releases/bundle-files.js';
+import { ReleaseOffers } from './releases/release-offers.js';
+import { ReleaseStore } from './releases/release-store.js';
+import { releaseRoutes } from './releases/routes.js';
 import { SafetyCheckFlow } from './safety/safety-check-flow.js';
 import { SafetyCheckStore } from './safety/safety-check-store.js';
 import { SeniorStore } from './seniors/senior-store.js';
@@ -150,6 +154,15 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     connectedHubIds: () => hubSockets.connectedHubIds,
     ...(options.notifyTickMs && { tickMs: options.notifyTickMs }),
   });
+  const releaseStore = new ReleaseStore(db.sql);
+  const offers = new ReleaseOffers({
+    store: releaseStore,
+    hubs: stores.hubs,
+    bus,
+    audit: deps.audit,
+    log: log.child({ module: 'releases' }),
+    baseUrl: (): string => config.notify.publicUrl ?? http.url,
+  });
   const app = createApp(deps, {
     metrics,
     apiRoutes: [
@@ -161,6 +174,12 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
           sendToHub(bus, { seniorId, message: { type: 'update', topic: 'model', data: notice } }),
         onRulesChanged: (seniorId, rules) =>
           sendToHub(bus, { seniorId, message: { type: 'update', topic: 'rules', data: rules } }),
+      }),
+      releaseRoutes(deps, {
+        store: releaseStore,
+        files: new BundleFiles(config.releases.dir),
+        offers,
+        hubs: stores.hubs,
       }),
       rulesRoutes(deps, {
         onRulesChanged: (seniorId, rules) =>
@@ -195,6 +214,7 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     clock,
     deadlines: config.safetyChecks,
     checkChanged: (change) => safetyChecks.changed(change),
+    releases: offers,
   });
   const escalator = new AlertEscalator({
     sql: db.sql,

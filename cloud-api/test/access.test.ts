@@ -38,6 +38,10 @@ const ROUTES: Route[] = [
   ['POST', 'hubs/:hub/rotate-key'],
   ['PATCH', 'staff/:staff', { disabled: true }, true],
   ['POST', 'staff/:staff/unlock', undefined, true],
+  ['GET', 'releases', undefined, true],
+  ['POST', 'releases', undefined, true],
+  ['GET', 'releases/hubs', undefined, true],
+  ['POST', 'releases/:version/rollout', { percent: 100 }, true],
 ];
 
 /** Care information technicians never see, whoever's senior it is (least privilege): always 403. */

@@ -279,6 +279,8 @@ export const AgentRelease = z.object({
   /** Detached signature of the bundle, base64. */
   signature: z.string().max(4096),
   size: z.number().int().positive().optional(),
+  /** The CPU the bundle is built for (part of what the signature covers); absent from older clouds. */
+  arch: z.enum(['arm64', 'x64']).optional(),
 });
 export type AgentRelease = z.infer<typeof AgentRelease>;
 

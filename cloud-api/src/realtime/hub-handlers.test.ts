@@ -164,4 +164,39 @@ describe('hub control channel handlers', () => {
       expect.any(String),
     );
   });
+
+  it('acknowledges an update result only once the releases feature stored it, so the hub keeps it until then', async () => {
+    const stored: unknown[] = [];
+    let fail = true;
+    const { ctx, send, port } = fixture();
+    ctx.releases = {
+      hello: async () => {},
+      offered: () => {},
+      result: async (_session, result) => {
+        if (fail) throw new Error('database down');
+        stored.push(result);
+      },
+    };
+    const result = { version: '1.4.0', status: 'rolled_back', running: '1.3.0', detail: 'health gate' };
+    await send({ type: 'update', topic: 'release', id: 'u', data: result });
+    expect(port.sent).toEqual([
+      { type: 'error', topic: 'release', id: 'u', data: { code: 'INTERNAL', message: expect.any(String) } },
+    ]);
+    fail = false;
+    await send({ type: 'update', topic: 'release', id: 'u', data: result });
+    expect(stored).toEqual([result]);
+    expect(port.sent.at(-1)).toEqual({ type: 'ack', topic: 'release', id: 'u' });
+  });
+
+  it('hands the hello, with its agent version, to the releases feature for a catch-up offer', async () => {
+    const hellos: (string | undefined)[] = [];
+    const { ctx, send } = fixture();
+    ctx.releases = {
+      hello: async (s) => void hellos.push(s.agentVersion),
+      offered: () => {},
+      result: async () => {},
+    };
+    await send({ type: 'update', topic: 'hello', data: { protocol: 2, agentVersion: '1.3.0' } });
+    expect(hellos).toEqual(['1.3.0']);
+  });
 });

@@ -1,4 +1,5 @@
 import {
+  type AgentUpdateResult,
   type HubUpMessage,
   parseHubUp,
   type SafetyCheck,
@@ -24,7 +25,19 @@ export interface HubContext {
   checkChanged(ring: SafetyCheckRing): Promise<void>;
   /** Relays a hub's signal to the dashboard of the session. @returns false when it is not this hub's session. */
   relayFromHub(hub: { seniorId: string }, sessionId: string, data: VideoSignalData): Promise<boolean>;
+  /** Over-the-air releases; absent, an update result is only logged and acknowledged. */
+  releases?: ReleaseHooks | undefined;
   log: Logger;
+}
+
+/** What the control channel tells the releases feature. */
+export interface ReleaseHooks {
+  /** The hub said hello with its agent version: offer it a release it missed. Never throws. */
+  hello(session: HubSession): Promise<void>;
+  /** An offer went down a socket of this instance to the hub. Never throws. */
+  offered(hubId: string, version: string): void;
+  /** Records what became of a release. @throws when it could not (the hub is not acknowledged and retries). */
+  result(session: HubSession, result: AgentUpdateResult): Promise<void>;
 }
 
 type Of<T extends HubUpMessage['type']> = Extract<HubUpMessage, { type: T }>;
@@ -40,6 +53,8 @@ const updates: { [P in Of<'update'>['topic']]: Handler<Extract<Of<'update'>, { t
       { hubId: session.hubId, protocol: m.data.protocol, agentVersion: m.data.agentVersion },
       'hub said hello',
     );
+    // Not awaited: the catch-up offer goes out on its own; `hello` never throws.
+    void ctx.releases?.hello(session);
   },
   'safety-checks': async (ctx, session, m) => {
     // Only a check for this hub's own senior can be reported on.
@@ -54,8 +69,10 @@ const updates: { [P in Of<'update'>['topic']]: Handler<Extract<Of<'update'>, { t
       );
     session.send({ type: 'ack', topic: m.topic, ...idOf(m) });
   },
-  release: (ctx, session, m) => {
+  release: async (ctx, session, m) => {
     ctx.log.info({ hubId: session.hubId, ...m.data }, 'hub reported an agent update');
+    // Acknowledged only once recorded: the hub keeps the result until then.
+    await ctx.releases?.result(session, m.data);
     session.send({ type: 'ack', topic: m.topic, ...idOf(m) });
   },
 };

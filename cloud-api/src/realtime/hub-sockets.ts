@@ -17,7 +17,7 @@ import type { HubStore } from '../hubs/hub-store.js';
 import { SAFETY_CHECKS, type SafetyCheckRing } from '../safety/safety-check-ring.js';
 import type { SafetyCheckDeadlines, SafetyCheckStore } from '../safety/safety-check-store.js';
 import { relayFromHub } from '../video/video-relay.js';
-import { type HubContext, handleHubMessage } from './hub-handlers.js';
+import { type HubContext, handleHubMessage, type ReleaseHooks } from './hub-handlers.js';
 import { CLOSE_HUB_KEY_INVALID, HubSession } from './hub-session.js';
 import { socketPort } from './message-port.js';
 import { rejectUpgrade } from './upgrade.js';
@@ -40,6 +40,8 @@ export interface HubSocketsDeps {
   deadlines: SafetyCheckDeadlines;
   /** A check changed: rings it and raises the alert a failed check needs. Never throws. */
   checkChanged(ring: SafetyCheckRing): Promise<void>;
+  /** Over-the-air releases: catch-up offers on hello, offers seen going down, update results. */
+  releases?: ReleaseHooks;
 }
 
 /**
@@ -71,6 +73,7 @@ export class HubSockets {
       reportCheck: (seniorId, report) => deps.checks.report(seniorId, report, deps.deadlines),
       checkChanged: (change) => deps.checkChanged(change),
       relayFromHub: (hub, sessionId, data) => relayFromHub(deps.sql, deps.bus, hub, sessionId, data),
+      releases: deps.releases,
       log: this.log,
     };
   }
@@ -252,13 +255,20 @@ export class HubSockets {
   private deliver(command: ParsedHubCommand): void {
     const targets: HubSession[] = [];
     if (command.hubId) targets.push(...(this.sessions.get(command.hubId)?.keys() ?? []));
-    else if (command.seniorId) {
+    else if (command.hubIds) {
+      for (const id of command.hubIds) targets.push(...(this.sessions.get(id)?.keys() ?? []));
+    } else if (command.seniorId) {
       for (const set of this.sessions.values())
         for (const session of set.keys()) if (session.seniorId === command.seniorId) targets.push(session);
     }
     for (const session of targets) {
       if (command.disconnect) session.port.close(CLOSE_HUB_KEY_INVALID, 'hub key no longer valid');
-      else if (command.message) session.send(command.message);
+      else if (command.message) {
+        session.send(command.message);
+        const m = command.message;
+        if (m.type === 'update' && m.topic === 'release')
+          this.deps.releases?.offered(session.hubId, m.data.version);
+      }
     }
   }
 
