@@ -155,6 +155,47 @@ describe('VideoPublisher session limits (fake camera and clock)', () => {
     expect(publisher.viewers).toBe(0);
   });
 
+  it('shows a viewer connecting just after the camera started its recent keyframe and what followed at once, at their own times', async () => {
+    const clock = new FakeClock();
+    const source = new FakeVideoSource();
+    let viewer: TestViewer | null = null;
+    const publisher = new VideoPublisher({
+      feed: new VideoFeed({ source, clock, log }),
+      clock,
+      log,
+      maxViewers: 1,
+      silenceMs: 10_000,
+      firstFrameTimeoutMs: 5000,
+      send: (_id, signal) => {
+        if (signal.kind === 'offer') viewer?.offer(signal.sdp);
+        if (signal.kind === 'candidate') viewer?.candidate(signal.candidate, signal.mid ?? 'video');
+      },
+    });
+    viewer = new TestViewer([], (s) =>
+      s.kind === 'answer' ? publisher.answer('v', s.sdp) : publisher.candidate('v', s.candidate, s.mid),
+    );
+    try {
+      const opening = publisher.open({ sessionId: 'v', iceServers: [] });
+      await new Promise((r) => setImmediate(r));
+      // The camera's first keyframe and two pictures after it, a frame time apart, before anyone connects.
+      source.emit(true);
+      clock.advance(33);
+      source.emit(false);
+      clock.advance(33);
+      source.emit(false);
+      await opening;
+      await viewer.firstKeyframe();
+      await until('the pictures since the keyframe', () => viewer!.pictureTimestamps.length >= 3);
+      // No new keyframe was made for it (that would restart the encoder for everyone watching).
+      expect(source.keyframeRequests).toBe(0);
+      const [a, b, c] = viewer.pictureTimestamps;
+      expect([b! - a!, c! - b!]).toEqual([33 * 90, 33 * 90]);
+    } finally {
+      viewer.close();
+      await publisher.stop();
+    }
+  });
+
   it('refuses when there is no camera, or when it gives no picture in time', async () => {
     const said: VideoSignalUp[] = [];
     const none = new VideoPublisher({
