@@ -37,6 +37,17 @@ function tree(pid: number): number[] {
   return out;
 }
 
+/** The command lines of the processes, to name what keeps the camera running. */
+function commands(pids: number[]): string[] {
+  return pids.flatMap((pid) => {
+    try {
+      return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()];
+    } catch {
+      return [];
+    }
+  });
+}
+
 function usage(pids: number[]): { cpuTicks: number; rssMiB: number } {
   let cpuTicks = 0;
   let rssKiB = 0;
@@ -114,7 +125,8 @@ export default async function video(): Promise<Record<string, unknown>> {
       agentConfig,
       JSON.stringify({
         simPendantEverySeconds: 0,
-        logLevel: 'warn',
+        // Sessions, viewers and the camera are logged at info: what a failed run is read by.
+        logLevel: 'info',
         video: {
           source: { kind: 'test-pattern', width: 1280, height: 720, fps: 30 },
           bitrateKbps: 2000,
@@ -221,6 +233,7 @@ export default async function video(): Promise<Record<string, unknown>> {
         .slice(-30)
         .join('\n'),
     );
+    if (agent?.process.pid) console.error(`hub processes: ${commands(tree(agent.process.pid)).join('\n  ')}`);
     throw error;
   } finally {
     await browser.close();
