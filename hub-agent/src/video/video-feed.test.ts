@@ -45,6 +45,10 @@ describe('VideoFeed', () => {
   it('makes at most one keyframe a second, and serves a request made inside that second when it ends', async () => {
     const { clock, source, feed: f } = feed();
     await f.watch(() => {});
+    // Starting, the camera is not asked: its first picture is a keyframe, and asking would restart it.
+    f.requestKeyframe();
+    expect(source.keyframeRequests).toBe(0);
+    source.emit(true);
     f.requestKeyframe();
     expect(source.keyframeRequests).toBe(1);
     clock.advance(300);

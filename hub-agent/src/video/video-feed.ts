@@ -44,6 +44,8 @@ export class VideoFeed {
   /** The pictures since the last keyframe, that one first; empty until one came, or when too many. */
   private sinceKeyframe: Picture[] = [];
   private sinceKeyframeBytes = 0;
+  /** The source started and gave no keyframe yet: its first picture will be one, no need to ask. */
+  private firstKeyframePending = false;
 
   constructor(private readonly deps: VideoFeedDeps) {}
 
@@ -79,6 +81,7 @@ export class VideoFeed {
     if (this.listeners.size === 1) {
       this.framesSeen = 0;
       this.forgetPictures();
+      this.firstKeyframePending = true;
       // Set at once so a second watcher arriving meanwhile waits for this same start.
       this.starting = this.stopping.then(() =>
         this.deps.source.start(
@@ -134,10 +137,12 @@ export class VideoFeed {
 
   /**
    * A viewer needs a keyframe (it just joined, or sent PLI/FIR). At most one is made a second;
-   * a request inside that second is served when it ends, once for everyone who asked.
+   * a request inside that second is served when it ends, once for everyone who asked. While the
+   * camera is starting nothing is asked: its first picture is a keyframe.
    */
   requestKeyframe(): void {
-    if (!this.running || this.cancelKeyframe) return;
+    // Asking a camera that is still starting would restart it, and its first picture is a keyframe.
+    if (!this.running || this.cancelKeyframe || this.firstKeyframePending) return;
     const wait = this.lastKeyframeAt + (this.deps.keyframeEveryMs ?? 1000) - this.deps.clock.now();
     const make = () => {
       this.cancelKeyframe = null;
@@ -177,6 +182,7 @@ export class VideoFeed {
   private deliver(unit: AccessUnit): void {
     this.framesSeen++;
     const picture: Picture = { unit, capturedAt: this.deps.clock.now() };
+    if (unit.keyframe) this.firstKeyframePending = false;
     this.keep(picture);
     if (this.problem && this.framesSeen > 1) this.problem = null;
     if (unit.sps && !this.sps) {

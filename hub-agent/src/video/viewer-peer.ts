@@ -106,14 +106,16 @@ export class ViewerPeer {
       this.connectedAt = deps.clock.now();
       this.lastHeardAt = this.connectedAt;
       this.candidateType = this.selectedCandidateType();
-      deps.log.info({ sessionId: deps.sessionId, candidateType: this.candidateType }, 'viewer connected');
       if (this.candidateType) deps.send({ kind: 'connected', candidateType: this.candidateType });
       // A picture at once: the recent keyframe and what followed it (already in step if a live
       // keyframe beat this callback), or else a new keyframe.
-      if (this.synced) return;
-      const recent = deps.catchUp?.() ?? [];
+      const recent = this.synced ? [] : (deps.catchUp?.() ?? []);
       for (const picture of recent) this.frame(picture);
       if (!this.synced) deps.wantKeyframe();
+      deps.log.info(
+        { sessionId: deps.sessionId, candidateType: this.candidateType, caughtUp: recent.length },
+        'viewer connected',
+      );
     });
     track.onMessage((message) => {
       this.lastHeardAt = deps.clock.now();
