@@ -46,6 +46,7 @@ export class VideoFeed {
   private sinceKeyframeBytes = 0;
   /** The source started and gave no keyframe yet: its first picture will be one, no need to ask. */
   private firstKeyframePending = false;
+  private startedAt = 0;
 
   constructor(private readonly deps: VideoFeedDeps) {}
 
@@ -82,6 +83,7 @@ export class VideoFeed {
       this.framesSeen = 0;
       this.forgetPictures();
       this.firstKeyframePending = true;
+      this.startedAt = this.deps.clock.now();
       // Set at once so a second watcher arriving meanwhile waits for this same start.
       this.starting = this.stopping.then(() =>
         this.deps.source.start(
@@ -182,6 +184,11 @@ export class VideoFeed {
   private deliver(unit: AccessUnit): void {
     this.framesSeen++;
     const picture: Picture = { unit, capturedAt: this.deps.clock.now() };
+    if (this.framesSeen === 1)
+      this.deps.log.info(
+        { source: this.deps.source.description, afterMs: picture.capturedAt - this.startedAt },
+        'camera gave its first picture',
+      );
     if (unit.keyframe) this.firstKeyframePending = false;
     this.keep(picture);
     if (this.problem && this.framesSeen > 1) this.problem = null;
