@@ -140,10 +140,9 @@ export class VideoFeed {
   /**
    * A viewer needs a keyframe (it just joined, or sent PLI/FIR). At most one is made a second;
    * a request inside that second is served when it ends, once for everyone who asked. While the
-   * camera is starting nothing is asked: its first picture is a keyframe.
+   * camera is starting nothing is asked (that would restart it): its first picture is a keyframe.
    */
   requestKeyframe(): void {
-    // Asking a camera that is still starting would restart it, and its first picture is a keyframe.
     if (!this.running || this.cancelKeyframe || this.firstKeyframePending) return;
     const wait = this.lastKeyframeAt + (this.deps.keyframeEveryMs ?? 1000) - this.deps.clock.now();
     const make = () => {
