@@ -225,6 +225,38 @@ describe.each(databaseTargets())('live video signaling on $name', (target) => {
     expect(opened.body.error.code).toBe('HUB_OFFLINE');
   });
 
+  it('hands the dashboard what the hub said before it subscribed, in order, and only to the viewer who opened it', async () => {
+    const control = await cloud.hubWs(hub.apiKey);
+    await control.next((m) => m.topic === 'hello');
+    const opened = await cloud.api('POST', `seniors/${seniorId}/video-sessions`, { token: carer.token });
+    const topic = `video:${opened.body.sessionId}`;
+    await control.next((m) => m.type === 'signal' && m.topic === topic);
+    // A hub whose camera already runs offers at once, before the dashboard that asked has subscribed.
+    control.send({ type: 'signal', topic, data: { kind: 'offer', sdp: 'v=0 early' } });
+    control.send({ type: 'signal', topic, data: { kind: 'connected', candidateType: 'host' } });
+    await expect
+      .poll(
+        async () =>
+          (await cloud.sql`select candidate_type from video_sessions where id = ${opened.body.sessionId}`)[0]
+            ?.candidate_type,
+      )
+      .toBe('host');
+
+    const other = await cloud.ws(colleague.token);
+    expect(await other.subscribe(topic)).toMatchObject({ type: 'error', data: { code: 'NOT_FOUND' } });
+    other.close();
+    const dashboard = await cloud.ws(carer.token);
+    expect((await dashboard.subscribe(topic)).type).toBe('snapshot');
+    const offer = await dashboard.next((m) => m.type === 'signal');
+    expect(offer.data).toEqual({ kind: 'offer', sdp: 'v=0 early' });
+    expect((await dashboard.next((m) => m.type === 'signal' && m !== offer)).data).toEqual({
+      kind: 'connected',
+      candidateType: 'host',
+    });
+    dashboard.close();
+    control.close();
+  });
+
   it('lets a session expire: no more signaling, except the hub saying it ended', async () => {
     const control = await cloud.hubWs(hub.apiKey);
     await control.next((m) => m.topic === 'hello');
