@@ -10,12 +10,12 @@ import mqtt from 'mqtt';
 import { MqttRobotLink } from '../hub-agent/src/robot/link/mqtt-link.js';
 import { RobotSimulator } from '../hub-agent/src/robot/sim/robot-sim.js';
 import { RobotRegistry } from '../hub-agent/src/robot/store/credentials.js';
-import { openRobotDb } from '../hub-agent/src/robot/store/robot-db.js';
 import {
   aedesTarget,
   type BrokerTarget,
   mosquittoTarget,
 } from '../hub-agent/src/robot/testing/broker-targets.js';
+import { openSqliteOutbox } from '../hub-agent/src/store/sqlite-outbox.js';
 import { startAgent } from '../hub-agent/test/support/programs.js';
 
 function stats(samplesMs: number[]) {
@@ -103,8 +103,8 @@ async function measure(target: BrokerTarget, roundTrips: number, messages: numbe
 
 async function agentRss(): Promise<Record<string, unknown>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hearth-bench-robot-'));
-  const db = openRobotDb(join(dataDir, 'robot.db'));
-  const { password } = new RobotRegistry(db).add('r1');
+  const db = openSqliteOutbox({ path: join(dataDir, 'outbox.db'), bootId: 'bench' });
+  const { password } = new RobotRegistry(db.state).add('r1');
   db.close();
   const agent = startAgent(['--data-dir', dataDir, '--mqtt-port', '0', '--simulate']);
   const listening = await agent.waitFor((e) => e.msg === 'robot broker listening', 30_000);

@@ -1,25 +1,31 @@
 import { chownSync, existsSync, statSync } from 'node:fs';
-import { robotPaths } from '../robot/robot-module.js';
+import { dataPaths } from '../config/paths.js';
 import { type RobotRecord, RobotRegistry, RobotRegistryError } from '../robot/store/credentials.js';
-import { openRobotDb } from '../robot/store/robot-db.js';
+import { openSqliteOutbox } from '../store/sqlite-outbox.js';
+import { readBootId } from '../time/clock-sync.js';
 import { CliError, EXIT, type Output } from './output.js';
 
 /**
- * Runs `change` on robot.db. The agent may be running: the database is in WAL mode, the agent reads
- * credentials at each connection and notices a removal within seconds. Files created as root are
- * handed to the data directory's owner so the agent (user hearth) can still write them.
+ * Runs `change` on the robots in the hub's database. The agent may be running: the database is in
+ * WAL mode, the agent reads credentials at each connection and notices a removal within seconds.
+ * Files created as root are handed to the data directory's owner so the agent (user hearth) can
+ * still write them.
  */
 function withRegistry<T>(dataDir: string, change: (registry: RobotRegistry) => T): T {
-  const path = robotPaths(dataDir).db;
-  const db = openRobotDb(path);
+  const paths = dataPaths(dataDir);
+  const store = openSqliteOutbox({
+    path: paths.outbox,
+    bootId: readBootId(),
+    legacyRobotDb: paths.legacyRobotDb,
+  });
   try {
-    return change(new RobotRegistry(db));
+    return change(new RobotRegistry(store.state));
   } finally {
-    db.close();
+    store.close();
     const owner = statSync(dataDir);
     if (process.getuid?.() === 0 && owner.uid !== 0) {
-      for (const suffix of ['', '-wal', '-shm'])
-        if (existsSync(path + suffix)) chownSync(path + suffix, owner.uid, owner.gid);
+      for (const suffix of ['', '-wal', '-shm', '.seq'])
+        if (existsSync(paths.outbox + suffix)) chownSync(paths.outbox + suffix, owner.uid, owner.gid);
     }
   }
 }
@@ -64,9 +70,9 @@ export function removeRobot(dataDir: string, robotId: string, out: Output): void
 
 /** `hearth robot list`: paired robots with their last reported state, battery, room and when last heard. */
 export function listRobots(dataDir: string, out: Output, now = Date.now()): void {
-  const robots: RobotRecord[] = existsSync(robotPaths(dataDir).db)
-    ? withRegistry(dataDir, (r) => r.list())
-    : [];
+  const paths = dataPaths(dataDir);
+  const robots: RobotRecord[] =
+    existsSync(paths.outbox) || existsSync(paths.legacyRobotDb) ? withRegistry(dataDir, (r) => r.list()) : [];
   out.result({
     robots: robots.map((r) => ({
       robotId: r.robotId,

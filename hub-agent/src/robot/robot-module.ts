@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { answerNoRobot, type OnSafetyCheckRequested } from '../alerts/safety-check.js';
 import type { Clock } from '../clock.js';
 import type { SensorReading } from '../sensors/source.js';
+import type { HubStateStore } from '../store/hub-state.js';
 import type { NewOutboxEntry, OutboxEntry } from '../store/outbox.js';
 import { robotIdOfClient } from './broker/access.js';
 import { HubBroker } from './broker/hub-broker.js';
@@ -14,9 +15,7 @@ import { RobotFleet, type RobotView } from './fleet.js';
 import { MqttRobotLink } from './link/mqtt-link.js';
 import type { RobotLink } from './link/robot-link.js';
 import { type SafetyCheckHop, type SafetyCheckRequestInput, SafetyChecks } from './safety-checks.js';
-import { CommandLedger } from './store/command-ledger.js';
 import { HUB_USERNAME, RobotRegistry } from './store/credentials.js';
-import { openRobotDb } from './store/robot-db.js';
 
 /** A piece with a lifetime, as the agent's module list expects. */
 interface Module {
@@ -28,6 +27,8 @@ interface Module {
 export interface RobotDeps {
   config: RobotConfig;
   dataDir: string;
+  /** The hub's state store: the paired robots and the command ledger live there. */
+  state: HubStateStore;
   clock: Clock;
   log: Logger;
   /** Records a reading through the collector (robot availability, seen by detection). */
@@ -49,9 +50,8 @@ export interface RobotSection {
   robots: RobotView[];
 }
 
-/** Paths of the robot's files in the data directory. */
+/** Path of the broker's own persistence in the data directory (see broker/sqlite-persistence.ts). */
 export const robotPaths = (dataDir: string) => ({
-  db: join(dataDir, 'robot.db'),
   broker: join(dataDir, 'robot-broker.db'),
 });
 
@@ -62,8 +62,7 @@ export const robotPaths = (dataDir: string) => ({
 export function buildRobot(deps: RobotDeps) {
   const { config, log, clock } = deps;
   const paths = robotPaths(deps.dataDir);
-  const db = openRobotDb(paths.db);
-  const registry = new RobotRegistry(db, () => clock.now());
+  const registry = new RobotRegistry(deps.state, () => clock.now());
   const external = config.externalBroker;
   const broker = external
     ? null
@@ -134,7 +133,7 @@ export function buildRobot(deps: RobotDeps) {
     lowBatteryPercent: config.lowBatteryPercent,
   });
   const commander = new RobotCommander({
-    ledger: new CommandLedger(db),
+    ledger: deps.state.robotCommands,
     link: lazyLink,
     clock,
     log: log.child({ module: 'robot-commands' }),
@@ -151,7 +150,7 @@ export function buildRobot(deps: RobotDeps) {
     ackTimeoutMs: config.ackTimeoutSeconds * 1000,
   });
 
-  // `hearth robot remove` edits robot.db from another process; the agent notices and hangs up on the robot.
+  // `hearth robot remove` edits the hub's database from another process; the agent notices and hangs up on the robot.
   let cancelWatch: () => void = () => {};
   let brokerError: string | null = null;
   const watchRevocations = () => {
@@ -166,13 +165,6 @@ export function buildRobot(deps: RobotDeps) {
   };
 
   const modules: Module[] = [
-    {
-      name: 'robot-store',
-      start: async () => {},
-      stop: async () => {
-        db.close();
-      },
-    },
     ...(broker
       ? [
           {

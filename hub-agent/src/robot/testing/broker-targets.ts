@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { systemClock } from '../../clock.js';
+import { openSqliteOutbox } from '../../store/sqlite-outbox.js';
 import { HubBroker } from '../broker/hub-broker.js';
 import { HUB_USERNAME, RobotRegistry } from '../store/credentials.js';
-import { openRobotDb } from '../store/robot-db.js';
 
 /** A broker a link suite runs against, with credentials for the hub and for each robot. */
 export interface BrokerTarget {
@@ -23,8 +23,8 @@ export interface BrokerTarget {
 /** The hub's own broker (aedes on SQLite) with robots `robotIds` paired. */
 export async function aedesTarget(robotIds: string[]): Promise<BrokerTarget> {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-aedes-target-'));
-  const db = openRobotDb(join(dir, 'robot.db'));
-  const registry = new RobotRegistry(db);
+  const db = openSqliteOutbox({ path: join(dir, 'outbox.db'), bootId: 'test' });
+  const registry = new RobotRegistry(db.state);
   const passwords = new Map(robotIds.map((id) => [id, registry.add(id).password]));
   const broker = new HubBroker({
     host: '127.0.0.1',
