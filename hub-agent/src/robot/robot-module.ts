@@ -7,8 +7,8 @@ import type { Clock } from '../clock.js';
 import type { SensorReading } from '../sensors/source.js';
 import type { HubStateStore } from '../store/hub-state.js';
 import type { NewOutboxEntry, OutboxEntry } from '../store/outbox.js';
-import { robotIdOfClient } from './broker/access.js';
 import { HubBroker } from './broker/hub-broker.js';
+import { RevocationWatch } from './broker/revocation-watch.js';
 import { RobotCommander } from './commander.js';
 import type { RobotConfig } from './config.js';
 import { RobotFleet, type RobotView } from './fleet.js';
@@ -150,19 +150,16 @@ export function buildRobot(deps: RobotDeps) {
     ackTimeoutMs: config.ackTimeoutSeconds * 1000,
   });
 
-  // `hearth robot remove` edits the hub's database from another process; the agent notices and hangs up on the robot.
-  let cancelWatch: () => void = () => {};
   let brokerError: string | null = null;
-  const watchRevocations = () => {
-    for (const clientId of broker?.connectedClients() ?? []) {
-      if (clientId === HUB_USERNAME || clientId.startsWith(`${HUB_USERNAME}-`)) continue;
-      const robotId = robotIdOfClient(clientId);
-      if (robotId !== null && registry.has(robotId)) continue;
-      broker?.disconnect(clientId);
-      log.info({ robotId: clientId }, 'robot credentials revoked: disconnected');
-    }
-    cancelWatch = clock.setTimeout(watchRevocations, 2000);
-  };
+  const revocations =
+    broker &&
+    new RevocationWatch({
+      broker,
+      isPaired: (robotId) => registry.has(robotId),
+      clock,
+      log,
+      intervalMs: 2000,
+    });
 
   const modules: Module[] = [
     ...(broker
@@ -185,10 +182,10 @@ export function buildRobot(deps: RobotDeps) {
               }
               const a = broker.address()!;
               log.info({ host: a.host, port: a.port, tls: a.tls }, 'robot broker listening');
-              watchRevocations();
+              revocations?.start();
             },
             stop: async () => {
-              cancelWatch();
+              revocations?.stop();
               await broker.stop();
             },
           },
