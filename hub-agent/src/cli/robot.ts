@@ -1,5 +1,11 @@
-import { chownSync, existsSync, statSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { ConfigError, loadAgentConfig } from '../config/agent-config.js';
 import { dataPaths } from '../config/paths.js';
+import {
+  BrokerAccountError,
+  type BrokerAccounts,
+  MosquittoDynamicSecurity,
+} from '../robot/broker/dynamic-security.js';
 import { type RobotRecord, RobotRegistry, RobotRegistryError } from '../robot/store/credentials.js';
 import { openSqliteOutbox } from '../store/sqlite-outbox.js';
 import { readBootId } from '../time/clock-sync.js';
@@ -38,13 +44,71 @@ function registryFailure(error: unknown): never {
   throw error;
 }
 
-/** `hearth robot add ID`: pairs a robot and prints its password, once. */
-export function addRobot(dataDir: string, robotId: string, out: Output): void {
+/** Where the agent's unit reads its settings (systemd/hearth-agent.service). */
+export const DEFAULT_AGENT_CONFIG = '/etc/hearth/agent.json';
+
+/**
+ * The robot logins to keep on the external broker, when the agent's config names one with a
+ * dynamic-security admin; null when robots log in to the hub's own broker (the registry is all).
+ */
+export function brokerAccountsFor(configFile: string | undefined): BrokerAccounts | null {
+  const file = configFile ?? (existsSync(DEFAULT_AGENT_CONFIG) ? DEFAULT_AGENT_CONFIG : undefined);
+  if (!file) return null;
+  let external: ReturnType<typeof loadAgentConfig>['robot']['externalBroker'];
+  try {
+    external = loadAgentConfig(file).robot.externalBroker;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, EXIT.USAGE, error.code);
+    throw error;
+  }
+  if (!external?.dynamicSecurity) return null;
+  let ca: Buffer | undefined;
+  if (external.caFile) {
+    try {
+      ca = readFileSync(external.caFile);
+    } catch (error) {
+      throw new CliError(
+        `robot.externalBroker.caFile: cannot read ${external.caFile} (${(error as NodeJS.ErrnoException).code ?? error})`,
+        EXIT.USAGE,
+        'INVALID_CONFIG',
+      );
+    }
+  }
+  return new MosquittoDynamicSecurity({ url: external.url, ...external.dynamicSecurity, ...(ca && { ca }) });
+}
+
+function brokerFailure(error: unknown, outcome: string): never {
+  if (error instanceof BrokerAccountError)
+    throw new CliError(`${error.message}; ${outcome}`, EXIT.FAILED, error.code);
+  throw error;
+}
+
+/**
+ * `hearth robot add ID`: pairs a robot and prints its password, once. With an external broker
+ * managed through dynamic security, the robot's login is created there too; if the broker
+ * refuses, the pairing is undone.
+ */
+export async function addRobot(
+  dataDir: string,
+  robotId: string,
+  out: Output,
+  accounts: BrokerAccounts | null = null,
+): Promise<void> {
   let issued: { robotId: string; username: string; password: string };
   try {
     issued = withRegistry(dataDir, (r) => r.add(robotId));
   } catch (error) {
     registryFailure(error);
+  }
+  if (accounts) {
+    try {
+      await accounts.create(issued.robotId, issued.password);
+    } catch (error) {
+      withRegistry(dataDir, (r) => r.remove(issued.robotId));
+      brokerFailure(error, `robot ${issued.robotId} was not paired`);
+    } finally {
+      await accounts.close();
+    }
   }
   out.result(issued);
   out.line(
@@ -55,17 +119,42 @@ export function addRobot(dataDir: string, robotId: string, out: Output): void {
   out.line(`  client id ${issued.robotId}`);
 }
 
-/** `hearth robot remove ID`: revokes the robot's credentials; the agent hangs up on it. */
-export function removeRobot(dataDir: string, robotId: string, out: Output): void {
-  const removed = withRegistry(dataDir, (r) => r.remove(robotId));
-  if (!removed)
+/**
+ * `hearth robot remove ID`: revokes the robot's credentials. On the hub's own broker the agent
+ * hangs up on it within seconds; on an external broker managed through dynamic security its
+ * login is deleted there first, which disconnects it at once (unreachable: nothing changes).
+ */
+export async function removeRobot(
+  dataDir: string,
+  robotId: string,
+  out: Output,
+  accounts: BrokerAccounts | null = null,
+): Promise<void> {
+  const paired = withRegistry(dataDir, (r) => r.has(robotId));
+  if (!paired) {
+    await accounts?.close();
     throw new CliError(
       `no robot ${robotId.slice(0, 80)} is paired (see: hearth robot list)`,
       EXIT.FAILED,
       'ROBOT_NOT_FOUND',
     );
+  }
+  if (accounts) {
+    try {
+      await accounts.revoke(robotId);
+    } catch (error) {
+      brokerFailure(error, `robot ${robotId} is still paired; try again once the broker answers`);
+    } finally {
+      await accounts.close();
+    }
+  }
+  withRegistry(dataDir, (r) => r.remove(robotId));
   out.result({ robotId, removed: true });
-  out.line(`Robot ${robotId} removed: its credentials no longer work and the running agent disconnects it.`);
+  out.line(
+    accounts
+      ? `Robot ${robotId} removed: its login on the broker is deleted and the broker disconnected it.`
+      : `Robot ${robotId} removed: its credentials no longer work and the running agent disconnects it.`,
+  );
 }
 
 /** `hearth robot list`: paired robots with their last reported state, battery, room and when last heard. */

@@ -24,6 +24,8 @@ export interface BrokerTarget {
   pair(robotId: string): Promise<{ username: string; password: string }>;
   /** Removes a robot the way `hearth robot remove` does on this broker. */
   revoke(robotId: string): Promise<void>;
+  /** The dynamic-security admin login (Mosquitto only), as the agent's config names it. */
+  readonly admin?: { username: string; password: string };
   stop(): Promise<void>;
 }
 
@@ -175,6 +177,7 @@ export async function mosquittoTarget(robotIds: string[]): Promise<BrokerTarget>
     url,
     port,
     hub,
+    admin,
     robot: (id) => ({ username: id, password: passwords.get(id) ?? 'not-paired' }),
     async pair(id) {
       const password = secret();
