@@ -7,8 +7,7 @@ import {
   MosquittoDynamicSecurity,
 } from '../robot/broker/dynamic-security.js';
 import { type RobotRecord, RobotRegistry, RobotRegistryError } from '../robot/store/credentials.js';
-import { openSqliteOutbox } from '../store/sqlite-outbox.js';
-import { readBootId } from '../time/clock-sync.js';
+import { openHubState } from '../store/open-hub-state.js';
 import { CliError, EXIT, type Output } from './output.js';
 
 /**
@@ -19,11 +18,7 @@ import { CliError, EXIT, type Output } from './output.js';
  */
 function withRegistry<T>(dataDir: string, change: (registry: RobotRegistry) => T): T {
   const paths = dataPaths(dataDir);
-  const store = openSqliteOutbox({
-    path: paths.outbox,
-    bootId: readBootId(),
-    legacyRobotDb: paths.legacyRobotDb,
-  });
+  const store = openHubState(paths.outbox, paths.legacyRobotDb);
   try {
     return change(new RobotRegistry(store.state));
   } finally {

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { RobotRegistry } from '../robot/store/credentials.js';
 import { importLegacyRobotDb } from './legacy-robot-db.js';
+import { openHubState } from './open-hub-state.js';
 import { openSqliteOutbox } from './sqlite-outbox.js';
 
 /** A robot.db exactly as earlier hubs wrote it (schema version 1), with one robot and two commands. */
@@ -73,6 +74,19 @@ describe('a hub upgraded from a separate robot.db', () => {
     expect(outcomes[1]).toEqual({ imported: false, reason: 'absent' });
     expect(again.state.robots.list()).toHaveLength(1);
     again.close();
+  });
+
+  it('is imported the same way when `hearth robot` opens the hub state before the agent ever ran', () => {
+    const dir = dataDir();
+    const legacy = join(dir, 'robot.db');
+    writeLegacyRobotDb(legacy);
+    const cli = openHubState(join(dir, 'outbox.db'), legacy);
+    expect(new RobotRegistry(cli.state).list().map((r) => r.robotId)).toEqual(['r1']);
+    cli.close();
+    expect(existsSync(legacy)).toBe(false);
+    const agent = openSqliteOutbox({ path: join(dir, 'outbox.db'), bootId: 'b', legacyRobotDb: legacy });
+    expect(agent.state.robotCommands.unacknowledged().map((e) => e.id)).toEqual(['c-open']);
+    agent.close();
   });
 
   it('reads what an unclean shutdown left in robot.db-wal', () => {
