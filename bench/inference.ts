@@ -1,6 +1,9 @@
 // Detection cost on the hub: one evaluation of the senior's ONNX model, and one full detection
 // step (every rule + feature vector + model) over a day-long window, with the agent's resident
 // memory once the model is loaded. Uses the model the trainer writes for a simulated month.
+// The RSS figures of this process (tsx, no broker) show what the model adds; `hubAgent` is the
+// real agent as a hub runs it (bundle, plain node, the unit's node options), without and with its
+// broker and one robot, and without the unit's node options for comparison.
 // `npm run bench -- inference [iterations]`
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +14,7 @@ import { createDetector } from '../hub-agent/src/detect/index.js';
 import { replay } from '../hub-agent/src/detect/replay.js';
 import { loadAnomalyModel } from '../hub-agent/src/model/anomaly-model.js';
 import { ModelSlot } from '../hub-agent/src/model/model-slot.js';
+import { measureAgentMemory } from './support/agent-memory.js';
 
 const MIN = 60_000;
 const DAY = 1440 * MIN;
@@ -84,5 +88,11 @@ export default async function inference(args: string[]): Promise<Record<string, 
     detectionStep: stats(stepMs),
     rssMB: { beforeModel: mb(rssBefore), withModel: mb(rssModel), withModelAndWindow: mb(rssLoaded) },
     modelRssDeltaMB: mb(rssModel - rssBefore),
+    hubAgent: {
+      goalsMB: { withoutBroker: 120, withBroker: 130 },
+      withoutBroker: await measureAgentMemory({ robot: false }),
+      withBrokerAndOneRobot: await measureAgentMemory({ robot: true }),
+      withoutBrokerNoNodeOptions: await measureAgentMemory({ robot: false, nodeOptions: [] }),
+    },
   };
 }

@@ -2,21 +2,15 @@
 // run: command → ack round trip as the hub sees it (median, p99), QoS 1 messages per second from
 // the hub to one robot, their ratio, and the resident memory of a real hearth-agent with its
 // broker and one robot connected. `npm run bench -- robot [roundTrips] [messages]`
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { robotTopic } from '@hearth/shared';
 import mqtt from 'mqtt';
 import { MqttRobotLink } from '../hub-agent/src/robot/link/mqtt-link.js';
-import { RobotSimulator } from '../hub-agent/src/robot/sim/robot-sim.js';
-import { RobotRegistry } from '../hub-agent/src/robot/store/credentials.js';
-import { openRobotDb } from '../hub-agent/src/robot/store/robot-db.js';
 import {
   aedesTarget,
   type BrokerTarget,
   mosquittoTarget,
 } from '../hub-agent/src/robot/testing/broker-targets.js';
-import { startAgent } from '../hub-agent/test/support/programs.js';
+import { measureAgentMemory } from './support/agent-memory.js';
 
 function stats(samplesMs: number[]) {
   const sorted = [...samplesMs].sort((a, b) => a - b);
@@ -101,26 +95,6 @@ async function measure(target: BrokerTarget, roundTrips: number, messages: numbe
   return { commandToAck: stats(samples), qos1MessagesPerSecond: Math.round(messages / seconds) };
 }
 
-async function agentRss(): Promise<Record<string, unknown>> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'hearth-bench-robot-'));
-  const db = openRobotDb(join(dataDir, 'robot.db'));
-  const { password } = new RobotRegistry(db).add('r1');
-  db.close();
-  const agent = startAgent(['--data-dir', dataDir, '--mqtt-port', '0', '--simulate']);
-  const listening = await agent.waitFor((e) => e.msg === 'robot broker listening', 30_000);
-  await agent.waitFor((e) => e.msg === 'hearth-agent ready', 30_000);
-  const robot = new RobotSimulator({ url: `mqtt://127.0.0.1:${listening.port}`, robotId: 'r1', password });
-  await robot.start();
-  await agent.waitFor((e) => e.msg === 'robot status changed', 30_000);
-  await new Promise((r) => setTimeout(r, 2000)); // let it settle
-  const status = readFileSync(`/proc/${agent.child.pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  await robot.stop();
-  await agent.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-  return { rssMB: Math.round(kb('VmRSS') / 102.4) / 10, peakRssMB: Math.round(kb('VmHWM') / 102.4) / 10 };
-}
-
 export default async function robot(args: string[]): Promise<Record<string, unknown>> {
   const roundTrips = Number(args[0] ?? 1000);
   const messages = Number(args[1] ?? 10_000);
@@ -150,7 +124,8 @@ export default async function robot(args: string[]): Promise<Record<string, unkn
       /** <1: aedes moves this fraction of Mosquitto's QoS 1 messages per second. */
       qos1Throughput: Math.round((a.qos1MessagesPerSecond / m.qos1MessagesPerSecond) * 100) / 100,
     },
-    hubAgentWithBrokerAndOneRobot: await agentRss(),
+    // The production bundle under the unit's node options, model loaded, broker and one robot connected.
+    hubAgentWithBrokerAndOneRobot: await measureAgentMemory({ robot: true }),
     note: 'aedes persists every QoS 1 message in SQLite (WAL); the Mosquitto target runs without persistence',
   };
 }

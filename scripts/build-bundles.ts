@@ -56,6 +56,12 @@ export async function buildBundles(outDir: string, only?: string[], version?: st
       target: 'node20',
       format: 'esm',
       sourcemap: 'linked',
+      // Without comments and whitespace, and escaped to ASCII: V8 keeps each program's source in
+      // memory for its whole life, as two bytes a character once one character is not Latin-1
+      // (the agent's 2.3 MB source cost 4.6 MB of heap). Names stay, so stack traces still read.
+      minifyWhitespace: true,
+      minifySyntax: true,
+      charset: 'ascii',
       external: externalPackages,
       define: { __HEARTH_VERSION__: JSON.stringify(hubVersion) },
       // Lets bundled CommonJS dependencies call require() from inside an ES module.

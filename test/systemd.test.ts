@@ -91,7 +91,7 @@ describe('systemd units, as written', () => {
     const created = /for group in ([a-z ]+); do/.exec(installer)?.[1]?.split(' ');
     expect(one(agent, 'SupplementaryGroups')?.split(' ').sort()).toEqual(created?.sort());
     expect(one(agent, 'ExecStart')).toMatch(
-      /^\/opt\/hearth\/current\/bin\/node \/opt\/hearth\/current\/dist\/hearth-agent\.mjs /,
+      /^\/opt\/hearth\/current\/bin\/node (--[a-z-]+=\S+ )*\/opt\/hearth\/current\/dist\/hearth-agent\.mjs /,
     );
   });
 

@@ -97,6 +97,16 @@ export function buildAgent(deps: AgentDeps): Agent {
       ),
     onUnreadableNote: (nodeId, reason) =>
       log.warn({ nodeId, reason }, 'the note of recorded serial frames was unreadable; ignored'),
+    legacyRobotDb: paths.legacyRobotDb,
+    onLegacyImport: (outcome) => {
+      if ('error' in outcome)
+        log.error(
+          { reason: outcome.error },
+          'could not import the robots from robot.db; will retry at next start',
+        );
+      else if (outcome.imported)
+        log.info(outcome, 'robots and robot command ledger imported from robot.db into the hub database');
+    },
   });
   const { state } = store;
   const link = deps.link ?? new HttpCloudLink();
@@ -180,6 +190,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     ? buildRobot({
         config: config.robot,
         dataDir: deps.dataDir,
+        state,
         clock,
         log,
         observeReading: (reading) => collector.record(reading),

@@ -6,7 +6,7 @@ import { diagnose } from './diagnose.js';
 import { health } from './health.js';
 import { CliError, EXIT, Output } from './output.js';
 import { pair } from './pair.js';
-import { addRobot, listRobots, removeRobot } from './robot.js';
+import { addRobot, brokerAccountsFor, listRobots, removeRobot } from './robot.js';
 import { addSensor, listSensors, removeSensor, testSensor } from './sensors.js';
 import { simulatePress, status } from './status.js';
 import { didYouMean } from './suggest.js';
@@ -24,6 +24,8 @@ const USAGE = `usage: hearth <command> [options]   (every command takes --data-d
   sensors remove ID
   sensors test ID [--timeout 60]   watch a sensor live until the technician triggers it
   robot add ID | remove ID | list  pair a safety robot (prints its password once), revoke it, list robots
+                 [--config FILE]   the agent's settings (default /etc/hearth/agent.json): with an external
+                                   Mosquitto, add/remove create/delete the robot's login there too
   diagnose                         clock, disk, agent, GPIO, serial devices, cloud: pass/fail with hints
   health [--since MS]              the upgrade gate: agent ready (started after MS), outbox writable,
                                    detection ticking, broker up when present; exit 6 when not
@@ -82,6 +84,7 @@ async function run(argv: string[], out: () => Output): Promise<number> {
     'baud-rate': { type: 'string' },
     timeout: { type: 'string' },
     since: { type: 'string' },
+    config: { type: 'string' },
   });
   const number = (name: string, value: string | undefined): number | undefined => {
     if (value === undefined) return undefined;
@@ -148,8 +151,9 @@ async function run(argv: string[], out: () => Output): Promise<number> {
     }
     case 'robot': {
       const [action, id] = rest;
-      if (action === 'add' && id) addRobot(dataDir, id, output);
-      else if (action === 'remove' && id) removeRobot(dataDir, id, output);
+      if (action === 'add' && id) await addRobot(dataDir, id, output, brokerAccountsFor(values.config));
+      else if (action === 'remove' && id)
+        await removeRobot(dataDir, id, output, brokerAccountsFor(values.config));
       else if (action === 'list') listRobots(dataDir, output);
       else
         throw usageError(

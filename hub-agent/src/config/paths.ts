@@ -37,6 +37,8 @@ export function dataPaths(dataDir: string) {
     outbox: join(dataDir, 'outbox.db'),
     credentials: join(dataDir, 'credentials.json'),
     socket: join(dataDir, 'agent.sock'),
+    /** Where earlier hubs kept the robots and their command ledger; imported into the outbox once. */
+    legacyRobotDb: join(dataDir, 'robot.db'),
   };
 }
 

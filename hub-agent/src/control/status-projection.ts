@@ -25,6 +25,7 @@ export interface StatusSources {
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
 /** The agent's state as `GET /status` answers it. */
 export function projectStatus(from: StatusSources): AgentStatus {
@@ -66,5 +67,16 @@ export function projectStatus(from: StatusSources): AgentStatus {
     robot: from.robot?.() ?? { state: 'disabled' },
     model: from.model(),
     alerts: from.alerts.summary(),
+    memory: memory(),
+  };
+}
+
+function memory(): NonNullable<AgentStatus['memory']> {
+  const m = process.memoryUsage();
+  return {
+    rssMB: mib(m.rss),
+    heapTotalMB: mib(m.heapTotal),
+    heapUsedMB: mib(m.heapUsed),
+    externalMB: mib(m.external),
   };
 }

@@ -68,6 +68,10 @@ export const AgentStatus = z.object({
     robots: z.array(z.record(z.string(), z.unknown())).optional(),
   }),
   model: z.object({ state: z.string(), version: z.string().nullable(), sha256: z.string().nullable() }),
+  /** The agent's memory (MiB): resident set, V8 heap, and what native code and buffers hold outside it. */
+  memory: z
+    .object({ rssMB: z.number(), heapTotalMB: z.number(), heapUsedMB: z.number(), externalMB: z.number() })
+    .optional(),
   /** The hub's alerts and whether a person has them: counts, and the latest ones newest first. */
   alerts: z
     .object({ open: z.number(), acknowledged: z.number(), recent: z.array(HubAlertRecord) })

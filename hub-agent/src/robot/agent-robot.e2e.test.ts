@@ -13,9 +13,9 @@ import { loadAgentConfig } from '../config/agent-config.js';
 import { writeCredentials } from '../config/credentials.js';
 import { AgentClient } from '../control/client.js';
 import { FakeGpioBackend } from '../sensors/gpio/backend.js';
+import { openSqliteOutbox } from '../store/sqlite-outbox.js';
 import { type RobotSimOptions, RobotSimulator } from './sim/robot-sim.js';
 import { RobotRegistry } from './store/credentials.js';
-import { openRobotDb } from './store/robot-db.js';
 
 // The assembled agent with its real broker and a simulated robot over MQTT: no cloud involved
 // in the check, the cloud reached only later for the upload.
@@ -48,8 +48,8 @@ async function home(robot: Partial<RobotSimOptions> = {}) {
     deviceId: 'pi-test',
     pairedAt: new Date().toISOString(),
   });
-  const db = openRobotDb(join(dataDir, 'robot.db'));
-  const { password } = new RobotRegistry(db).add('r1');
+  const db = openSqliteOutbox({ path: join(dataDir, 'outbox.db'), bootId: 'test' });
+  const { password } = new RobotRegistry(db.state).add('r1');
   db.close();
   const gpio = new FakeGpioBackend();
   const agent = buildAgent({

@@ -6,10 +6,9 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../clock.js';
 import { MemoryOutboxStore } from '../store/memory-outbox.js';
+import { openSqliteOutbox } from '../store/sqlite-outbox.js';
 import { type CommandHop, RobotCommander } from './commander.js';
 import { FakeRobotLink } from './link/fake-link.js';
-import { CommandLedger } from './store/command-ledger.js';
-import { openRobotDb } from './store/robot-db.js';
 
 let dir: string;
 let clock: FakeClock;
@@ -19,11 +18,11 @@ let commander: RobotCommander;
 let hops: CommandHop[];
 let dbs: { close(): void }[];
 
-function build(path = join(dir, 'robot.db')): RobotCommander {
-  const db = openRobotDb(path);
+function build(path = join(dir, 'outbox.db')): RobotCommander {
+  const db = openSqliteOutbox({ path, bootId: 'test' });
   dbs.push(db);
   const c = new RobotCommander({
-    ledger: new CommandLedger(db),
+    ledger: db.state.robotCommands,
     link,
     clock,
     log: pino({ level: 'silent' }),

@@ -3,8 +3,8 @@ import type { RobotCommandType, RobotEvent, RobotRequester } from '@hearth/share
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { NewOutboxEntry } from '../store/outbox.js';
+import type { LedgerEntry, RobotCommandLedger } from '../store/robot-tables.js';
 import type { RobotLink, RobotMessage } from './link/robot-link.js';
-import type { CommandLedger, LedgerEntry } from './store/command-ledger.js';
 
 /** A step in a command's life, told to listeners after the ledger recorded it. */
 export type CommandHop =
@@ -12,7 +12,7 @@ export type CommandHop =
   | { type: 'expired' | 'cancelled'; entry: LedgerEntry; reason: string };
 
 export interface CommanderDeps {
-  ledger: CommandLedger;
+  ledger: RobotCommandLedger;
   link: RobotLink;
   clock: Clock;
   log: Logger;

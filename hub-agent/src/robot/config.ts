@@ -40,6 +40,14 @@ export const RobotConfig = z
         password: z.string().min(1),
         /** CA certificate (PEM file) to trust for mqtts. */
         caFile: z.string().min(1).optional(),
+        /**
+         * An admin login of Mosquitto's dynamic-security plugin: `hearth robot add` / `remove` then
+         * create and delete the robot's login on the broker (removal disconnects it at once).
+         */
+        dynamicSecurity: z
+          .object({ username: z.string().min(1), password: z.string().min(1) })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),

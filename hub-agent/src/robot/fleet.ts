@@ -24,7 +24,7 @@ export interface FleetDeps {
 
 /**
  * The robots of this home as their status messages describe them. Each status is kept in
- * robot.db (for `hearth robot list`), and a change in whether a robot can work becomes a reading
+ * the hub's state store (for `hearth robot list`), and a change in whether a robot can work becomes a reading
  * of kind `robot` (`offline`, `unavailable` for a low battery, or the state): a device matter the
  * devices rule turns into a device alert, never activity or inactivity of the senior.
  */

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SensorEvent } from '@hearth/shared';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { LedgerEntry } from '../store/robot-tables.js';
 import { openSqliteOutbox } from '../store/sqlite-outbox.js';
 import { toWireEvent } from '../uplink/wire.js';
 import { outboxEntryOf } from './commander.js';
-import type { LedgerEntry } from './store/command-ledger.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hearth-outbox-hop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

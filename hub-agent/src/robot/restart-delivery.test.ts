@@ -6,12 +6,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/support/eventually.js';
 import { systemClock } from '../clock.js';
 import { MemoryOutboxStore } from '../store/memory-outbox.js';
+import { openSqliteOutbox } from '../store/sqlite-outbox.js';
 import { type CommandHop, RobotCommander } from './commander.js';
 import { MqttRobotLink } from './link/mqtt-link.js';
 import { RobotSimulator } from './sim/robot-sim.js';
-import { CommandLedger } from './store/command-ledger.js';
 import { HUB_USERNAME, RobotRegistry } from './store/credentials.js';
-import { openRobotDb } from './store/robot-db.js';
 import { startChildBroker } from './testing/child-broker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hearth-restart-delivery-'));
@@ -19,8 +18,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('a command across a broker killed with SIGKILL', () => {
   it('is delivered after the restart when the robot reconnects, and executed once', async () => {
-    const db = openRobotDb(join(dir, 'robot.db'));
-    const registry = new RobotRegistry(db);
+    const db = openSqliteOutbox({ path: join(dir, 'outbox.db'), bootId: 'test' });
+    const registry = new RobotRegistry(db.state);
     const { password } = registry.add('r1');
     const first = await startChildBroker(dir);
     const url = `mqtt://127.0.0.1:${first.port}`;
@@ -37,7 +36,7 @@ describe('a command across a broker killed with SIGKILL', () => {
     });
     const hops: CommandHop[] = [];
     const commander = new RobotCommander({
-      ledger: new CommandLedger(db),
+      ledger: db.state.robotCommands,
       link,
       clock: systemClock,
       log: pino({ level: 'silent' }),
@@ -66,7 +65,7 @@ describe('a command across a broker killed with SIGKILL', () => {
     expect(robot.executed).toEqual([command.id]);
     expect(robot.received.length).toBeGreaterThanOrEqual(1);
     expect(hops.filter((h) => h.type === 'result')).toHaveLength(1);
-    expect(new CommandLedger(db).get(command.id)?.state).toBe('done');
+    expect(db.state.robotCommands.get(command.id)?.state).toBe('done');
 
     await robot.stop();
     await commander.stop();

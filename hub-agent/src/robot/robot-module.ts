@@ -5,9 +5,10 @@ import type { Logger } from 'pino';
 import { answerNoRobot, type OnSafetyCheckRequested } from '../alerts/safety-check.js';
 import type { Clock } from '../clock.js';
 import type { SensorReading } from '../sensors/source.js';
+import type { HubStateStore } from '../store/hub-state.js';
 import type { NewOutboxEntry, OutboxEntry } from '../store/outbox.js';
-import { robotIdOfClient } from './broker/access.js';
 import { HubBroker } from './broker/hub-broker.js';
+import { RevocationWatch } from './broker/revocation-watch.js';
 import { RobotCommander } from './commander.js';
 import type { RobotConfig } from './config.js';
 import { RobotFleet, type RobotView } from './fleet.js';
@@ -19,9 +20,7 @@ import {
   type SafetyCheckRequestInput,
   SafetyChecks,
 } from './safety-checks.js';
-import { CommandLedger } from './store/command-ledger.js';
 import { HUB_USERNAME, RobotRegistry } from './store/credentials.js';
-import { openRobotDb } from './store/robot-db.js';
 
 /** A piece with a lifetime, as the agent's module list expects. */
 interface Module {
@@ -33,6 +32,8 @@ interface Module {
 export interface RobotDeps {
   config: RobotConfig;
   dataDir: string;
+  /** The hub's state store: the paired robots and the command ledger live there. */
+  state: HubStateStore;
   clock: Clock;
   log: Logger;
   /** Records a reading through the collector (robot availability, seen by detection). */
@@ -54,9 +55,8 @@ export interface RobotSection {
   robots: RobotView[];
 }
 
-/** Paths of the robot's files in the data directory. */
+/** Path of the broker's own persistence in the data directory (see broker/sqlite-persistence.ts). */
 export const robotPaths = (dataDir: string) => ({
-  db: join(dataDir, 'robot.db'),
   broker: join(dataDir, 'robot-broker.db'),
 });
 
@@ -67,8 +67,7 @@ export const robotPaths = (dataDir: string) => ({
 export function buildRobot(deps: RobotDeps) {
   const { config, log, clock } = deps;
   const paths = robotPaths(deps.dataDir);
-  const db = openRobotDb(paths.db);
-  const registry = new RobotRegistry(db, () => clock.now());
+  const registry = new RobotRegistry(deps.state, () => clock.now());
   const external = config.externalBroker;
   const broker = external
     ? null
@@ -139,7 +138,7 @@ export function buildRobot(deps: RobotDeps) {
     lowBatteryPercent: config.lowBatteryPercent,
   });
   const commander = new RobotCommander({
-    ledger: new CommandLedger(db),
+    ledger: deps.state.robotCommands,
     link: lazyLink,
     clock,
     log: log.child({ module: 'robot-commands' }),
@@ -156,28 +155,18 @@ export function buildRobot(deps: RobotDeps) {
     ackTimeoutMs: config.ackTimeoutSeconds * 1000,
   });
 
-  // `hearth robot remove` edits robot.db from another process; the agent notices and hangs up on the robot.
-  let cancelWatch: () => void = () => {};
   let brokerError: string | null = null;
-  const watchRevocations = () => {
-    for (const clientId of broker?.connectedClients() ?? []) {
-      if (clientId === HUB_USERNAME || clientId.startsWith(`${HUB_USERNAME}-`)) continue;
-      const robotId = robotIdOfClient(clientId);
-      if (robotId !== null && registry.has(robotId)) continue;
-      broker?.disconnect(clientId);
-      log.info({ robotId: clientId }, 'robot credentials revoked: disconnected');
-    }
-    cancelWatch = clock.setTimeout(watchRevocations, 2000);
-  };
+  const revocations =
+    broker &&
+    new RevocationWatch({
+      broker,
+      isPaired: (robotId) => registry.has(robotId),
+      clock,
+      log,
+      intervalMs: 2000,
+    });
 
   const modules: Module[] = [
-    {
-      name: 'robot-store',
-      start: async () => {},
-      stop: async () => {
-        db.close();
-      },
-    },
     ...(broker
       ? [
           {
@@ -198,10 +187,10 @@ export function buildRobot(deps: RobotDeps) {
               }
               const a = broker.address()!;
               log.info({ host: a.host, port: a.port, tls: a.tls }, 'robot broker listening');
-              watchRevocations();
+              revocations?.start();
             },
             stop: async () => {
-              cancelWatch();
+              revocations?.stop();
               await broker.stop();
             },
           },

@@ -10,13 +10,12 @@ import type { SensorReading } from '../sensors/source.js';
 import { MemoryHubState } from '../store/hub-state.js';
 import { MemoryOutboxStore } from '../store/memory-outbox.js';
 import type { OutboxEntry } from '../store/outbox.js';
+import { openSqliteOutbox } from '../store/sqlite-outbox.js';
 import { RobotCommander } from './commander.js';
 import { RobotFleet } from './fleet.js';
 import { FakeRobotLink } from './link/fake-link.js';
 import { reportOf, type SafetyCheckHop, SafetyChecks } from './safety-checks.js';
-import { CommandLedger } from './store/command-ledger.js';
 import { RobotRegistry } from './store/credentials.js';
-import { openRobotDb } from './store/robot-db.js';
 
 let dir: string;
 let clock: FakeClock;
@@ -60,8 +59,8 @@ beforeEach(async () => {
   outbox = new MemoryOutboxStore();
   readings = [];
   alerts = new AlertLedger({ table: new MemoryHubState().alertLedger });
-  const db = openRobotDb(join(dir, 'robot.db'));
-  const registry = new RobotRegistry(db, () => clock.now());
+  const db = openSqliteOutbox({ path: join(dir, 'outbox.db'), bootId: 'test' });
+  const registry = new RobotRegistry(db.state, () => clock.now());
   registry.add('r1');
   const log = pino({ level: 'silent' });
   const fleet = new RobotFleet({
@@ -73,7 +72,7 @@ beforeEach(async () => {
     lowBatteryPercent: 15,
   });
   const commander = new RobotCommander({
-    ledger: new CommandLedger(db),
+    ledger: db.state.robotCommands,
     link,
     clock,
     log,

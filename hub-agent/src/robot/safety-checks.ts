@@ -3,9 +3,9 @@ import type { RaisedAlert, RobotOutcome, SafetyCheckReport } from '@hearth/share
 import type { Logger } from 'pino';
 import { isActivity } from '../detect/rules/presence.js';
 import type { OutboxEntry } from '../store/outbox.js';
+import type { LedgerEntry } from '../store/robot-tables.js';
 import type { CommandHop, RobotCommander } from './commander.js';
 import type { RobotFleet } from './fleet.js';
-import type { LedgerEntry } from './store/command-ledger.js';
 
 /** Alerts that send the robot: the pendant, long inactivity, the bathroom for too long, the door at night. */
 export const SERIOUS_KINDS = new Set([

@@ -1,8 +1,15 @@
+import {
+  MemoryCommandLedger,
+  MemoryRobotsTable,
+  type RobotCommandLedger,
+  type RobotsTable,
+} from './robot-tables.js';
+
 /**
  * The hub's state that is not the outbox, one typed table each, in the same SQLite database (so a
- * reading and the note that it was recorded commit together). Tables to come (the robot's command
- * ledger) join `HubStateStore` as a member of their own. Every method is synchronous: a write
- * happened when it returns, or it threw.
+ * reading and the note that it was recorded commit together). A new kind of state joins
+ * `HubStateStore` as a member of its own. Every method is synchronous: a write happened when it
+ * returns, or it threw.
  */
 
 /** A sensor or microcontroller the technician added to this home. */
@@ -63,6 +70,10 @@ export interface HubStateStore {
   readonly devices: DevicesTable;
   readonly alertLedger: AlertLedgerTable;
   readonly serialNotes: SerialNotesTable;
+  /** Robots paired with this hub (credential hashes, last status). */
+  readonly robots: RobotsTable;
+  /** Every command sent to a robot and what became of it. */
+  readonly robotCommands: RobotCommandLedger;
 }
 
 /** Hub state in memory, for unit tests and the demo; forgets everything on exit. */
@@ -95,4 +106,7 @@ export class MemoryHubState implements HubStateStore {
     get: (nodeId) => structuredClone(this.notes.get(nodeId)),
     put: (nodeId, note) => void this.notes.set(nodeId, structuredClone(note)),
   };
+
+  readonly robots: RobotsTable = new MemoryRobotsTable();
+  readonly robotCommands: RobotCommandLedger = new MemoryCommandLedger();
 }

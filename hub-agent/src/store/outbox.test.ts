@@ -36,7 +36,7 @@ describe('SQLite outbox on disk', () => {
     openSqliteOutbox({ path, bootId: 'b' }).close();
     const db = new Database(path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
     db.close();
   });
 

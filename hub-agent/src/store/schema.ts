@@ -53,6 +53,37 @@ const MIGRATIONS: string[] = [
    DELETE FROM settings WHERE key LIKE 'serial.delivered.%';`,
   // A robot command's hop (sent, ack, progress, result, expired) travels with its event.
   'ALTER TABLE outbox ADD COLUMN robot TEXT;',
+  // The paired robots and the robot command ledger join the hub's one database (they lived in
+  // `robot.db`, which `importLegacyRobotDb` carries over once).
+  `CREATE TABLE robots (
+     robot_id TEXT PRIMARY KEY,
+     password_hash TEXT NOT NULL,
+     added_at INTEGER NOT NULL,
+     state TEXT,
+     battery REAL,
+     room TEXT,
+     status_at INTEGER,
+     last_seen_at INTEGER
+   );
+   CREATE TABLE robot_commands (
+     id TEXT PRIMARY KEY,
+     robot_id TEXT NOT NULL,
+     command TEXT NOT NULL,
+     requested_by TEXT NOT NULL,
+     state TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     deadline INTEGER NOT NULL,
+     sent_at INTEGER,
+     send_count INTEGER NOT NULL DEFAULT 0,
+     acked_at INTEGER,
+     ack TEXT,
+     progress TEXT,
+     progress_at INTEGER,
+     result TEXT,
+     result_at INTEGER,
+     closed_reason TEXT
+   );
+   CREATE INDEX robot_commands_open ON robot_commands (created_at) WHERE state IN ('pending', 'sent', 'acked');`,
 ];
 
 /** Brings the database to the latest schema; throws if it was written by a newer hub-agent. */

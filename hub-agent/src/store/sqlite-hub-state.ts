@@ -8,6 +8,8 @@ import type {
   SerialNotesTable,
   SettingsTable,
 } from './hub-state.js';
+import type { RobotCommandLedger, RobotsTable } from './robot-tables.js';
+import { SqliteCommandLedger, sqliteRobotsTable } from './sqlite-robot-tables.js';
 
 const isSeq = (n: unknown): n is number =>
   Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffff;
@@ -21,6 +23,8 @@ export class SqliteHubState implements HubStateStore {
   readonly devices: DevicesTable;
   readonly alertLedger: AlertLedgerTable;
   readonly serialNotes: SerialNotesTable;
+  readonly robots: RobotsTable;
+  readonly robotCommands: RobotCommandLedger;
 
   constructor(db: Database.Database, onUnreadableNote: (nodeId: string, reason: string) => void = () => {}) {
     const getSetting = db.prepare('SELECT value FROM settings WHERE key = ?');
@@ -94,5 +98,8 @@ export class SqliteHubState implements HubStateStore {
       },
       put: (nodeId, note) => void putNote.run(nodeId, note.bootId, JSON.stringify(note.seqs)),
     };
+
+    this.robots = sqliteRobotsTable(db);
+    this.robotCommands = new SqliteCommandLedger(db);
   }
 }

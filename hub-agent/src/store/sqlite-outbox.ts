@@ -2,6 +2,7 @@
 import { existsSync, renameSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { HubStateStore } from './hub-state.js';
+import { importLegacyRobotDb, type LegacyImport } from './legacy-robot-db.js';
 import type { AppendOptions, NewOutboxEntry, OutboxEntry, OutboxStats, OutboxStore } from './outbox.js';
 import { migrate } from './schema.js';
 import { SeqReservation } from './seq-reservation.js';
@@ -17,6 +18,10 @@ export interface SqliteOutboxOptions {
   now?: () => number;
   /** Hears about a serial note that was damaged and ignored (its node's frames then count as new). */
   onUnreadableNote?: (nodeId: string, reason: string) => void;
+  /** The `robot.db` earlier hubs kept beside the outbox: imported once, then renamed (see `importLegacyRobotDb`). */
+  legacyRobotDb?: string;
+  /** Hears what the import did, or why it failed (then the old file stays and the next open retries). */
+  onLegacyImport?: (outcome: LegacyImport | { error: string }) => void;
 }
 
 /** The outbox, and the hub's other state in the same database: one file, one writer, shared transactions. */
@@ -74,6 +79,13 @@ export function openSqliteOutbox(options: SqliteOutboxOptions): SqliteOutbox {
     }
     options.onCorruption?.({ movedTo, reason: error instanceof Error ? error.message : String(error) });
     db = openChecked(options.path);
+  }
+  if (options.legacyRobotDb) {
+    try {
+      options.onLegacyImport?.(importLegacyRobotDb(db, options.legacyRobotDb));
+    } catch (error) {
+      options.onLegacyImport?.({ error: error instanceof Error ? error.message : String(error) });
+    }
   }
   return new SqliteOutboxStore(db, options.path, options.bootId, options.onUnreadableNote);
 }

@@ -2,7 +2,7 @@ import type { IceServer, VideoRefusal, VideoSignalUp } from '@hearth/shared';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { VideoFeed } from './video-feed.js';
-import { ViewerPeer } from './viewer-peer.js';
+import { type Libdatachannel, loadLibdatachannel, ViewerPeer } from './viewer-peer.js';
 
 export interface VideoPublisherDeps {
   /** The camera; null when this hub has none configured. */
@@ -104,12 +104,24 @@ export class VideoPublisher {
       await this.drop(sessionId, session);
       return this.refuse(sessionId, 'CAMERA_UNAVAILABLE', message);
     }
+    let rtc: Libdatachannel;
+    try {
+      rtc = await loadLibdatachannel();
+    } catch (error) {
+      await this.drop(sessionId, session);
+      return this.refuse(
+        sessionId,
+        'CAMERA_UNAVAILABLE',
+        `WebRTC is unavailable: ${(error as Error).message}`,
+      );
+    }
     if (session.ended) {
       // Ended (bye, expiry) while the camera was starting: give it back.
       await session.unwatch?.();
       return;
     }
     const peer = new ViewerPeer({
+      rtc,
       sessionId,
       iceServers: start.iceServers,
       profileLevelId,

@@ -1,24 +1,37 @@
 import { randomInt } from 'node:crypto';
 import type { CandidateType, IceServer, VideoSignalUp } from '@hearth/shared';
-import nodeDataChannel, {
-  type PeerConnection,
-  type RtpPacketizationConfig,
-  type Track,
-} from 'node-datachannel';
+import type { PeerConnection, RtpPacketizationConfig, Track } from 'node-datachannel';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { toLibdatachannel } from './ice-servers.js';
 import { isRtcp, readRtcpFeedback } from './rtcp.js';
 import type { Picture } from './video-feed.js';
 
-const { PeerConnection: Peer, Video, RtpPacketizationConfig: RtpConfig } = nodeDataChannel;
-const { H264RtpPacketizer, RtcpSrReporter, RtcpNackResponder } = nodeDataChannel;
+/** libdatachannel's bindings, as `loadLibdatachannel` resolves them. */
+export type Libdatachannel = typeof import('node-datachannel').default;
+
+let library: Promise<Libdatachannel> | null = null;
+
+/**
+ * Loads libdatachannel with the first viewer, not at start: its native library (and what it
+ * sets up when loaded) costs the hub several MB of memory that a home nobody watches never needs.
+ * @throws when the native module cannot be loaded (the viewer is then refused).
+ */
+export function loadLibdatachannel(): Promise<Libdatachannel> {
+  library ??= import('node-datachannel').then((m) => m.default);
+  library.catch(() => {
+    library = null; // a later viewer tries again
+  });
+  return library;
+}
 
 /** Dynamic RTP payload type of the H.264 format in our offer. */
 const H264_PAYLOAD_TYPE = 96;
 const CLOCK_RATE = 90_000;
 
 export interface ViewerPeerDeps {
+  /** The loaded bindings (`loadLibdatachannel`). */
+  rtc: Libdatachannel;
   sessionId: string;
   iceServers: IceServer[];
   /** From the SPS the encoder writes (`parseSps`), never assumed. */
@@ -77,6 +90,8 @@ export class ViewerPeer {
   /** Creates the connection and makes the offer (sent through `send` with the candidates). */
   start(): void {
     const { deps } = this;
+    const { PeerConnection: Peer, Video, RtpPacketizationConfig: RtpConfig } = deps.rtc;
+    const { H264RtpPacketizer, RtcpSrReporter, RtcpNackResponder } = deps.rtc;
     const { servers, skipped } = toLibdatachannel(deps.iceServers);
     if (skipped.length > 0) deps.log.warn({ skipped }, 'ICE servers left out: not usable here');
     const pc = new Peer(`viewer-${deps.sessionId}`, {

@@ -25,8 +25,14 @@ export interface AgentProcess {
   exited: Promise<number | null>;
 }
 
-export function startAgent(args: string[], env: Record<string, string> = {}, bin = agentBin): AgentProcess {
-  const child = spawn(process.execPath, [bin, ...args], {
+export function startAgent(
+  args: string[],
+  env: Record<string, string> = {},
+  bin = agentBin,
+  /** Options for node itself, before the program (V8 flags, as a systemd unit gives them). */
+  nodeArgs: string[] = [],
+): AgentProcess {
+  const child = spawn(process.execPath, [...nodeArgs, bin, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../clock.js';
+import { openSqliteOutbox } from '../../store/sqlite-outbox.js';
 import { HUB_USERNAME, RobotRegistry } from '../store/credentials.js';
-import { openRobotDb } from '../store/robot-db.js';
 import { RawMqtt } from '../testing/raw-mqtt.js';
 import { HubBroker } from './hub-broker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hearth-acl-'));
-const db = openRobotDb(join(dir, 'robot.db'));
-const registry = new RobotRegistry(db);
+const db = openSqliteOutbox({ path: join(dir, 'outbox.db'), bootId: 'test' });
+const registry = new RobotRegistry(db.state);
 const broker = new HubBroker({
   host: '127.0.0.1',
   port: 0,

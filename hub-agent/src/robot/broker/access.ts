@@ -27,7 +27,7 @@ const NOT_AUTHORIZED = 5;
 
 const refusal = (message: string, returnCode: number) => Object.assign(new Error(message), { returnCode });
 
-/** Checks credentials; the registry in robot.db in production. */
+/** Checks credentials; the robot registry in the hub's state store in production. */
 export interface CredentialCheck {
   verify(username: string, password: string): Promise<boolean>;
 }

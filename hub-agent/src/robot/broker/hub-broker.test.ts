@@ -6,14 +6,14 @@ import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../clock.js';
+import { openSqliteOutbox } from '../../store/sqlite-outbox.js';
 import { RobotRegistry } from '../store/credentials.js';
-import { openRobotDb } from '../store/robot-db.js';
 import { RawMqtt } from '../testing/raw-mqtt.js';
 import { HubBroker, type HubBrokerOptions } from './hub-broker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hearth-hub-broker-'));
-const db = openRobotDb(join(dir, 'robot.db'));
-const registry = new RobotRegistry(db);
+const db = openSqliteOutbox({ path: join(dir, 'outbox.db'), bootId: 'test' });
+const registry = new RobotRegistry(db.state);
 const r1 = registry.add('r1');
 let broker: HubBroker | null = null;
 let n = 0;

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/eventually.js';
+import { openSqliteOutbox } from '../../store/sqlite-outbox.js';
 import { HUB_USERNAME, RobotRegistry } from '../store/credentials.js';
-import { openRobotDb } from '../store/robot-db.js';
 import { startChildBroker } from '../testing/child-broker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hearth-broker-restart-'));
@@ -44,8 +44,8 @@ function nextMessage(client: MqttClient, topic: string): Promise<string> {
 
 describe('hub broker killed with SIGKILL', () => {
   it('a second broker on the same files serves retained status, queued commands and wills', async () => {
-    const db = openRobotDb(join(dir, 'robot.db'));
-    const registry = new RobotRegistry(db);
+    const db = openSqliteOutbox({ path: join(dir, 'outbox.db'), bootId: 'test' });
+    const registry = new RobotRegistry(db.state);
     const r1 = registry.add('r1');
     const r2 = registry.add('r2');
     const hubAuth = { username: HUB_USERNAME, password: registry.hubPassword() };

@@ -2,6 +2,12 @@
 // Over ~300 lines on purpose: this is aedes' whole persistence interface (retained messages,
 // subscriptions, outgoing queues, wills, incoming packets) as one class, the unit aedes-persistence's
 // abstract suite tests; split, every part would need the same statements and in-memory indexes.
+// It keeps its own file (`robot-broker.db`) rather than living in the hub's database: the abstract
+// suite builds, destroys and rebuilds many persistences and expects each to own its storage; the
+// broker writes on every MQTT packet, at `synchronous = NORMAL`, which must not queue behind (or
+// hold the write lock against) the outbox's FULL-sync commits; and what it holds is a cache the hub
+// can lose: the command ledger, in the hub's database, resends anything a power cut drops here.
+// An external broker leaves no such file at all.
 import { Readable } from 'node:stream';
 import { deserialize, serialize } from 'node:v8';
 import aedesPacket from 'aedes-packet';

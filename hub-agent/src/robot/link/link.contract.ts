@@ -224,6 +224,34 @@ export function robotLinkContract(
       ).rejects.toThrow(/Not authorized|Bad username or password/i);
     });
 
+    it('pairs a robot, then on removal disconnects it at once and refuses it afterwards', async () => {
+      const login = await target.pair('r3');
+      const options = {
+        host: '127.0.0.1',
+        port: target.port,
+        clientId: 'r3',
+        ...login,
+        protocolVersion: 4 as const,
+        reconnectPeriod: 0,
+      };
+      const r3 = await mqtt.connectAsync(options);
+      robots.push(r3);
+      // Connected and allowed: its status reaches the hub.
+      await startLink();
+      const status = heard(link, (m) => m.channel === 'status' && m.robotId === 'r3');
+      await r3.publishAsync(
+        'hearth/robot/r3/status',
+        JSON.stringify({ state: 'online', battery: 90, room: 'hall', at }),
+        { qos: 1 },
+      );
+      await status;
+      const closed = new Promise<void>((resolve) => r3.once('close', () => resolve()));
+      await target.revoke('r3');
+      await closed;
+      expect(r3.connected).toBe(false);
+      await expect(mqtt.connectAsync(options)).rejects.toThrow(/Not authorized|Bad username or password/i);
+    });
+
     it('says LINK_DOWN when asked to send while the broker is unreachable', async () => {
       link = new MqttRobotLink({
         url: 'mqtt://127.0.0.1:1',

@@ -1,6 +1,8 @@
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { RobotId, type RobotStatus } from '@hearth/shared';
-import type Database from 'better-sqlite3';
+import type { SettingsTable } from '../../store/hub-state.js';
+import { HUB_BROKER_PASSWORD } from '../../store/legacy-robot-db.js';
+import type { RobotRow, RobotsTable } from '../../store/robot-tables.js';
 
 /** The MQTT user the hub itself connects as (its own link to its own broker). */
 export const HUB_USERNAME = 'hearth-hub';
@@ -28,17 +30,6 @@ export type RobotRecord = {
   lastSeenAt: number | null;
 };
 
-interface Row {
-  robot_id: string;
-  password_hash: string;
-  added_at: number;
-  state: string | null;
-  battery: number | null;
-  room: string | null;
-  status_at: number | null;
-  last_seen_at: number | null;
-}
-
 function hash(password: string): string {
   const salt = randomBytes(16);
   const key = scryptSync(password, salt, 32, SCRYPT);
@@ -63,11 +54,11 @@ async function matches(password: string, stored: string): Promise<boolean> {
 
 /**
  * The robots paired with this hub: one credential each, of which only an scrypt hash is kept,
- * and the last status each reported. Lives in `robot.db`, which the CLI and the agent share.
+ * and the last status each reported. Kept in the hub's state store, which the CLI and the agent share.
  */
 export class RobotRegistry {
   constructor(
-    private readonly db: Database.Database,
+    private readonly state: { robots: RobotsTable; settings: SettingsTable },
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -82,10 +73,7 @@ export class RobotRegistry {
     if (id.data === HUB_USERNAME)
       throw new RobotRegistryError(`'${HUB_USERNAME}' is the hub's own name`, 'INVALID_ROBOT_ID');
     const password = randomBytes(18).toString('base64url');
-    const inserted = this.db
-      .prepare('INSERT OR IGNORE INTO robots (robot_id, password_hash, added_at) VALUES (?, ?, ?)')
-      .run(id.data, hash(password), this.now());
-    if (inserted.changes === 0)
+    if (!this.state.robots.add(id.data, hash(password), this.now()))
       throw new RobotRegistryError(
         `robot ${id.data} is already paired; remove it first to issue a new password`,
         'ROBOT_EXISTS',
@@ -95,19 +83,19 @@ export class RobotRegistry {
 
   /** Revokes a robot's credential; false when no robot had that id. */
   remove(robotId: string): boolean {
-    return this.db.prepare('DELETE FROM robots WHERE robot_id = ?').run(robotId).changes > 0;
+    return this.state.robots.remove(robotId);
   }
 
   has(robotId: string): boolean {
-    return this.db.prepare('SELECT 1 FROM robots WHERE robot_id = ?').get(robotId) !== undefined;
+    return this.state.robots.get(robotId) !== undefined;
   }
 
   list(): RobotRecord[] {
-    return (this.db.prepare('SELECT * FROM robots ORDER BY robot_id').all() as Row[]).map(toRecord);
+    return this.state.robots.list().map(toRecord);
   }
 
   get(robotId: string): RobotRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM robots WHERE robot_id = ?').get(robotId) as Row | undefined;
+    const row = this.state.robots.get(robotId);
     return row && toRecord(row);
   }
 
@@ -118,49 +106,45 @@ export class RobotRegistry {
       const given = Buffer.from(password);
       return given.length === expected.length && timingSafeEqual(given, expected);
     }
-    const row = this.db.prepare('SELECT password_hash FROM robots WHERE robot_id = ?').get(username) as
-      | { password_hash: string }
-      | undefined;
-    return row !== undefined && (await matches(password, row.password_hash));
+    const row = this.state.robots.get(username);
+    return row !== undefined && (await matches(password, row.passwordHash));
   }
 
   /**
    * The hub's own broker password, created on first use. Kept in clear because the hub must
-   * present it; robot.db sits in the data directory, readable by the agent's user only.
+   * present it; the database sits in the data directory, readable by the agent's user only.
    */
   hubPassword(): string {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'hub_password'").get() as
-      | { value: string }
-      | undefined;
-    if (row) return row.value;
+    const stored = this.state.settings.get(HUB_BROKER_PASSWORD);
+    if (stored) return stored;
     const password = randomBytes(24).toString('base64url');
-    this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('hub_password', ?)").run(password);
-    return this.hubPassword();
+    this.state.settings.set(HUB_BROKER_PASSWORD, password);
+    return password;
   }
 
   /** Keeps the last status a robot reported; ignored for a robot no longer paired. */
   noteStatus(robotId: string, status: RobotStatus, heardAt: number): void {
-    this.db
-      .prepare(
-        'UPDATE robots SET state = ?, battery = ?, room = ?, status_at = ?, last_seen_at = ? WHERE robot_id = ?',
-      )
-      .run(status.state, status.battery, status.room, Date.parse(status.at), heardAt, robotId);
+    this.state.robots.noteStatus(
+      robotId,
+      { state: status.state, battery: status.battery, room: status.room, at: Date.parse(status.at) },
+      heardAt,
+    );
   }
 
   /** Notes that a robot was heard from (any message). */
   noteSeen(robotId: string, heardAt: number): void {
-    this.db.prepare('UPDATE robots SET last_seen_at = ? WHERE robot_id = ?').run(heardAt, robotId);
+    this.state.robots.noteSeen(robotId, heardAt);
   }
 }
 
-function toRecord(row: Row): RobotRecord {
+function toRecord(row: RobotRow): RobotRecord {
   return {
-    robotId: row.robot_id,
-    addedAt: row.added_at,
+    robotId: row.robotId,
+    addedAt: row.addedAt,
     state: row.state,
     battery: row.battery,
     room: row.room,
-    statusAt: row.status_at,
-    lastSeenAt: row.last_seen_at,
+    statusAt: row.statusAt,
+    lastSeenAt: row.lastSeenAt,
   };
 }

@@ -3,9 +3,9 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { systemClock } from '../../clock.js';
+import { openSqliteOutbox } from '../../store/sqlite-outbox.js';
 import { HubBroker } from '../broker/hub-broker.js';
 import { RobotRegistry } from '../store/credentials.js';
-import { openRobotDb } from '../store/robot-db.js';
 
 const [dataDir, port, grace] = process.argv.slice(2);
 if (!dataDir) throw new Error('usage: broker-child.ts DATA_DIR PORT [WILL_GRACE_MS]');
@@ -15,7 +15,9 @@ const broker = new HubBroker({
   maxPacketBytes: 65_536,
   connectionRate: { max: 100, windowMs: 1000 },
   persistencePath: join(dataDir, 'robot-broker.db'),
-  credentials: new RobotRegistry(openRobotDb(join(dataDir, 'robot.db'))),
+  credentials: new RobotRegistry(
+    openSqliteOutbox({ path: join(dataDir, 'outbox.db'), bootId: 'broker' }).state,
+  ),
   log: pino({ level: 'silent' }),
   clock: systemClock,
   willGraceMs: Number(grace ?? 30_000),
