@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { SensorEvent } from '@hearth/shared';
+import { EMBEDDED_SERVER_ROLE } from '../cloud-api/src/db/roles.js';
 import { type BenchCloud, pairedHubs, startBenchCloud, uploadBatch } from './support/cloud.js';
 
 const BATCH = 1000;
@@ -45,10 +46,16 @@ async function copySeconds(bench: BenchCloud, seniorId: string, count: number): 
   const started = performance.now();
   const pglite = bench.cloud.database.pglite;
   if (pglite) {
-    // PGlite's wire server does not carry COPY FROM STDIN; PGlite's own COPY reads a blob instead.
-    await pglite.query(`copy sensor_events ${columns} from '/dev/blob'`, [], {
-      blob: new Blob([`${rows}\n`]),
-    });
+    // PGlite's wire server does not carry COPY FROM STDIN; PGlite's own COPY reads a blob instead,
+    // which takes a superuser: the cloud's session runs as its server role, given back afterwards.
+    await pglite.exec('reset role');
+    try {
+      await pglite.query(`copy sensor_events ${columns} from '/dev/blob'`, [], {
+        blob: new Blob([`${rows}\n`]),
+      });
+    } finally {
+      await pglite.exec(`set role ${EMBEDDED_SERVER_ROLE}`);
+    }
   } else {
     const stream = await sql.unsafe(`copy sensor_events ${columns} from stdin`).writable();
     await new Promise<void>((resolve, reject) => {
