@@ -19,18 +19,23 @@ const COLUMNS = '(hub_id, senior_id, seq, ts, sensor_id, kind, value, room, boot
 
 // COPY's text format: backslash, tab, newline and carriage return are escaped, `\N` is NULL.
 const SPECIAL = /[\\\t\n\r]/g;
+const HAS_SPECIAL = /[\\\t\n\r]/;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-const field = (s: string) => s.replace(SPECIAL, (c) => ESCAPES[c]!);
+const field = (s: string) => (HAS_SPECIAL.test(s) ? s.replace(SPECIAL, (c) => ESCAPES[c]!) : s);
+/** A reading's value as `jsonb` text; booleans and finite numbers print the same as JSON. */
+const jsonValue = (v: SensorEvent['value']) =>
+  typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))
+    ? String(v)
+    : field(JSON.stringify(v));
 
 /** The rows in COPY's text format, one line each. */
 export function copyText({ hubId, seniorId, events }: EventRows): string {
   let out = '';
   for (const e of events) {
-    out += `${hubId}\t${seniorId}\t${e.seq}\t${e.ts}\t${field(e.sensorId)}\t${e.kind}\t${field(
-      JSON.stringify(e.value),
-    )}\t${e.room === undefined ? '\\N' : field(e.room)}\t${e.bootId === undefined ? '\\N' : field(e.bootId)}\t${
-      e.clockUnsynced ? 't' : 'f'
-    }\n`;
+    const room = e.room === undefined ? '\\N' : field(e.room);
+    const bootId = e.bootId === undefined ? '\\N' : field(e.bootId);
+    const unsynced = e.clockUnsynced ? 't' : 'f';
+    out += `${hubId}\t${seniorId}\t${e.seq}\t${e.ts}\t${field(e.sensorId)}\t${e.kind}\t${jsonValue(e.value)}\t${room}\t${bootId}\t${unsynced}\n`;
   }
   return out;
 }
