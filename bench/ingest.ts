@@ -11,7 +11,7 @@ import { EMBEDDED_SERVER_ROLE } from '../cloud-api/src/db/roles.js';
 import { type BenchCloud, pairedHubs, startBenchCloud, uploadBatch } from './support/cloud.js';
 
 const BATCH = 1000;
-/** The goal for events/s through the API as a share of plain COPY. */
+/** The goal for events/s through the API as a share of plain COPY. */
 const GOAL_RATIO = 0.6;
 
 function events(hubId: string, from: number, count: number): SensorEvent[] {
