@@ -1,14 +1,18 @@
 // Ingest throughput: events per second through POST /api/v1/hub/events (gzip batches of 1000, as a
-// hub sends them: auth, decompress, validate, one unnest insert per batch, contiguous-ack cursor),
-// next to a plain COPY of the same rows into the same table of the same database in the same run.
+// hub sends them: auth, decompress, validate, one COPY per batch in one transaction, contiguous-ack
+// cursor) with 1, 10 and 100 hubs uploading at once, each next to a plain COPY of the same number of
+// rows into the same table of the same database in the same run, and the p50/p99 latency of a batch.
 // Embedded PGlite by default; DATABASE_URL benchmarks real PostgreSQL.
-// `npm run bench -- ingest [events] [hubs]`
+// `npm run bench -- ingest [events per run] [hub counts, comma-separated]`
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { SensorEvent } from '@hearth/shared';
-import { pairedHub, startBenchCloud, uploadBatch } from './support/cloud.js';
+import { EMBEDDED_SERVER_ROLE } from '../cloud-api/src/db/roles.js';
+import { type BenchCloud, pairedHubs, startBenchCloud, uploadBatch } from './support/cloud.js';
 
 const BATCH = 1000;
+/** The goal for events/s through the API as a share of plain COPY. */
+const GOAL_RATIO = 0.6;
 
 function events(hubId: string, from: number, count: number): SensorEvent[] {
   const base = Date.now() - 3600_000;
@@ -26,81 +30,106 @@ function events(hubId: string, from: number, count: number): SensorEvent[] {
   });
 }
 
-export default async function ingest(args: string[]): Promise<Record<string, unknown>> {
-  const total = Number(args[0] ?? 50_000);
-  const hubCount = Math.max(1, Number(args[1] ?? 1));
-  const bench = await startBenchCloud();
-  try {
-    const { url } = bench.cloud;
-    const hubs = await Promise.all(Array.from({ length: hubCount }, () => pairedHub(url, bench.adminToken)));
-    const perHub = Math.ceil(total / hubCount);
-    // Bodies are prepared up front so the figure measures the cloud, not the client.
-    const bodies = hubs.map((hub) => {
-      const out: Buffer[] = [];
-      for (let from = 1; from <= perHub; from += BATCH) {
-        out.push(
-          gzipSync(JSON.stringify({ events: events(hub.hubId, from, Math.min(BATCH, perHub - from + 1)) })),
-        );
-      }
-      return out;
-    });
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 
-    let started = performance.now();
-    await Promise.all(
-      hubs.map(async (hub, h) => {
-        for (const body of bodies[h]!) {
-          await uploadBatch(url, hub.apiKey, body);
-        }
-      }),
-    );
-    const apiSeconds = (performance.now() - started) / 1000;
-    const stored = perHub * hubCount;
-
-    // Baseline: COPY the same rows (another hub id, so nothing collides) into the same table.
-    const sql = bench.cloud.deps.sql;
-    const copyHub = randomUUID();
-    const rows = events(copyHub, 1, stored)
-      .map((e) =>
-        [copyHub, hubs[0]!.seniorId, e.seq, e.ts, e.sensorId, e.kind, JSON.stringify(e.value), e.room].join(
-          '\t',
-        ),
-      )
-      .join('\n');
-    started = performance.now();
-    const columns = '(hub_id, senior_id, seq, ts, sensor_id, kind, value, room)';
-    const pglite = bench.cloud.database.pglite;
-    if (pglite) {
-      // PGlite's wire server does not carry COPY FROM STDIN; PGlite's own COPY reads a blob instead.
+/** Seconds a single COPY of `count` rows takes into `sensor_events` (PGlite: its own COPY of a blob). */
+async function copySeconds(bench: BenchCloud, seniorId: string, count: number): Promise<number> {
+  const sql = bench.cloud.deps.sql;
+  const copyHub = randomUUID();
+  const rows = events(copyHub, 1, count)
+    .map((e) =>
+      [copyHub, seniorId, e.seq, e.ts, e.sensorId, e.kind, JSON.stringify(e.value), e.room].join('\t'),
+    )
+    .join('\n');
+  const columns = '(hub_id, senior_id, seq, ts, sensor_id, kind, value, room)';
+  const started = performance.now();
+  const pglite = bench.cloud.database.pglite;
+  if (pglite) {
+    // PGlite's wire server does not carry COPY FROM STDIN; PGlite's own COPY reads a blob instead,
+    // which takes a superuser: the cloud's session runs as its server role, given back afterwards.
+    await pglite.exec('reset role');
+    try {
       await pglite.query(`copy sensor_events ${columns} from '/dev/blob'`, [], {
         blob: new Blob([`${rows}\n`]),
       });
-    } else {
-      const stream = await sql.unsafe(`copy sensor_events ${columns} from stdin`).writable();
-      await new Promise<void>((resolve, reject) => {
-        stream.on('error', reject);
-        stream.on('finish', resolve);
-        stream.end(`${rows}\n`);
-      });
+    } finally {
+      await pglite.exec(`set role ${EMBEDDED_SERVER_ROLE}`);
     }
-    const copySeconds = (performance.now() - started) / 1000;
-    const [count] = await sql<
-      { n: number }[]
-    >`select count(*)::int as n from sensor_events where hub_id = ${copyHub}`;
-    if (count?.n !== stored) throw new Error(`COPY stored ${count?.n} rows, expected ${stored}`);
+  } else {
+    const stream = await sql.unsafe(`copy sensor_events ${columns} from stdin`).writable();
+    await new Promise<void>((resolve, reject) => {
+      stream.on('error', reject);
+      stream.on('finish', resolve);
+      stream.end(`${rows}\n`);
+    });
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const [stored] = await sql<{ n: number }[]>`
+    select count(*)::int as n from sensor_events where hub_id = ${copyHub}`;
+  if (stored?.n !== count) throw new Error(`COPY stored ${stored?.n} rows, expected ${count}`);
+  return seconds;
+}
 
-    const apiEventsPerSec = Math.round(stored / apiSeconds);
-    const copyEventsPerSec = Math.round(stored / copySeconds);
-    return {
-      database: bench.target,
-      events: stored,
-      hubs: hubCount,
-      batch: BATCH,
-      apiEventsPerSec,
-      apiSeconds: Number(apiSeconds.toFixed(3)),
-      copyEventsPerSec,
-      copySeconds: Number(copySeconds.toFixed(3)),
-      ratio: Number((apiEventsPerSec / copyEventsPerSec).toFixed(3)),
-    };
+/** `hubCount` hubs upload `total` events between them at once, each its batches in order. */
+async function run(bench: BenchCloud, hubCount: number, total: number) {
+  const { url } = bench.cloud;
+  const hubs = await pairedHubs(bench, hubCount);
+  const perHub = Math.ceil(total / hubCount);
+  // Bodies are prepared up front so the figure measures the cloud, not the client.
+  const bodies = hubs.map((hub) => {
+    const out: Buffer[] = [];
+    for (let from = 1; from <= perHub; from += BATCH) {
+      out.push(
+        gzipSync(JSON.stringify({ events: events(hub.hubId, from, Math.min(BATCH, perHub - from + 1)) })),
+      );
+    }
+    return out;
+  });
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    hubs.map(async (hub, h) => {
+      for (const body of bodies[h]!) {
+        const sent = performance.now();
+        await uploadBatch(url, hub.apiKey, body);
+        latencies.push(performance.now() - sent);
+      }
+    }),
+  );
+  const apiSeconds = (performance.now() - started) / 1000;
+  const stored = perHub * hubCount;
+  const [count] = await bench.cloud.deps.sql<{ n: number }[]>`
+    select count(*)::int as n from sensor_events where hub_id in ${bench.cloud.deps.sql(hubs.map((h) => h.hubId))}`;
+  if (count?.n !== stored) throw new Error(`the API stored ${count?.n} rows, expected ${stored}`);
+
+  const copy = await copySeconds(bench, hubs[0]!.seniorId, stored);
+  latencies.sort((a, b) => a - b);
+  const apiEventsPerSec = Math.round(stored / apiSeconds);
+  const copyEventsPerSec = Math.round(stored / copy);
+  return {
+    hubs: hubCount,
+    events: stored,
+    batches: latencies.length,
+    apiEventsPerSec,
+    batchP50Ms: Math.round(percentile(latencies, 50)),
+    batchP99Ms: Math.round(percentile(latencies, 99)),
+    copyEventsPerSec,
+    ratio: Number((apiEventsPerSec / copyEventsPerSec).toFixed(3)),
+  };
+}
+
+export default async function ingest(args: string[]): Promise<Record<string, unknown>> {
+  const total = Number(args[0] ?? 200_000);
+  const hubCounts = (args[1] ?? '1,10,100').split(',').map(Number);
+  if (!(total >= 1) || hubCounts.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error('usage: npm run bench -- ingest [events per run ≥ 1] [hub counts ≥ 1, comma-separated]');
+  }
+  const bench = await startBenchCloud();
+  try {
+    const runs = [];
+    for (const hubs of hubCounts) runs.push(await run(bench, hubs, total));
+    return { database: bench.target, batch: BATCH, goalRatio: GOAL_RATIO, runs };
   } finally {
     await bench.stop();
   }

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import postgres from 'postgres';
 import { StaffStore } from '../../cloud-api/src/auth/staff-store.js';
 import { loadConfig } from '../../cloud-api/src/config.js';
+import { HubStore } from '../../cloud-api/src/hubs/hub-store.js';
 import type { StaffSocketLimits } from '../../cloud-api/src/realtime/staff-sockets.js';
 import { type RunningCloud, startCloud } from '../../cloud-api/src/server.js';
 
@@ -85,7 +86,7 @@ export async function call<T>(base: string, token: string, path: string, body?: 
   return (text ? JSON.parse(text) : null) as T;
 }
 
-/** A senior with a paired hub. */
+/** A senior with a hub paired through the HTTP claim. @throws naming the status when a step is refused. */
 export async function pairedHub(base: string, token: string) {
   const senior = await call<{ id: string }>(base, token, 'seniors', { name: 'Bench Senior' });
   const code = await call<{ code: string }>(base, token, `seniors/${senior.id}/pairing-codes`, {});
@@ -94,7 +95,36 @@ export async function pairedHub(base: string, token: string) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ code: code.code, deviceId: `bench-${randomBytes(4).toString('hex')}` }),
   });
-  return { seniorId: senior.id, ...((await claim.json()) as { hubId: string; apiKey: string }) };
+  const text = await claim.text();
+  if (claim.status !== 201) throw new Error(`hubs/claim: ${claim.status} ${text}`);
+  return { seniorId: senior.id, ...(JSON.parse(text) as { hubId: string; apiKey: string }) };
+}
+
+/**
+ * `count` seniors with a paired hub each. The HTTP claim allows 10 attempts a minute from one address
+ * (it guards codes against guessing), so a fleet is claimed through the hub store the route uses,
+ * as the route would after its rate limit; codes come from the admin API as usual.
+ * @throws when a senior, a code or a claim is refused.
+ */
+export async function pairedHubs(bench: BenchCloud, count: number) {
+  const { url } = bench.cloud;
+  const store = new HubStore(bench.cloud.deps.sql, () => new Date());
+  const hubs: { seniorId: string; hubId: string; apiKey: string }[] = [];
+  for (let i = 0; i < count; i++) {
+    const senior = await call<{ id: string }>(url, bench.adminToken, 'seniors', {
+      name: `Bench Senior ${i}`,
+    });
+    const code = await call<{ code: string }>(
+      url,
+      bench.adminToken,
+      `seniors/${senior.id}/pairing-codes`,
+      {},
+    );
+    const claimed = await store.claim(code.code, `bench-${i}-${randomBytes(4).toString('hex')}`);
+    if (!claimed) throw new Error(`pairing code for senior ${senior.id} was refused`);
+    hubs.push({ seniorId: senior.id, hubId: claimed.hubId, apiKey: claimed.apiKey });
+  }
+  return hubs;
 }
 
 /** Posts one gzip-compressed batch as a hub does. @throws naming the status when the cloud refuses it. */

@@ -17,6 +17,8 @@ export interface CloudDeps {
   audit: AuditLog;
   /** How sensor history is stored: a TimescaleDB hypertable or native monthly partitions. */
   timeseries: TimeseriesMode;
+  /** The database takes `COPY … FROM STDIN` (real PostgreSQL; PGlite's socket does not carry it). */
+  copyFromStdin: boolean;
   /** Where rate-limit counts live (Redis when configured, so all instances share a budget). */
   rateLimits: RateLimitStore;
   /** Current time; tests replace it. */

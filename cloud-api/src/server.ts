@@ -135,6 +135,7 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     }),
     now: () => clock.now(),
     timeseries,
+    copyFromStdin: !db.embedded,
     rateLimits,
   };
   if (config.demoAccounts) await ensureDemoAccounts(db, log);

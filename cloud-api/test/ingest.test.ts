@@ -64,6 +64,53 @@ describe.each(databaseTargets())('hub event ingest on $name', (target) => {
     expect(rows.every((r) => r.senior_id === seniorId)).toBe(true);
   });
 
+  it('keeps text exactly as sent, whatever characters the bulk write format treats specially', async () => {
+    const hub = await cloud.pairHub(admin.token, seniorId);
+    const awkward = [
+      'tab\there',
+      'line\nbreak\r\n',
+      'back\\slash',
+      '\\N',
+      '\\.',
+      'quote"s, {braces}',
+      'ok 😀',
+    ];
+    const events = awkward.map((s, i) =>
+      reading(hub.hubId, i + 1, {
+        sensorId: s,
+        room: s,
+        bootId: s,
+        value: s,
+        ts: '2026-11-22T03:00:00.5+05:30',
+      }),
+    );
+    expect((await cloud.upload(hub.apiKey, events)).body).toEqual({ ackedThroughSeq: awkward.length });
+    const rows = await cloud.sql<
+      { sensor_id: string; room: string; boot_id: string; value: unknown; ts: Date }[]
+    >`
+      select sensor_id, room, boot_id, value, ts from sensor_events where hub_id = ${hub.hubId} order by seq`;
+    expect(rows.map((r) => [r.sensor_id, r.room, r.boot_id, r.value])).toEqual(
+      awkward.map((s) => [s, s, s, s]),
+    );
+    expect(rows.every((r) => r.ts.toISOString() === '2026-11-21T21:30:00.500Z')).toBe(true);
+  });
+
+  it('stores each seq once when uploads of one hub overlap and arrive at once', async () => {
+    const hub = await cloud.pairHub(admin.token, seniorId);
+    const range = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => reading(hub.hubId, from + i));
+    // The upper half may commit first (held above a gap), the overlap arrives twice.
+    const answers = await Promise.all([
+      cloud.upload(hub.apiKey, range(301, 600)),
+      cloud.upload(hub.apiKey, range(1, 400)),
+      cloud.upload(hub.apiKey, range(250, 350)),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    const final = await cloud.upload(hub.apiKey, range(600, 600));
+    expect(final.body).toEqual({ ackedThroughSeq: 600 });
+    expect(await cloud.storedSeqs(hub.hubId)).toEqual(range(1, 600).map((e) => e.seq));
+  });
+
   it('records an alert event once, however often the batch is resent', async () => {
     const hub = await cloud.pairHub(admin.token, seniorId);
     const alertId = randomUUID();

@@ -70,6 +70,14 @@ export async function readJson<S extends z.ZodType>(
   schema: S,
   options: ReadBodyOptions,
 ): Promise<z.infer<S>> {
+  return validate(schema, await readJsonValue(c, options), 'request body');
+}
+
+/**
+ * Reads a JSON body without judging its shape, for a route with its own validation.
+ * @throws ApiError 415 when it is not JSON, 400 MALFORMED_JSON when it does not parse.
+ */
+export async function readJsonValue(c: Context, options: ReadBodyOptions): Promise<unknown> {
   const type = c.req.header('content-type');
   if (type && !/^application\/([a-z0-9.+-]*\+)?json\b/i.test(type)) {
     throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `expected Content-Type application/json, got ${type}`);
@@ -82,7 +90,7 @@ export async function readJson<S extends z.ZodType>(
     const reason = bytes.length === 0 ? 'the body is empty' : (err as Error).message;
     throw new ApiError(400, 'MALFORMED_JSON', `request body is not valid JSON: ${reason}`);
   }
-  return validate(schema, parsed, 'request body');
+  return parsed;
 }
 
 /** Validates any input (body, query, params). @throws ApiError 400 VALIDATION_FAILED naming each field. */

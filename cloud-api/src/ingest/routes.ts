@@ -1,29 +1,35 @@
-import { UploadBatch } from '@hearth/shared';
 import { Hono } from 'hono';
 import { AlertStore, ringAlert } from '../alerts/alert-store.js';
 import type { CloudDeps } from '../deps.js';
-import { readJson } from '../http/body.js';
+import { readJsonValue } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
 import { ApiError } from '../http/errors.js';
 import { requireHub } from '../hubs/hub-auth.js';
 import { HubSeenRinger } from '../hubs/hub-ring.js';
 import type { HubStore } from '../hubs/hub-store.js';
 import { EVENTS_CHANNEL, type EventsRing, MAX_LIVE_EVENTS } from '../seniors/live-events.js';
+import { checkUploadBatch } from './batch-check.js';
 import { EventStore } from './event-store.js';
+import { copyRowsWriter, insertRowsWriter } from './rows-writer.js';
 
 /** `POST /hub/events`: a hub uploads a batch of its outbox; the answer tells it how far it may advance. */
 export function ingestRoutes(deps: CloudDeps, hubs: HubStore, onIngested?: (rows: number) => void) {
   const alerts = new AlertStore(deps.sql);
-  const events = new EventStore(deps.sql, alerts, () => ({
-    dedupeSeconds: deps.config.alertDedupeSeconds,
-    escalationSeconds: deps.config.escalationSeconds,
-  }));
+  const events = new EventStore(
+    deps.sql,
+    alerts,
+    () => ({
+      dedupeSeconds: deps.config.alertDedupeSeconds,
+      escalationSeconds: deps.config.escalationSeconds,
+    }),
+    deps.copyFromStdin ? copyRowsWriter : insertRowsWriter,
+  );
   const seen = new HubSeenRinger(deps, deps.log);
   const app = new Hono<AppEnv>();
 
   app.post('/hub/events', requireHub(deps, hubs), async (c) => {
     const hub = c.var.hub;
-    const batch = await readJson(c, UploadBatch, { maxBytes: deps.config.maxBodyBytes });
+    const batch = checkUploadBatch(await readJsonValue(c, { maxBytes: deps.config.maxBodyBytes }));
     const foreign = batch.events.findIndex((e) => e.hubId !== hub.id);
     if (foreign >= 0) {
       throw new ApiError(

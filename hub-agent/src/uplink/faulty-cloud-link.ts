@@ -20,6 +20,7 @@ export class FaultyCloudLink implements CloudLink {
   private isCut = false;
   private readonly faults: ({ kind: 'fail'; status: number } | { kind: 'hang' })[] = [];
   private resets = 0;
+  private readonly held: Promise<void>[] = [];
   private refusal: { when: (e: SensorEvent) => boolean; status: number } | null = null;
   private readonly ports = new Set<ControlPort>();
 
@@ -45,6 +46,16 @@ export class FaultyCloudLink implements CloudLink {
     for (let i = 0; i < count; i++) this.faults.push({ kind: 'hang' });
   }
 
+  /**
+   * The next upload waits before reaching the cloud until the returned function is called (a slow
+   * cloud, with the request in flight for as long as the test likes).
+   */
+  hold(): () => void {
+    let release = () => {};
+    this.held.push(new Promise<void>((resolve) => (release = resolve)));
+    return () => release();
+  }
+
   /** The next `count` uploads reach the cloud, then the answer is lost. */
   resetAfterCommit(count = 1): void {
     this.resets += count;
@@ -58,6 +69,7 @@ export class FaultyCloudLink implements CloudLink {
   /** Forgets the faults still queued, the refusal and the record of batches: a clean start for the next test. */
   reset(): void {
     this.faults.length = 0;
+    this.held.length = 0;
     this.resets = 0;
     this.refusal = null;
     this.isCut = false;
@@ -68,6 +80,7 @@ export class FaultyCloudLink implements CloudLink {
   async uploadEvents(who: CloudIdentity, events: SensorEvent[], options: CallOptions = {}): Promise<number> {
     this.uploads++;
     await this.gate(who, options, (status) => uploadErrorFor(status, envelope(status)));
+    await this.held.shift();
     if (this.refusal && events.some(this.refusal.when)) {
       const status = this.refusal.status;
       throw uploadErrorFor(status, {

@@ -247,6 +247,19 @@ describe.each([
     expect(link.batches.slice(1).flat()).toEqual(seqs(51).filter((seq) => seq !== 41));
   });
 
+  it('reads the next batch while one is in flight, yet an alert committed meanwhile still goes first', async () => {
+    const { store, uplink, clock, link } = await setup();
+    store.append(seqs(35).map((i) => reading(i - 1)));
+    const release = link.hold();
+    await uplink.start();
+    await eventually(() => link.uploads === 1, { what: 'the first batch to be in flight' });
+    store.append([alert(36)]);
+    release();
+    await eventually(() => store.ackedThroughSeq() === 36, { clock, what: 'the backlog to drain' });
+    // The alert goes again in its ordered turn; the cloud keeps it once.
+    expect(link.batches).toEqual([seqs(10), [36], seqs(10, 11), seqs(10, 21), seqs(6, 31)]);
+  });
+
   it("continues under a new hub id after pairing again, and keeps another home's backlog to itself", async () => {
     const { store, clock, link, hub: first, credentials } = await setup();
     const second = await target.newHub(first);

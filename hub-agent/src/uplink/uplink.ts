@@ -49,6 +49,15 @@ export interface UplinkDeps {
   serverErrorsBeforeSearch?: number;
 }
 
+interface Prefetched {
+  hubId: string;
+  /** The cursor the batch follows. */
+  after: number;
+  /** The batch size it was read with. */
+  size: number;
+  events: SensorEvent[];
+}
+
 export type UplinkState = 'unpaired' | 'idle' | 'uploading' | 'backing_off' | 'rejected' | 'stopped';
 
 /** What `hearth status` shows about the link to the cloud. */
@@ -83,6 +92,8 @@ export class Uplink {
   /** Alerts beyond the cursor already sent ahead of their turn; they are not sent early twice. */
   private alertsSentThrough = 0;
   private rejectedKey: string | null = null;
+  /** The ordered batch after the one in flight, read while the cloud stored that one. */
+  private prefetched: Prefetched | null = null;
   private cancelLinger: (() => void) | null = null;
   private stopping = new AbortController();
   private readonly search: RefusalSearch;
@@ -167,7 +178,7 @@ export class Uplink {
         log: this.deps.log,
       });
       if (switched) this.alertsSentThrough = 0;
-      const batch = this.nextBatch(credentials.hubId);
+      const batch = this.takePrefetched(credentials.hubId) ?? this.nextBatch(credentials.hubId);
       if (batch.events.length === 0) {
         this.current.state = 'idle';
         await this.sleep(idle);
@@ -189,7 +200,14 @@ export class Uplink {
     base: number,
     batch: { events: SensorEvent[]; early?: number },
   ): Promise<void> {
-    const acked = (await this.post(credentials, base, batch.events)) + base;
+    this.prefetched = null;
+    const posting = this.post(credentials, base, batch.events);
+    // While the cloud stores this batch, the hub reads the next one from its disk: a backlog then
+    // drains at the pace of the slower side, not of both one after the other. Only one batch is ever
+    // in flight, so the cloud sees the hub's seqs in order.
+    const last = batch.events[batch.events.length - 1]!.seq;
+    const next = batch.early ? null : this.prefetch(credentials.hubId, last);
+    const acked = (await posting) + base;
     const before = this.deps.store.ackedThroughSeq();
     const after = this.deps.store.acknowledge(acked, this.deps.clock.now());
     if (batch.early) this.alertsSentThrough = Math.max(this.alertsSentThrough, batch.early);
@@ -198,6 +216,7 @@ export class Uplink {
     this.current.lastError = null;
     this.backoff.reset();
     this.search.accepted(batch.events, after);
+    if (next && after === last) this.prefetched = next;
     if (!batch.early && after < batch.events[batch.events.length - 1]!.seq && after === before) {
       // The cloud kept the batch but holds a gap below it: resending at full speed cannot help.
       throw new UploadError(
@@ -215,6 +234,35 @@ export class Uplink {
       timeoutMs: this.deps.requestTimeoutMs ?? 30_000,
       signal: this.stopping.signal,
     });
+  }
+
+  /**
+   * The batch after `through`, as `nextBatch` will want it once the cloud acknowledges `through`; null
+   * when the backlog ends before a full batch (the next batch is then read fresh, with what arrives).
+   */
+  private prefetch(hubId: string, through: number): Prefetched | null {
+    const size = this.search.batchSize();
+    const held = this.deps.store.pending(size, through);
+    if (held.length < size) return null;
+    const events = this.search.markRefused(
+      buildOrderedBatch(through, held, false, held[held.length - 1]!.seq, size, hubId, this.deps.clock.now()),
+    );
+    return { hubId, after: through, size, events };
+  }
+
+  /**
+   * The prefetched batch, if it is still what `nextBatch` would choose: the cursor reached it, the hub
+   * identity and the search's batch size are unchanged, and no alert waits to go first.
+   */
+  private takePrefetched(hubId: string): { events: SensorEvent[] } | null {
+    const p = this.prefetched;
+    this.prefetched = null;
+    if (!p || p.hubId !== hubId || p.size !== this.search.batchSize()) return null;
+    const store = this.deps.store;
+    if (store.ackedThroughSeq() !== p.after) return null;
+    // Any alert waiting beyond what was sent early makes `nextBatch` send alerts first.
+    if (store.pendingAlerts(1, Math.max(p.after, this.alertsSentThrough)).length > 0) return null;
+    return { events: p.events };
   }
 
   /** Alerts waiting behind more than one batch of backlog go first; otherwise the next in-order run. */
