@@ -1,4 +1,5 @@
 import {
+  type AgentRelease,
   type Alert,
   type HubDownMessage,
   type HubUpMessage,
@@ -31,6 +32,10 @@ export interface ControlHandlers {
     request: SafetyCheckRequest,
     report: (update: SafetyCheckReport) => boolean,
   ): void | Promise<void>;
+  /** The cloud offers a release of the hub agent. */
+  releaseOffered?(release: AgentRelease): void | Promise<void>;
+  /** The cloud's receipt of an update result, naming the id it was sent with. */
+  releaseAcknowledged?(id: string | number | undefined): void;
   /** Video signaling for a `video:<sessionId>` topic (answers go up through `send`). */
   videoSignal?(topic: string, data: unknown): void | Promise<void>;
 }

@@ -40,6 +40,10 @@ export function dispatchDown(parsed: Parsed<HubDownMessage>, deps: DispatchDeps)
   const message = parsed.message;
   switch (message.type) {
     case 'ack':
+      if (message.topic === 'release') {
+        guard('release receipt', () => handlers.releaseAcknowledged?.(message.id));
+        return;
+      }
       if (message.topic !== 'hello') return; // a receipt: nothing to do
       deps.helloHeard();
       log.info({ hubId: message.data.hubId, protocol: message.data.protocol }, 'control channel connected');
@@ -66,13 +70,12 @@ export function dispatchDown(parsed: Parsed<HubDownMessage>, deps: DispatchDeps)
             ),
           );
           return;
-        default:
-          log.warn(
-            { reason: `this hub does not handle update on ${message.topic} yet` },
-            'ignored a control message',
-          );
+        case 'release':
+          if (handlers.releaseOffered) guard('release', () => handlers.releaseOffered?.(message.data));
+          else log.warn({ reason: 'this hub takes no releases' }, 'ignored a control message');
           return;
       }
+      return;
     case 'ping':
       send({ type: 'pong', topic: '', ...(message.id !== undefined && { id: message.id }) });
       return;
