@@ -2,6 +2,7 @@ import type { RaisedAlert } from '@hearth/shared';
 import type { Logger } from 'pino';
 import { AlertLedger } from './alerts/alert-ledger.js';
 import { answerNoRobot, type OnSafetyCheckRequested } from './alerts/safety-check.js';
+import { hubVersion } from './cli/version.js';
 import { type Clock, systemClock } from './clock.js';
 import { Collector } from './collect/collector.js';
 import type { AgentConfig } from './config/agent-config.js';
@@ -206,6 +207,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     announce: deps.announce ?? (robot ? (text: string) => void robot.speak(text) : undefined),
   });
   const controlChannel = new ControlChannel({
+    agentVersion: hubVersion,
     clock,
     log: log.child({ module: 'control-channel' }),
     credentials,

@@ -12,8 +12,10 @@ const offer: AgentRelease = {
   size: 1234,
 };
 
+const sent: HubUpMessage[] = [];
+
 function dispatcher(extra: Partial<ControlHandlers>) {
-  const sent: HubUpMessage[] = [];
+  sent.length = 0;
   const handlers: ControlHandlers = {
     alertChanged: () => {},
     modelAvailable: () => {},
@@ -26,11 +28,18 @@ function dispatcher(extra: Partial<ControlHandlers>) {
       handlers,
       log: pino({ level: 'silent' }),
       send: (m) => sent.push(m) > 0,
+      agentVersion: '1.0.0',
       helloHeard: () => {},
     });
 }
 
 describe('release messages from the cloud', () => {
+  it('tells the cloud which release the agent runs in its hello, so it can offer one it missed', () => {
+    const dispatch = dispatcher({});
+    dispatch({ type: 'ack', topic: 'hello', data: { hubId: 'h', seniorId: 's', protocol: 2 } });
+    expect(sent).toEqual([{ type: 'update', topic: 'hello', data: { protocol: 2, agentVersion: '1.0.0' } }]);
+  });
+
   it('hands an offered release to the updater, and the receipt of a report to the reports', () => {
     const offers: AgentRelease[] = [];
     const receipts: unknown[] = [];
