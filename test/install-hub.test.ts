@@ -279,6 +279,7 @@ describe.skipIf(missing.length > 0)('a hub from its bundle, updated over the air
     });
     expect(after.hubId).toBe(before.hubId);
     expect(after.release).toMatchObject({ running: '1.1.0', state: 'idle' });
+    expect((await hearth(['status'])).stdout).toMatch(/^Release {4}1\.1\.0$/m);
     expect(after.outbox.lastSeq).toBeGreaterThanOrEqual(before.outbox.lastSeq);
   }, 300_000);
 
