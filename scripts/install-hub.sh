@@ -118,8 +118,9 @@ if [ -n "$spool" ]; then
     || fail "the request in $spool names no hub bundle"
   attempted=${BASH_REMATCH[1]}
   for file in "$name" "$name.release.json"; do
-    [ -f "$spool/$file" ] && [ ! -L "$spool/$file" ] || fail "$spool/$file is missing or not a plain file"
-    cp -- "$spool/$file" "$work/$file"
+    # -P: a link put there in the meantime is copied as a link, and refused.
+    cp -P -- "$spool/$file" "$work/$file" 2>/dev/null || true
+    [ -f "$work/$file" ] && [ ! -L "$work/$file" ] || fail "$spool/$file is missing or not a plain file"
   done
   rm -rf -- "${spool:?}"/*
   bundle="$work/$name" manifest="$work/$name.release.json"

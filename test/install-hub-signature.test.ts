@@ -10,6 +10,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { arch, tmpdir } from 'node:os';
@@ -149,6 +150,25 @@ describe('install-hub.sh and release signatures', () => {
     expect(taken).toMatchObject({ code: 0 });
     expect(releases(root)).toContain('1.2.0');
     expect((await install(root, ['--spool', spool])).stdout).toContain('Nothing waits');
+  });
+
+  it('refuses a hand-off that links to a file elsewhere instead of holding the bundle', async () => {
+    const root = join(work, 'hub');
+    const spool = join(root, 'var/lib/hearth/ota/ready');
+    mkdirSync(spool, { recursive: true });
+    const file = bundle('1.4.0');
+    const name = `hearth-hub-1.4.0-linux-${machine}.tar.gz`;
+    symlinkSync(file, join(spool, name));
+    writeFileSync(join(spool, `${name}.release.json`), readFileSync(`${file}.release.json`));
+    writeFileSync(join(spool, 'install.request'), name);
+    const result = await install(root, ['--spool', spool]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('is missing or not a plain file');
+    expect(releases(root)).not.toContain('1.4.0');
+    expect(JSON.parse(readFileSync(join(root, 'var/lib/hearth/release-state.json'), 'utf8'))).toMatchObject({
+      result: 'failed',
+      attempted: '1.4.0',
+    });
   });
 
   it('never trusts a key on first use from the agent’s hand-off', async () => {
