@@ -208,6 +208,24 @@ describe('an offered release', () => {
     expect(hub.ready()).toContain('hearth-hub-1.1.0-linux-x64.tar.gz');
   });
 
+  it('is reported failed when the installer never takes it', async () => {
+    hub.updater.offer(offerOf());
+    await hub.updater.settled();
+    hub.clock.advance(29 * 60_000);
+    expect(hub.results()).toEqual([]);
+    hub.clock.advance(60_000);
+    expect(hub.results()).toEqual([
+      {
+        version: '1.1.0',
+        status: 'failed',
+        running: '1.0.0',
+        detail: 'the installer did not take release 1.1.0 within 30 min (is hearth-update.path enabled?)',
+      },
+    ]);
+    expect(hub.ready()).toEqual([]);
+    expect(hub.updater.status().state).toBe('idle');
+  });
+
   it('does not send the hub key to a host other than its cloud', async () => {
     hub.updater.offer({ ...offerOf(), url: 'https://cdn.example/hearth-hub-1.1.0.tar.gz' });
     await hub.updater.settled();
