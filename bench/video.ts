@@ -4,9 +4,9 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { ApiClient, hearth, startAgent, startCloud } from '../scripts/local-stack.js';
-import { CHROMIUM_ARGS, seen, watch } from '../test/e2e/video-support.js';
+import { CHROMIUM_ARGS, inbound, seen, watch } from '../test/e2e/video-support.js';
 
 const CLK_TCK = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -37,6 +37,25 @@ function tree(pid: number): number[] {
   return out;
 }
 
+/** The command lines of the processes, to name what keeps the camera running. */
+function commands(pids: number[]): string[] {
+  return pids.flatMap((pid) => {
+    try {
+      return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * Whether the hub's ffmpeg runs. Not "the agent has no children": the TypeScript loader keeps an
+ * esbuild service beside it once it compiled a module on demand.
+ */
+function cameraRunning(hubPid: number): boolean {
+  return commands(tree(hubPid).slice(1)).some((c) => /\bffmpeg\b/.test(c));
+}
+
 function usage(pids: number[]): { cpuTicks: number; rssMiB: number } {
   let cpuTicks = 0;
   let rssKiB = 0;
@@ -64,9 +83,24 @@ async function measure(pid: number, ms: number) {
   return {
     cpuPercentOfOneCore: Math.round(((after.cpuTicks - before.cpuTicks) / CLK_TCK / seconds) * 1000) / 10,
     rssMiB: after.rssMiB,
-    processes: tree(pid).length,
+    processes: commands(tree(pid)).map((c) => c.split(' ')[0]!.split('/').pop()),
   };
 }
+
+/** One viewer: frames WebRTC decoded, frames the page painted. */
+async function viewerFigures(page: Page) {
+  const [painted, stats] = await Promise.all([seen(page), inbound(page)]);
+  return {
+    framesDecoded: stats?.framesDecoded ?? 0,
+    framesPainted: painted.frames,
+    keyFramesDecoded: stats?.keyFramesDecoded ?? 0,
+    freezeCount: stats?.freezeCount ?? 0,
+    pliCount: stats?.pliCount ?? 0,
+  };
+}
+
+const isPlaying = (v: { framesDecoded: number; framesPainted: number }) =>
+  v.framesDecoded > 30 && v.framesPainted > 30;
 
 export default async function video(): Promise<Record<string, unknown>> {
   const work = mkdtempSync(join(tmpdir(), 'hearth-bench-video-'));
@@ -99,7 +133,8 @@ export default async function video(): Promise<Record<string, unknown>> {
       agentConfig,
       JSON.stringify({
         simPendantEverySeconds: 0,
-        logLevel: 'warn',
+        // Sessions, viewers and the camera are logged at info: what a failed run is read by.
+        logLevel: 'info',
         video: {
           source: { kind: 'test-pattern', width: 1280, height: 720, fps: 30 },
           bitrateKbps: 2000,
@@ -109,16 +144,21 @@ export default async function video(): Promise<Record<string, unknown>> {
     );
     agent = startAgent({ dataDir: hubDir, args: ['--config', agentConfig] });
     const token = (await new ApiClient(cloud.url).login('staff@demo.hearth', 'demo-staff')).accessToken;
-    const context = await browser.newContext({ bypassCSP: true });
+    // Each viewer in a window of its own, as three carers on three computers: Chromium stops painting
+    // a tab hidden behind another, and a viewer that is not painted cannot be timed to its first frame.
+    const contexts = new Map<Page, BrowserContext>();
     const open = async () => {
+      const context = await browser.newContext({ bypassCSP: true });
       const page = await context.newPage();
+      contexts.set(page, context);
       await page.goto(`${cloud.url}/health`);
       await watch(page, senior.id, token, false);
       return page;
     };
     const close = async (page: Page) => {
       await page.evaluate('window.player?.stop()');
-      await page.close();
+      await contexts.get(page)?.close();
+      contexts.delete(page);
     };
     const hubPid = agent.process.pid!;
     // Wait for the hub's control channel: a first session that plays proves it.
@@ -140,38 +180,71 @@ export default async function video(): Promise<Record<string, unknown>> {
 
     console.error('hub streaming; measuring the first frame');
     const firstFrame: number[] = [];
+    const samples: Record<string, number>[] = [];
     for (let i = 0; i < 5; i++) {
       // Nobody watching: the camera stops, so each request starts it cold.
-      await until('the camera to stop', async () => tree(hubPid).length === 1, 40_000);
+      await until('the camera to stop', async () => !cameraRunning(hubPid), 40_000);
       const page = await open();
       await until('the first frame', async () => (await seen(page)).firstFrameMs !== null, 20_000);
-      firstFrame.push(Math.round((await seen(page)).firstFrameMs!));
-      console.error(`first frame after ${firstFrame.at(-1)} ms`);
+      const { firstFrameMs, steps } = await seen(page);
+      firstFrame.push(Math.round(firstFrameMs!));
+      // From the hub's log: how long its ffmpeg took to give the first picture of this cold start.
+      const cameraMs = agent.output
+        .filter((l) => l.includes('camera gave its first picture'))
+        .map((l) => (JSON.parse(l) as { afterMs: number }).afterMs)
+        .at(-1);
+      samples.push({
+        ...steps,
+        ...(cameraMs !== undefined && { hubCameraFirstPictureAfterStartMs: cameraMs }),
+      });
+      console.error(`first frame after ${firstFrame.at(-1)} ms: ${JSON.stringify(samples.at(-1))}`);
       await close(page);
     }
     const sorted = [...firstFrame].sort((a, b) => a - b);
+    const medianStep = (step: string) =>
+      samples.map((s) => s[step] ?? Number.NaN).sort((a, b) => a - b)[2] ?? null;
 
-    await until('the camera to stop', async () => tree(hubPid).length === 1, 40_000);
+    await until('the camera to stop', async () => !cameraRunning(hubPid), 40_000);
     const idle = usage(tree(hubPid));
     const viewers: Page[] = [];
     const streaming: Record<string, unknown> = {};
     for (const count of [1, 3]) {
       while (viewers.length < count) viewers.push(await open());
-      // Give every viewer its chance to play; report how many did rather than hide a failure.
-      await until(
-        'every viewer to play',
-        async () => (await Promise.all(viewers.map((p) => seen(p)))).every((v) => v.frames > 30),
-        20_000,
-      ).catch(() => {});
-      const playing = (await Promise.all(viewers.map((p) => seen(p)))).filter((v) => v.frames > 30).length;
-      console.error(`${playing} of ${count} viewer(s) playing; measuring the hub`);
-      streaming[`viewers${count}`] = { playing, ...(await measure(hubPid, 10_000)) };
+      // A second of video decoded and painted by every viewer, or the figures below mean nothing.
+      const playing = async () => (await Promise.all(viewers.map(viewerFigures))).every(isPlaying);
+      await until('every viewer to play', playing, 20_000).catch(() => {});
+      const before = await Promise.all(viewers.map(viewerFigures));
+      const hub = await measure(hubPid, 10_000);
+      const after = await Promise.all(viewers.map(viewerFigures));
+      const perViewer = after.map((v, i) => ({
+        ...v,
+        decodedWhileMeasured: v.framesDecoded - before[i]!.framesDecoded,
+      }));
+      console.error(`${count} viewer(s): ${JSON.stringify(perViewer)}`);
+      const idle = perViewer.filter((v) => !isPlaying(v) || v.decodedWhileMeasured < 30);
+      if (idle.length > 0)
+        throw new Error(
+          `${idle.length} of ${count} viewers did not play (frames decoded, painted): ${JSON.stringify(perViewer)}`,
+        );
+      streaming[`viewers${count}`] = { ...hub, viewers: perViewer };
     }
+    if (process.env.BENCH_AGENT_LOG) writeFileSync(process.env.BENCH_AGENT_LOG, agent.output.join('\n'));
     for (const page of viewers) await close(page);
     return {
       firstFrameMs: {
         median: sorted[2],
         runs: firstFrame,
+        medianSteps: Object.fromEntries(
+          [
+            'answered',
+            'subscribed',
+            'offer',
+            'connected',
+            'firstFrame',
+            'hubCameraFirstPictureAfterStartMs',
+          ].map((s) => [s, medianStep(s)]),
+        ),
+        samples,
         measuredIn: 'headless Chromium (requestVideoFrameCallback)',
       },
       hub720p30: { idleRssMiB: idle.rssMiB, ...streaming, bitrateKbps: 2000 },
@@ -184,6 +257,7 @@ export default async function video(): Promise<Record<string, unknown>> {
         .slice(-30)
         .join('\n'),
     );
+    if (agent?.process.pid) console.error(`hub processes: ${commands(tree(agent.process.pid)).join('\n  ')}`);
     throw error;
   } finally {
     await browser.close();

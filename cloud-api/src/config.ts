@@ -3,6 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadNotifyConfig, type NotifyConfig } from './notify/notify-config.js';
+import { loadReleaseConfig, type ReleaseConfig } from './releases/release-config.js';
+import type { SafetyCheckDeadlines } from './safety/safety-check-store.js';
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -64,6 +66,14 @@ export const EnvSchema = z.object({
     .optional(),
   /** Longest a live video session lasts before it ends by itself. */
   HEARTH_VIDEO_SESSION_SECONDS: z.coerce.number().int().min(10).max(3600).default(600),
+  /** Seconds a staff safety check may take to reach the hub before it is undelivered (hub offline). */
+  HEARTH_SAFETY_CHECK_DELIVER_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  /** Seconds the hub may take to send it to a robot (else: robot offline). */
+  HEARTH_SAFETY_CHECK_SEND_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Seconds the robot may take to acknowledge it (else: robot did not answer); above the hub's own ack timeout. */
+  HEARTH_SAFETY_CHECK_ACK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Seconds from acknowledgement (or the last progress) to the result (else: robot did not answer). */
+  HEARTH_SAFETY_CHECK_RESULT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
 });
 
 export type LogLevel = z.infer<typeof LogLevel>;
@@ -96,6 +106,10 @@ export interface CloudConfig {
   videoSessionSeconds: number;
   /** Notification channels (push, email, webhooks) and the hub-silence alert: notify/notify-config.ts. */
   notify: NotifyConfig;
+  /** How long each hop of a staff safety check may take before it is shown undelivered. */
+  safetyChecks: SafetyCheckDeadlines;
+  /** Over-the-air hub releases (where bundles live, the release public key): releases/release-config.ts. */
+  releases: ReleaseConfig;
 }
 
 /** Thrown when the environment is wrong; the message names each bad setting and its value. */
@@ -143,6 +157,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   // Notification settings: their own schema in notify/notify-config.ts, read from the same environment.
   const notify = loadNotifyConfig(env, { dataDir, embedded: !e.DATABASE_URL });
   if ('problems' in notify) throw new ConfigError(`invalid configuration: ${notify.problems.join('; ')}`);
+  const releases = loadReleaseConfig(env, { dataDir, cwd });
+  if ('problems' in releases) throw new ConfigError(`invalid configuration: ${releases.problems.join('; ')}`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -166,6 +182,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     videoSessionSeconds: e.HEARTH_VIDEO_SESSION_SECONDS,
     notify: notify.config,
+    safetyChecks: {
+      deliverSeconds: e.HEARTH_SAFETY_CHECK_DELIVER_SECONDS,
+      sendSeconds: e.HEARTH_SAFETY_CHECK_SEND_SECONDS,
+      ackSeconds: e.HEARTH_SAFETY_CHECK_ACK_SECONDS,
+      resultSeconds: e.HEARTH_SAFETY_CHECK_RESULT_SECONDS,
+    },
+    releases: releases.config,
   };
 }
 

@@ -31,6 +31,11 @@ import { CloudMetrics } from './ops/metrics.js';
 import { HubSockets } from './realtime/hub-sockets.js';
 import { DEFAULT_SOCKET_LIMITS, type StaffSocketLimits, StaffSockets } from './realtime/staff-sockets.js';
 import { storeTopicAccess } from './realtime/topic-access.js';
+import { BundleFiles } from './releases/bundle-files.js';
+import { ReleaseOffers } from './releases/release-offers.js';
+import { ReleaseStore } from './releases/release-store.js';
+import { releaseRoutes } from './releases/routes.js';
+import { SafetyCheckFlow } from './safety/safety-check-flow.js';
 import { SafetyCheckStore } from './safety/safety-check-store.js';
 import { SeniorStore } from './seniors/senior-store.js';
 import { Upkeep } from './upkeep.js';
@@ -60,6 +65,8 @@ export interface StartCloudOptions {
   now?: () => Date;
   /** How often due notification deliveries are looked for (default 2 s). */
   notifyTickMs?: number;
+  /** How often safety checks with an overdue hop are looked for (default 1 s). */
+  safetyCheckTickMs?: number;
 }
 
 /** A running cloud instance. */
@@ -138,7 +145,7 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     alerts: new AlertStore(db.sql),
     seniors: new SeniorStore(db.sql),
     hubs: new HubStore(db.sql, deps.now),
-    checks: new SafetyCheckStore(db.sql),
+    checks: new SafetyCheckStore(db.sql, deps.now),
   };
   const notify = buildNotify(deps, {
     clock,
@@ -146,6 +153,15 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     instanceUrl: () => http.url,
     connectedHubIds: () => hubSockets.connectedHubIds,
     ...(options.notifyTickMs && { tickMs: options.notifyTickMs }),
+  });
+  const releaseStore = new ReleaseStore(db.sql);
+  const offers = new ReleaseOffers({
+    store: releaseStore,
+    hubs: stores.hubs,
+    bus,
+    audit: deps.audit,
+    log: log.child({ module: 'releases' }),
+    baseUrl: (): string => config.notify.publicUrl ?? http.url,
   });
   const app = createApp(deps, {
     metrics,
@@ -158,6 +174,12 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
           sendToHub(bus, { seniorId, message: { type: 'update', topic: 'model', data: notice } }),
         onRulesChanged: (seniorId, rules) =>
           sendToHub(bus, { seniorId, message: { type: 'update', topic: 'rules', data: rules } }),
+      }),
+      releaseRoutes(deps, {
+        store: releaseStore,
+        files: new BundleFiles(config.releases.dir),
+        offers,
+        hubs: stores.hubs,
       }),
       rulesRoutes(deps, {
         onRulesChanged: (seniorId, rules) =>
@@ -176,7 +198,24 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
   metrics.gauge('hearth_alerts', 'Alerts by status.', async () =>
     Object.entries(await stores.alerts.countByStatus()).map(([status, n]) => [{ status }, n]),
   );
-  const hubSockets = new HubSockets({ ...stores, bus, log, clock });
+  const safetyChecks = new SafetyCheckFlow({
+    sql: db.sql,
+    bus,
+    log: log.child({ module: 'safety-checks' }),
+    clock,
+    checks: stores.checks,
+    escalationSeconds: config.escalationSeconds,
+    tickMs: options.safetyCheckTickMs ?? 1000,
+  });
+  const hubSockets = new HubSockets({
+    ...stores,
+    bus,
+    log,
+    clock,
+    deadlines: config.safetyChecks,
+    checkChanged: (change) => safetyChecks.changed(change),
+    releases: offers,
+  });
   const escalator = new AlertEscalator({
     sql: db.sql,
     bus,
@@ -205,6 +244,7 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
     revocations,
     { name: 'hub-sockets', start: () => hubSockets.start(), stop: () => hubSockets.stop() },
     { name: 'escalator', start: () => escalator.start(), stop: () => escalator.stop() },
+    safetyChecks,
     ...notify.modules,
     http,
   ];

@@ -60,6 +60,8 @@ describe.each(databaseTargets())('live feeds over /ws on $name', (target) => {
     const strangerWs = await cloud.ws(stranger.token);
     await carerWs.subscribe('safety-checks');
     await strangerWs.subscribe('safety-checks');
+    const control = await cloud.hubWs(hub.apiKey);
+    await control.next((m) => m.topic === 'hello');
     const requested = await cloud.api('POST', `seniors/${seniorId}/safety-checks`, {
       token: carer.token,
       body: { room: 'bathroom', reason: 'no answer on the phone' },
@@ -74,5 +76,6 @@ describe.each(databaseTargets())('live feeds over /ws on $name', (target) => {
     expect(read.body).toMatchObject({ id: requested.body.id, status: 'requested', requestedBy: carer.id });
     carerWs.close();
     strangerWs.close();
+    control.close();
   });
 });

@@ -74,17 +74,40 @@ describe.each(databaseTargets())("the hub's control channel on $name", (target) 
     control.send({ type: 'update', topic: 'safety-checks', data: { id: 'nope', status: 'exploded' } });
     expect((await control.next((m) => m.type === 'error')).data).toMatchObject({ code: 'VALIDATION_FAILED' });
     const other = await cloud.senior(admin.token, 'Someone Else');
-    const foreign = await cloud.api('POST', `seniors/${other}/safety-checks`, { token: admin.token });
+    const [foreign] = await cloud.sql<{ id: string }[]>`
+      insert into safety_checks (senior_id) values (${other}) returning id`;
     control.send({
       type: 'update',
       topic: 'safety-checks',
-      data: { id: foreign.body.id, status: 'done', outcome: 'ok' },
+      data: { id: foreign!.id, status: 'done', outcome: 'ok' },
     });
     await control.next((m) => m.type === 'error' && (m.data as { code: string }).code === 'NOT_FOUND');
-    const untouched = await cloud.api('GET', `safety-checks/${foreign.body.id}`, { token: admin.token });
+    const untouched = await cloud.api('GET', `safety-checks/${foreign!.id}`, { token: admin.token });
     expect(untouched.body.status).toBe('requested');
     control.close();
     dashboard.close();
+  });
+
+  it('answers 409 HUB_OFFLINE at once for a senior whose hub holds no control socket', async () => {
+    const other = await cloud.senior(admin.token, 'Never Paired');
+    const unpaired = await cloud.api('POST', `seniors/${other}/safety-checks`, { token: admin.token });
+    expect(unpaired.status).toBe(409);
+    expect(unpaired.body.error.code).toBe('HUB_OFFLINE');
+    // Paired but not connected, then connected, then gone again.
+    const control = await cloud.hubWs(hub.apiKey);
+    await control.next((m) => m.topic === 'hello');
+    const online = await cloud.api('POST', `seniors/${seniorId}/safety-checks`, { token: carer.token });
+    expect(online.status).toBe(202);
+    control.close();
+    await expect
+      .poll(
+        async () =>
+          (await cloud.api('POST', `seniors/${seniorId}/safety-checks`, { token: carer.token })).status,
+      )
+      .toBe(409);
+    const [left] =
+      await cloud.sql`select count(*)::int as n from hub_control_sockets where hub_id = ${hub.hubId}`;
+    expect(left).toEqual({ n: 0 });
   });
 
   it('delivers a command sent with sendToHub', async () => {

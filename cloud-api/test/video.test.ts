@@ -175,12 +175,15 @@ describe.each(databaseTargets())('live video signaling on $name', (target) => {
     expect(refused.body.error.message).toMatch(/private/);
     expect(await cloud.sql`select 1 from video_sessions where senior_id = ${quiet.id}`).toHaveLength(0);
 
-    // A safety check in progress opens it.
+    // A safety check in progress opens it (asked while the hub is connected).
+    const control = await cloud.hubWs(quiet.hub.apiKey);
+    await control.next((m) => m.topic === 'hello');
     const check = await cloud.api('POST', `seniors/${quiet.id}/safety-checks`, {
       token: carer.token,
       body: {},
     });
     expect(check.status).toBe(202);
+    control.close();
     const during = await cloud.api('POST', `seniors/${quiet.id}/video-sessions`, { token: carer.token });
     expect(during.status).toBe(201);
     expect(during.body.why).toBe('safety_check');
@@ -220,6 +223,38 @@ describe.each(databaseTargets())('live video signaling on $name', (target) => {
     const opened = await cloud.api('POST', `seniors/${lonely}/video-sessions`, { token: carer.token });
     expect(opened.status).toBe(409);
     expect(opened.body.error.code).toBe('HUB_OFFLINE');
+  });
+
+  it('hands the dashboard what the hub said before it subscribed, in order, and only to the viewer who opened it', async () => {
+    const control = await cloud.hubWs(hub.apiKey);
+    await control.next((m) => m.topic === 'hello');
+    const opened = await cloud.api('POST', `seniors/${seniorId}/video-sessions`, { token: carer.token });
+    const topic = `video:${opened.body.sessionId}`;
+    await control.next((m) => m.type === 'signal' && m.topic === topic);
+    // A hub whose camera already runs offers at once, before the dashboard that asked has subscribed.
+    control.send({ type: 'signal', topic, data: { kind: 'offer', sdp: 'v=0 early' } });
+    control.send({ type: 'signal', topic, data: { kind: 'connected', candidateType: 'host' } });
+    await expect
+      .poll(
+        async () =>
+          (await cloud.sql`select candidate_type from video_sessions where id = ${opened.body.sessionId}`)[0]
+            ?.candidate_type,
+      )
+      .toBe('host');
+
+    const other = await cloud.ws(colleague.token);
+    expect(await other.subscribe(topic)).toMatchObject({ type: 'error', data: { code: 'NOT_FOUND' } });
+    other.close();
+    const dashboard = await cloud.ws(carer.token);
+    expect((await dashboard.subscribe(topic)).type).toBe('snapshot');
+    const offer = await dashboard.next((m) => m.type === 'signal');
+    expect(offer.data).toEqual({ kind: 'offer', sdp: 'v=0 early' });
+    expect((await dashboard.next((m) => m.type === 'signal' && m !== offer)).data).toEqual({
+      kind: 'connected',
+      candidateType: 'host',
+    });
+    dashboard.close();
+    control.close();
   });
 
   it('lets a session expire: no more signaling, except the hub saying it ended', async () => {

@@ -171,6 +171,9 @@ export type SafetyCheckOutcome = z.infer<typeof SafetyCheckOutcome>;
 export const SafetyCheckStage = z.enum(['moving', 'arrived', 'checking']);
 export type SafetyCheckStage = z.infer<typeof SafetyCheckStage>;
 /** Why a check never reached a robot that could act on it. */
+/** What a hub without a robot answers to a safety check: a fact of the home, not an event to ring about. */
+export const NO_ROBOT_PAIRED = 'no robot is paired with this hub';
+
 export const UndeliveredReason = z.enum(['hub_offline', 'robot_offline', 'robot_no_answer']);
 export type UndeliveredReason = z.infer<typeof UndeliveredReason>;
 
@@ -234,6 +237,19 @@ export const SafetyCheckReport = z.discriminatedUnion('status', [
 ]);
 export type SafetyCheckReport = z.infer<typeof SafetyCheckReport>;
 
+/** One hop of a safety check as the cloud recorded it, with the time it heard of it. */
+export const SafetyCheckHop = z.object({
+  status: SafetyCheckStatus,
+  at: z.string(),
+  robotId: z.string().max(64).optional(),
+  stage: SafetyCheckStage.optional(),
+  room: z.string().max(64).optional(),
+  outcome: SafetyCheckOutcome.optional(),
+  reason: UndeliveredReason.optional(),
+  detail: z.string().max(500).optional(),
+});
+export type SafetyCheckHop = z.infer<typeof SafetyCheckHop>;
+
 /** A safety check as staff see it (`GET /safety-checks/:id`, the `safety-checks` topic, the bus). */
 export const SafetyCheck = z.object({
   id: Uuid,
@@ -248,6 +264,8 @@ export const SafetyCheck = z.object({
   stage: SafetyCheckStage.nullable().optional(),
   /** Why it was `undelivered`. */
   reason: UndeliveredReason.nullable().optional(),
+  /** Every hop so far, oldest first (absent from an instance of an older release). */
+  hops: z.array(SafetyCheckHop).max(100).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -261,6 +279,8 @@ export const AgentRelease = z.object({
   /** Detached signature of the bundle, base64. */
   signature: z.string().max(4096),
   size: z.number().int().positive().optional(),
+  /** The CPU the bundle is built for (part of what the signature covers); absent from older clouds. */
+  arch: z.enum(['arm64', 'x64']).optional(),
 });
 export type AgentRelease = z.infer<typeof AgentRelease>;
 

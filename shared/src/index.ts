@@ -8,6 +8,7 @@ export * from './local-time.js';
 export * from './models.js';
 export * from './pairing.js';
 export * from './place.js';
+export * from './release.js';
 export * from './robot.js';
 export * from './routine.js';
 export * from './rules.js';

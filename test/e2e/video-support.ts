@@ -115,6 +115,22 @@ export interface Seen {
   /** From the session request (the player starting) to the first decoded frame. */
   firstFrameMs: number | null;
   currentTime: number;
+  /**
+   * Milliseconds from the request to each step of the chain, as the page saw it: `answered` (the
+   * POST came back), `subscribed`, `offer`, `connected` (ICE and DTLS done), `firstFrame`.
+   */
+  steps: Record<string, number>;
+}
+
+/** The viewer's inbound video as WebRTC counts it (`getStats`), whether or not the page paints. */
+export interface Inbound {
+  packetsReceived: number;
+  packetsLost: number;
+  framesReceived: number;
+  framesDecoded: number;
+  keyFramesDecoded: number;
+  pliCount: number;
+  freezeCount: number;
 }
 
 /**
@@ -124,15 +140,61 @@ export interface Seen {
  */
 const HARNESS = `
 import { startVideo } from '/video-player.js';
+// Each step of the chain, timed where the page sees it: the player's own fetch, socket and
+// PeerConnection, observed from outside so the player carries no test code.
+let asked = 0;
+const steps = {};
+const mark = (step) => { steps[step] ??= Math.round(performance.now() - asked); };
+const peers = [];
+const NativePeer = window.RTCPeerConnection;
+window.RTCPeerConnection = class extends NativePeer {
+  constructor(...args) {
+    super(...args);
+    peers.push(this);
+    this.addEventListener('connectionstatechange', () => this.connectionState === 'connected' && mark('connected'));
+  }
+  setRemoteDescription(description) {
+    if (description?.type === 'offer') mark('offer');
+    return super.setRemoteDescription(description);
+  }
+};
+const NativeSocket = window.WebSocket;
+window.WebSocket = class extends NativeSocket {
+  send(text) {
+    if (String(text).includes('"type":"subscribe"')) mark('subscribed');
+    return super.send(text);
+  }
+};
+const nativeFetch = window.fetch.bind(window);
+window.fetch = (...args) => nativeFetch(...args).finally(() => mark('answered'));
+window.inboundVideo = async () => {
+  const pc = peers.at(-1);
+  if (!pc) return null;
+  for (const s of (await pc.getStats()).values())
+    if (s.type === 'inbound-rtp' && s.kind === 'video')
+      return {
+        packetsReceived: s.packetsReceived ?? 0,
+        packetsLost: s.packetsLost ?? 0,
+        framesReceived: s.framesReceived ?? 0,
+        framesDecoded: s.framesDecoded ?? 0,
+        keyFramesDecoded: s.keyFramesDecoded ?? 0,
+        pliCount: s.pliCount ?? 0,
+        freezeCount: s.freezeCount ?? 0,
+      };
+  return null;
+};
 window.hearthWatch = ({ seniorId, token, relay }) => {
   const video = document.createElement('video');
   const status = document.createElement('p');
   document.body.append(video, status);
   let frames = 0;
-  const asked = performance.now();
+  asked = performance.now();
   let firstFrameMs = null;
   const count = () => {
-    if (frames === 0) firstFrameMs = performance.now() - asked;
+    if (frames === 0) {
+      firstFrameMs = performance.now() - asked;
+      mark('firstFrame');
+    }
     frames++;
     video.requestVideoFrameCallback(count);
   };
@@ -152,6 +214,7 @@ window.hearthWatch = ({ seniorId, token, relay }) => {
     frames,
     firstFrameMs,
     currentTime: video.currentTime,
+    steps: { ...steps },
   });
 };
 `;
@@ -164,3 +227,10 @@ export async function watch(page: Page, seniorId: string, token: string, relay: 
 }
 
 export const seen = (page: Page) => page.evaluate('window.seen()') as Promise<Seen>;
+
+/**
+ * What WebRTC itself counts for the page's viewer: frames decoded go on even in a page Chromium does
+ * not paint (a tab behind another), where requestVideoFrameCallback stops. Null before the player
+ * made its connection.
+ */
+export const inbound = (page: Page) => page.evaluate('window.inboundVideo()') as Promise<Inbound | null>;

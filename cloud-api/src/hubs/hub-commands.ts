@@ -3,9 +3,11 @@ import { z } from 'zod';
 import type { Bus } from '../bus/bus.js';
 import { defineChannel, ring } from '../bus/channel.js';
 
-/** A message for one hub, or for every hub of one senior; `disconnect` closes the socket instead. */
+/** A message for one hub, a list of hubs, or every hub of one senior; `disconnect` closes the socket instead. */
 export const HubCommand = z.object({
   hubId: z.uuid().optional(),
+  /** Several hubs at once (e.g. every hub a rollout reaches), so a large fleet is a few rings, not one per hub. */
+  hubIds: z.array(z.uuid()).max(1000).optional(),
   seniorId: z.uuid().optional(),
   /** A message of the control contract, sent down as is. */
   message: HubDownMessage.optional(),

@@ -1,3 +1,4 @@
+import { HubRollout } from '@hearth/shared';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Bus } from '../bus/bus.js';
@@ -16,11 +17,13 @@ export type HubView = z.infer<typeof HubView>;
 
 /** What happened to a hub; `online` is present when its control channel connected or closed. */
 export const HubRing = z.object({
-  change: z.enum(['claimed', 'revoked', 'key-rotated', 'seen', 'connected', 'disconnected']),
+  change: z.enum(['claimed', 'revoked', 'key-rotated', 'seen', 'connected', 'disconnected', 'release']),
   /** The hub as stored after the change. */
   hub: HubView,
   /** For `connected`/`disconnected`: whether the hub holds a control channel to this cloud now. */
   online: z.boolean().optional(),
+  /** For `release`: where the hub is with the release it just reported on. */
+  rollout: HubRollout.optional(),
 });
 export type HubRing = z.infer<typeof HubRing>;
 

@@ -143,6 +143,12 @@ export class HubStore {
   async markSeen(hubId: string): Promise<void> {
     await this.sql`update hubs set last_seen_at = now() where id = ${hubId}`;
   }
+
+  /** Records the agent version the hub says it runs (its hello, or the result of an update). */
+  async recordAgentVersion(hubId: string, version: string): Promise<void> {
+    await this.sql`update hubs set agent_version = ${version}
+      where id = ${hubId} and agent_version is distinct from ${version}`;
+  }
 }
 
 function toView(h: HubRow): HubView {

@@ -14,25 +14,26 @@ function fixture(options: { relayable?: boolean } = {}) {
   const rings: SafetyCheckRing[] = [];
   const relayed: unknown[] = [];
   const log = recordingLog();
+  let closed = false;
   const ctx: HubContext = {
-    checks: {
-      async report(seniorId, report) {
-        if (seniorId !== SENIOR || report.id !== CHECK) return undefined;
-        reports.push(report);
-        const check: SafetyCheck = {
-          id: CHECK,
-          seniorId,
-          requestedBy: null,
-          status: report.status,
-          outcome: 'outcome' in report ? (report.outcome ?? null) : null,
-          detail: null,
-          createdAt: 'then',
-          updatedAt: 'now',
-        };
-        return check;
-      },
+    async reportCheck(seniorId, report) {
+      if (seniorId !== SENIOR || report.id !== CHECK) return undefined;
+      const check: SafetyCheck = {
+        id: CHECK,
+        seniorId,
+        requestedBy: null,
+        status: closed ? 'undelivered' : report.status,
+        outcome: 'outcome' in report ? (report.outcome ?? null) : null,
+        detail: null,
+        createdAt: 'then',
+        updatedAt: 'now',
+      };
+      if (closed) return { check, changed: false };
+      reports.push(report);
+      closed = ['done', 'undelivered', 'failed'].includes(report.status);
+      return { check, changed: true };
     },
-    ringCheck: async (ring) => void rings.push(ring),
+    checkChanged: async (ring) => void rings.push(ring),
     relayFromHub: async (_hub, sessionId, data) => {
       relayed.push({ sessionId, data });
       return options.relayable ?? true;
@@ -66,6 +67,24 @@ describe('hub control channel handlers', () => {
       'done',
     ]);
     expect(port.sent).toEqual(hops.map((_, i) => ({ type: 'ack', topic: 'safety-checks', id: i })));
+  });
+
+  it('acknowledges a hop that comes after the check closed, without telling the dashboards again', async () => {
+    const { send, port, rings } = fixture();
+    await send({
+      type: 'update',
+      topic: 'safety-checks',
+      id: 1,
+      data: { id: CHECK, status: 'undelivered', reason: 'robot_no_answer' },
+    });
+    await send({
+      type: 'update',
+      topic: 'safety-checks',
+      id: 2,
+      data: { id: CHECK, status: 'acknowledged' },
+    });
+    expect(rings.map((r) => r.check.status)).toEqual(['undelivered']);
+    expect(port.sent).toEqual([1, 2].map((id) => ({ type: 'ack', topic: 'safety-checks', id })));
   });
 
   it('refuses a malformed report precisely, and a check of another senior as NOT_FOUND', async () => {
@@ -144,5 +163,40 @@ describe('hub control channel handlers', () => {
       expect.objectContaining({ status: 'rolled_back' }),
       expect.any(String),
     );
+  });
+
+  it('acknowledges an update result only once the releases feature stored it, so the hub keeps it until then', async () => {
+    const stored: unknown[] = [];
+    let fail = true;
+    const { ctx, send, port } = fixture();
+    ctx.releases = {
+      hello: async () => {},
+      offered: () => {},
+      result: async (_session, result) => {
+        if (fail) throw new Error('database down');
+        stored.push(result);
+      },
+    };
+    const result = { version: '1.4.0', status: 'rolled_back', running: '1.3.0', detail: 'health gate' };
+    await send({ type: 'update', topic: 'release', id: 'u', data: result });
+    expect(port.sent).toEqual([
+      { type: 'error', topic: 'release', id: 'u', data: { code: 'INTERNAL', message: expect.any(String) } },
+    ]);
+    fail = false;
+    await send({ type: 'update', topic: 'release', id: 'u', data: result });
+    expect(stored).toEqual([result]);
+    expect(port.sent.at(-1)).toEqual({ type: 'ack', topic: 'release', id: 'u' });
+  });
+
+  it('hands the hello, with its agent version, to the releases feature for a catch-up offer', async () => {
+    const hellos: (string | undefined)[] = [];
+    const { ctx, send } = fixture();
+    ctx.releases = {
+      hello: async (s) => void hellos.push(s.agentVersion),
+      offered: () => {},
+      result: async () => {},
+    };
+    await send({ type: 'update', topic: 'hello', data: { protocol: 2, agentVersion: '1.3.0' } });
+    expect(hellos).toEqual(['1.3.0']);
   });
 });

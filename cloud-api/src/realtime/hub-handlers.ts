@@ -1,17 +1,43 @@
-import { type HubUpMessage, parseHubUp, type SafetyCheck, type VideoSignalData } from '@hearth/shared';
+import {
+  type AgentUpdateResult,
+  type HubUpMessage,
+  parseHubUp,
+  type SafetyCheck,
+  type SafetyCheckReport,
+  type VideoSignalData,
+} from '@hearth/shared';
 import type { Logger } from 'pino';
 import type { SafetyCheckRing } from '../safety/safety-check-ring.js';
-import type { SafetyCheckStore } from '../safety/safety-check-store.js';
 import type { HubSession } from './hub-session.js';
 
 /** What the hub handlers use; the transport builds it once, a test builds it from fakes. */
 export interface HubContext {
-  checks: Pick<SafetyCheckStore, 'report'>;
-  /** Rings the safety-check change for the dashboards. @throws when the bus refuses it. */
-  ringCheck(ring: SafetyCheckRing): Promise<void>;
+  /**
+   * Records a hop of a check of the hub's own senior.
+   * @returns the check and whether the hop changed it (not when the check was already closed), or
+   * undefined when the senior has no such check.
+   */
+  reportCheck: (
+    seniorId: string,
+    report: SafetyCheckReport,
+  ) => Promise<{ check: SafetyCheck; changed: boolean } | undefined>;
+  /** Tells the dashboards about the change (and raises the alert a failed check needs). Never throws. */
+  checkChanged(ring: SafetyCheckRing): Promise<void>;
   /** Relays a hub's signal to the dashboard of the session. @returns false when it is not this hub's session. */
   relayFromHub(hub: { seniorId: string }, sessionId: string, data: VideoSignalData): Promise<boolean>;
+  /** Over-the-air releases; absent, an update result is only logged and acknowledged. */
+  releases?: ReleaseHooks | undefined;
   log: Logger;
+}
+
+/** What the control channel tells the releases feature. */
+export interface ReleaseHooks {
+  /** The hub said hello with its agent version: offer it a release it missed. Never throws. */
+  hello(session: HubSession): Promise<void>;
+  /** An offer went down a socket of this instance to the hub. Never throws. */
+  offered(hubId: string, version: string): void;
+  /** Records what became of a release. @throws when it could not (the hub is not acknowledged and retries). */
+  result(session: HubSession, result: AgentUpdateResult): Promise<void>;
 }
 
 type Of<T extends HubUpMessage['type']> = Extract<HubUpMessage, { type: T }>;
@@ -27,18 +53,26 @@ const updates: { [P in Of<'update'>['topic']]: Handler<Extract<Of<'update'>, { t
       { hubId: session.hubId, protocol: m.data.protocol, agentVersion: m.data.agentVersion },
       'hub said hello',
     );
+    // Not awaited: the catch-up offer goes out on its own; `hello` never throws.
+    void ctx.releases?.hello(session);
   },
   'safety-checks': async (ctx, session, m) => {
     // Only a check for this hub's own senior can be reported on.
-    const check: SafetyCheck | undefined = await ctx.checks.report(session.seniorId, m.data);
-    if (!check) return session.error(m.topic, 'NOT_FOUND', 'safety check not found', m.id);
-    await ctx
-      .ringCheck({ check })
-      .catch((err) => ctx.log.warn({ err }, 'safety check stored but the bus ring failed'));
+    const reported = await ctx.reportCheck(session.seniorId, m.data);
+    if (!reported) return session.error(m.topic, 'NOT_FOUND', 'safety check not found', m.id);
+    // A late hop of a closed check is received (so the hub stops resending) but changes nothing.
+    if (reported.changed) await ctx.checkChanged({ check: reported.check });
+    else
+      ctx.log.info(
+        { checkId: reported.check.id, status: m.data.status, closedAs: reported.check.status },
+        'a hop came after the safety check closed',
+      );
     session.send({ type: 'ack', topic: m.topic, ...idOf(m) });
   },
-  release: (ctx, session, m) => {
+  release: async (ctx, session, m) => {
     ctx.log.info({ hubId: session.hubId, ...m.data }, 'hub reported an agent update');
+    // Acknowledged only once recorded: the hub keeps the result until then.
+    await ctx.releases?.result(session, m.data);
     session.send({ type: 'ack', topic: m.topic, ...idOf(m) });
   },
 };

@@ -7,16 +7,17 @@ import { ALERTS } from '../alerts/alert-ring.js';
 import type { AlertStore } from '../alerts/alert-store.js';
 import { bearerToken } from '../auth/tokens.js';
 import type { Bus } from '../bus/bus.js';
-import { listen, ring } from '../bus/channel.js';
+import { listen } from '../bus/channel.js';
 import type { Clock } from '../clock.js';
 import type { Sql } from '../db/database.js';
+import { HubControlPresence, PRESENCE_REFRESH_MS } from '../hubs/control-presence.js';
 import { HUB_COMMANDS, type ParsedHubCommand } from '../hubs/hub-commands.js';
 import { ringHub } from '../hubs/hub-ring.js';
 import type { HubStore } from '../hubs/hub-store.js';
-import { SAFETY_CHECKS } from '../safety/safety-check-ring.js';
-import type { SafetyCheckStore } from '../safety/safety-check-store.js';
+import { SAFETY_CHECKS, type SafetyCheckRing } from '../safety/safety-check-ring.js';
+import type { SafetyCheckDeadlines, SafetyCheckStore } from '../safety/safety-check-store.js';
 import { relayFromHub } from '../video/video-relay.js';
-import { type HubContext, handleHubMessage } from './hub-handlers.js';
+import { type HubContext, handleHubMessage, type ReleaseHooks } from './hub-handlers.js';
 import { CLOSE_HUB_KEY_INVALID, HubSession } from './hub-session.js';
 import { socketPort } from './message-port.js';
 import { rejectUpgrade } from './upgrade.js';
@@ -35,6 +36,12 @@ export interface HubSocketsDeps {
   hubs: HubStore;
   alerts: AlertStore;
   checks: SafetyCheckStore;
+  /** How long each next hop of a safety check may take. */
+  deadlines: SafetyCheckDeadlines;
+  /** A check changed: rings it and raises the alert a failed check needs. Never throws. */
+  checkChanged(ring: SafetyCheckRing): Promise<void>;
+  /** Over-the-air releases: catch-up offers on hello, offers seen going down, update results. */
+  releases?: ReleaseHooks;
 }
 
 /**
@@ -51,17 +58,22 @@ export class HubSockets {
   private readonly unsubscribers: (() => void)[] = [];
   private stopPinging: (() => void) | undefined;
   private stopping = false;
-  private presence: Promise<void> = Promise.resolve();
+  private seen: Promise<void> = Promise.resolve();
+  private readonly presence: HubControlPresence;
+  private presenceWrites: Promise<void> = Promise.resolve();
+  private stopRefreshing: (() => void) | undefined;
 
   constructor(
     private readonly deps: HubSocketsDeps,
     private readonly pingIntervalMs = 30_000,
   ) {
     this.log = deps.log.child({ module: 'hub-ws' });
+    this.presence = new HubControlPresence(deps.sql);
     this.context = {
-      checks: deps.checks,
-      ringCheck: (change) => ring(deps.bus, SAFETY_CHECKS, change),
+      reportCheck: (seniorId, report) => deps.checks.report(seniorId, report, deps.deadlines),
+      checkChanged: (change) => deps.checkChanged(change),
       relayFromHub: (hub, sessionId, data) => relayFromHub(deps.sql, deps.bus, hub, sessionId, data),
+      releases: deps.releases,
       log: this.log,
     };
   }
@@ -116,6 +128,11 @@ export class HubSockets {
         this.log,
       ),
     );
+    this.stopRefreshing = this.deps.clock.every(PRESENCE_REFRESH_MS, () => {
+      this.presence
+        .refresh()
+        .catch((err: unknown) => this.log.warn({ err }, 'could not mark the hubs held here as connected'));
+    });
     this.stopPinging = this.deps.clock.every(this.pingIntervalMs, () => {
       for (const set of this.sessions.values()) {
         for (const [session, ws] of set) {
@@ -174,23 +191,34 @@ export class HubSockets {
     ws.on('pong', () => {
       session.alive = true;
     });
+    // One message after another: a check's hops must be stored and rung in the order the hub sent them.
+    let handled: Promise<void> = Promise.resolve();
     ws.on('message', (data) => {
       session.alive = true;
-      void handleHubMessage(this.context, session, data.toString());
+      const text = data.toString();
+      handled = handled.then(() => handleHubMessage(this.context, session, text));
     });
     ws.on('close', () => {
       set.delete(session);
       if (set.size > 0) return;
       this.sessions.delete(hubId);
+      void this.record(() => this.presence.closed(hubId), hubId, 'could not record a closed control socket');
       // A stopping instance is not the hub going away: it reconnects to another one.
       if (!this.stopping) this.markSeen(hubId, false);
     });
     ws.on('error', (err) => this.log.debug({ err, hubId }, 'hub socket error'));
-    session.send({
-      type: 'ack',
-      topic: 'hello',
-      data: { hubId, seniorId, protocol: CONTROL_PROTOCOL_VERSION },
-    });
+    // Recorded before the hello, so a request that follows the hub's connection finds it reachable.
+    void this.record(
+      () => this.presence.opened(hubId),
+      hubId,
+      'could not record an open control socket',
+    ).then(() =>
+      session.send({
+        type: 'ack',
+        topic: 'hello',
+        data: { hubId, seniorId, protocol: CONTROL_PROTOCOL_VERSION },
+      }),
+    );
     // What people did with the senior's alerts while this hub was away (the live ring missed it).
     const since = new Date(this.deps.clock.now().getTime() - HUB_CATCH_UP_MS);
     this.deps.alerts.recentlyHandled(seniorId, since).then(
@@ -202,10 +230,18 @@ export class HubSockets {
     );
   }
 
+  /** Runs presence writes one after another, so a quick close never lands before its open. Never rejects. */
+  private record(write: () => Promise<void>, hubId: string, failure: string): Promise<void> {
+    this.presenceWrites = this.presenceWrites
+      .then(write)
+      .catch((err: unknown) => this.log.warn({ err, hubId }, failure));
+    return this.presenceWrites;
+  }
+
   /** Records that the hub was just seen and tells the dashboards whether its control channel is open. */
   private markSeen(hubId: string, online: boolean): void {
     // One after another, so a quick reconnect never reaches the dashboards as connected-then-disconnected.
-    this.presence = this.presence.then(async () => {
+    this.seen = this.seen.then(async () => {
       try {
         await this.deps.hubs.markSeen(hubId);
         await ringHub(this.deps, hubId, online ? 'connected' : 'disconnected', this.log, online);
@@ -219,13 +255,20 @@ export class HubSockets {
   private deliver(command: ParsedHubCommand): void {
     const targets: HubSession[] = [];
     if (command.hubId) targets.push(...(this.sessions.get(command.hubId)?.keys() ?? []));
-    else if (command.seniorId) {
+    else if (command.hubIds) {
+      for (const id of command.hubIds) targets.push(...(this.sessions.get(id)?.keys() ?? []));
+    } else if (command.seniorId) {
       for (const set of this.sessions.values())
         for (const session of set.keys()) if (session.seniorId === command.seniorId) targets.push(session);
     }
     for (const session of targets) {
       if (command.disconnect) session.port.close(CLOSE_HUB_KEY_INVALID, 'hub key no longer valid');
-      else if (command.message) session.send(command.message);
+      else if (command.message) {
+        session.send(command.message);
+        const m = command.message;
+        if (m.type === 'update' && m.topic === 'release')
+          this.deps.releases?.offered(session.hubId, m.data.version);
+      }
     }
   }
 
@@ -240,7 +283,12 @@ export class HubSockets {
         ws.close(1001, 'server stopping');
       }
     }
+    this.stopRefreshing?.();
     this.wss.close();
-    await this.presence;
+    await this.seen;
+    await this.presenceWrites;
+    await this.presence
+      .clear()
+      .catch((err: unknown) => this.log.warn({ err }, 'could not forget the hubs held here'));
   }
 }

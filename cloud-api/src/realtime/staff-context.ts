@@ -12,6 +12,8 @@ export interface StaffContext {
   audit: { record(entry: AuditEntry): Promise<void> };
   /** Sends a dashboard's signal to the hubs of the session's senior. @throws when the bus refuses it. */
   relayToHub(seniorId: string, sessionId: string, data: VideoSignalData): Promise<void>;
+  /** What hubs said on a video topic before anyone here subscribed to it (serialised, oldest first). */
+  earlySignals?: { take(topic: string): string[] };
   log: Logger;
 }
 

@@ -54,7 +54,12 @@ export class StaffFanOut {
     const members = this.registry.members<StaffSession>(topic);
     if (members.size === 0) return;
     const text = JSON.stringify({ type, topic, data });
-    for (const session of [...members]) session.sendText(text);
+    for (const session of [...members]) {
+      // A subscription whose snapshot is still being read gets it afterwards, in order.
+      const held = session.topics.get(topic)?.held;
+      if (held) held.push(text);
+      else session.sendText(text);
+    }
   }
 
   /** Sends an update about one senior to the subscribers of a shared topic who may see that senior. */

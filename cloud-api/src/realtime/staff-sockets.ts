@@ -14,6 +14,7 @@ import { HUBS } from '../hubs/hub-ring.js';
 import { SAFETY_CHECKS } from '../safety/safety-check-ring.js';
 import { EVENTS } from '../seniors/live-events.js';
 import { SENIORS } from '../seniors/senior-ring.js';
+import { EarlySignals } from '../video/early-signals.js';
 import { relayToHub, VIDEO_SIGNALS } from '../video/video-relay.js';
 import { socketPort } from './message-port.js';
 import type { StaffContext } from './staff-context.js';
@@ -66,6 +67,7 @@ export class StaffSockets {
   private readonly sessions = new Map<StaffSession, WebSocket>();
   private readonly registry: TopicRegistry;
   private readonly fanOut: StaffFanOut;
+  private readonly early: EarlySignals;
   private readonly context: StaffContext;
   private readonly log: Logger;
   private readonly unsubscribers: (() => void)[] = [];
@@ -80,7 +82,9 @@ export class StaffSockets {
     this.log = deps.log.child({ module: 'staff-ws' });
     this.registry = new TopicRegistry(limits.maxConnectionsPerTopic);
     this.fanOut = new StaffFanOut(this.registry, deps.access, this.log);
+    this.early = new EarlySignals(() => deps.clock.now().getTime());
     this.context = {
+      earlySignals: this.early,
       access: deps.access,
       registry: this.registry,
       audit: deps.audit,
@@ -126,7 +130,12 @@ export class StaffSockets {
       await listen(
         bus,
         VIDEO_SIGNALS,
-        (ring) => this.fanOut.forward(`video:${ring.sessionId}`, ring.data, 'signal'),
+        (ring) => {
+          const topic = `video:${ring.sessionId}`;
+          // The viewer may not have subscribed yet: its subscription takes what it missed.
+          if (this.registry.members(topic).size > 0) this.fanOut.forward(topic, ring.data, 'signal');
+          else this.early.hold(topic, JSON.stringify({ type: 'signal', topic, data: ring.data }));
+        },
         log,
       ),
       await listen(bus, SENIORS, (ring) => this.fanOut.directoryUpdate('seniors', ring.senior.id, ring), log),

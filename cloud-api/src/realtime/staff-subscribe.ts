@@ -25,7 +25,8 @@ export async function subscribe(ctx: StaffContext, session: StaffSession, m: Sub
     state.pending = null;
     // A senior or hub update always carries the whole item, so one rung while the snapshot is read
     // is held and sent after it: applied late it is still right, applied early the snapshot would undo it.
-    if (topic === 'seniors' || topic === 'hubs') state.held = [];
+    // A video signal likewise: the viewer answers the offer, which must come before what follows it.
+    if (topic === 'seniors' || topic === 'hubs' || grant.kind === 'video') state.held = [];
     let snapshot: unknown;
     try {
       snapshot = await ctx.access.snapshot(session.staff, topic, grant);
@@ -35,7 +36,9 @@ export async function subscribe(ctx: StaffContext, session: StaffSession, m: Sub
       throw err;
     }
     session.send({ type: 'snapshot', topic, data: snapshot, ...(id !== undefined && { id }) });
-    const held = state.held ?? [];
+    // What the hub said before this subscription reached us comes first: it is older.
+    const early = grant.kind === 'video' ? (ctx.earlySignals?.take(topic) ?? []) : [];
+    const held = [...early, ...(state.held ?? [])];
     delete state.held;
     for (const text of held) session.sendText(text);
     return;

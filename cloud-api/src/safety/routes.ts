@@ -6,16 +6,21 @@ import { ring } from '../bus/channel.js';
 import type { CloudDeps } from '../deps.js';
 import { readOptionalJson, validate } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
-import { notFound } from '../http/errors.js';
+import { ApiError, notFound } from '../http/errors.js';
+import { HubControlPresence } from '../hubs/control-presence.js';
 import { IdParam } from '../seniors/schemas.js';
 import { SeniorStore } from '../seniors/senior-store.js';
 import { SAFETY_CHECKS } from './safety-check-ring.js';
 import { SafetyCheckStore } from './safety-check-store.js';
 
-/** `POST /seniors/:id/safety-checks` and `GET /safety-checks/:id`. */
+/**
+ * `POST /seniors/:id/safety-checks` (409 `HUB_OFFLINE` at once when no instance holds the senior's
+ * hub) and `GET /safety-checks/:id` (the check with every hop so far).
+ */
 export function safetyCheckRoutes(deps: CloudDeps) {
   const seniors = new SeniorStore(deps.sql);
-  const checks = new SafetyCheckStore(deps.sql);
+  const checks = new SafetyCheckStore(deps.sql, deps.now);
+  const presence = new HubControlPresence(deps.sql);
   const app = new Hono<AppEnv>();
 
   app.post('/seniors/:id/safety-checks', requireStaff(deps), async (c) => {
@@ -29,7 +34,17 @@ export function safetyCheckRoutes(deps: CloudDeps) {
     });
     if (!visible) throw notFound('senior');
     const body = await readOptionalJson(c, RequestSafetyCheckBody, { maxBytes: 16 * 1024 });
-    const check = await checks.request(id, c.var.staff.id, body.reason ?? null);
+    // Waiting out the delivery deadline for a hub that no instance holds would only delay the person.
+    if (!(await presence.seniorReachable(id)))
+      throw new ApiError(
+        409,
+        'HUB_OFFLINE',
+        "the senior's hub is not connected to the cloud, so the robot cannot be asked; send a person",
+      );
+    const check = await checks.request(
+      { seniorId: id, requestedBy: c.var.staff.id, reason: body.reason ?? null, room: body.room ?? null },
+      deps.config.safetyChecks.deliverSeconds,
+    );
     await ring(deps.bus, SAFETY_CHECKS, { check, room: body.room ?? null }).catch((err) =>
       c.var.log.warn({ err }, 'safety check stored but the bus ring failed'),
     );

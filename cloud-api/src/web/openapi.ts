@@ -6,10 +6,13 @@ import {
   ClaimResponse,
   ErrorEnvelope,
   HubConfig,
+  HubRollout,
   LoginResponse,
   ModelStatusReport,
   PairingCode,
+  ReleaseSummary,
   RequestSafetyCheckBody,
+  RolloutRequest,
   RulesConfig,
   StaffMember,
   UploadAck,
@@ -32,6 +35,7 @@ import {
   NotifySettingsPatch,
   PushSubscriptionInput,
 } from '../notify/schemas.js';
+import { UploadedRelease } from '../releases/routes.js';
 import { ActivityQuery, EventsQuery } from '../seniors/history-routes.js';
 import { AssignStaffRequest, CreateSeniorRequest, Senior, UpdateSeniorRequest } from '../seniors/schemas.js';
 import { VideoConsentRequest } from '../video/routes.js';
@@ -136,12 +140,13 @@ export const OPERATIONS: Record<string, Operation> = {
     status: 201,
   },
   'POST /seniors/{id}/safety-checks': {
-    summary: 'Ask the robot to check on the senior',
+    summary:
+      "Ask the robot to check on the senior; each hop then arrives on the safety-checks topic of /ws (409 HUB_OFFLINE when no instance holds the senior's hub)",
     auth: 'staff',
     body: RequestSafetyCheckBody,
     status: 202,
   },
-  'GET /safety-checks/{id}': { summary: 'A safety check', auth: 'staff' },
+  'GET /safety-checks/{id}': { summary: 'A safety check with every hop so far', auth: 'staff' },
   'POST /seniors/{id}/video-sessions': {
     summary:
       "Open a live video session with the senior's hub (signaling then over /ws video:<sessionId>); only during an open alert or active safety check, or with the senior's consent",
@@ -229,6 +234,34 @@ export const OPERATIONS: Record<string, Operation> = {
     auth: 'hub',
     body: ModelStatusReport,
   },
+  'POST /releases': {
+    summary:
+      'Upload a hub release (admin): the .tar.gz as the body (application/gzip), its signed manifest in the hearth-release-version, -arch, -sha256 and -signature headers; refused when the sha256 or the signature does not check out',
+    auth: 'staff',
+    ok: UploadedRelease,
+    status: 201,
+  },
+  'GET /releases': {
+    summary: 'Releases, newest first, with their rollout and how many hubs are in each state (admin)',
+    auth: 'staff',
+    ok: z.object({ releases: z.array(ReleaseSummary) }),
+  },
+  'GET /releases/hubs': {
+    summary: "Each hub's place in the newest rollout that reaches it (admin)",
+    auth: 'staff',
+    ok: z.object({ hubs: z.array(HubRollout) }),
+  },
+  'POST /releases/{version}/rollout': {
+    summary:
+      'Start or widen the rollout of a release to a share of the hubs (stable by hub id) and/or named hubs; never narrows (admin)',
+    auth: 'staff',
+    body: RolloutRequest,
+  },
+  'GET /hub/releases/{version}/bundle': {
+    summary:
+      'The bundle of a release rolled out to this hub (ETag = sha256; Range: bytes=N- resumes with 206)',
+    auth: 'hub',
+  },
   'POST /hubs/claim': {
     summary: 'Claim a pairing code for a hub',
     auth: 'none',
@@ -284,6 +317,8 @@ export function openApiDocument(): Record<string, unknown> {
     const parameters: unknown[] = [];
     if (path.includes('{id}'))
       parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } });
+    if (path.includes('{version}'))
+      parameters.push({ name: 'version', in: 'path', required: true, schema: { type: 'string' } });
     if (op.query) {
       const shape = json(op.query) as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, schema] of Object.entries(shape.properties ?? {})) {

@@ -1,4 +1,4 @@
-import type { SafetyCheckReport, SafetyCheckRequest } from '@hearth/shared';
+import { NO_ROBOT_PAIRED, type SafetyCheckReport, type SafetyCheckRequest } from '@hearth/shared';
 
 /**
  * What the hub does when staff ask for a safety check. The robot link implements it: it sends
@@ -12,7 +12,7 @@ export type OnSafetyCheckRequested = (
 ) => void | Promise<void>;
 
 /** Detail staff see when the home has no robot. */
-export const NO_ROBOT_DETAIL = 'no robot is paired with this hub';
+export const NO_ROBOT_DETAIL = NO_ROBOT_PAIRED;
 
 /** A home without a robot answers at once that it cannot check, so staff send a person instead. */
 export const answerNoRobot: OnSafetyCheckRequested = (request, report) => {

@@ -5,20 +5,15 @@
 // withhold releases but cannot make a hub install one the release key did not sign.
 import { createHash, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { z } from 'zod';
+import { releaseStatement, SignedRelease } from '@hearth/shared';
 
-/** What a release's signature covers, and the signature (base64), as the cloud hands it to the hub. */
-export const SignedRelease = z.object({
-  version: z.string().regex(/^[0-9A-Za-z.+-]{1,64}$/, 'expected a release version such as 1.2.0'),
-  arch: z.enum(['arm64', 'x64']),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits'),
-  signature: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'expected a base64 Ed25519 signature (64 bytes)'),
-});
-export type SignedRelease = z.infer<typeof SignedRelease>;
+// The manifest's shape and the signed statement are shared with the cloud, which checks an uploaded
+// release against the same key before offering it.
+export { SignedRelease };
 
 /** The exact bytes signed: versioned, so a later format cannot be confused with this one. */
 export function signedStatement(release: Omit<SignedRelease, 'signature'>): Buffer {
-  return Buffer.from(`hearth-release/1\n${release.version}\n${release.arch}\n${release.sha256}\n`, 'utf8');
+  return Buffer.from(releaseStatement(release), 'utf8');
 }
 
 /** Signs a release with the release key (an Ed25519 private key, on the release machine only). */

@@ -226,6 +226,20 @@ describe('an offered release', () => {
     expect(hub.updater.status().state).toBe('idle');
   });
 
+  it('is rejected without a download when built for another CPU', async () => {
+    hub.updater.offer({ ...offerOf(), arch: 'arm64' });
+    await hub.updater.settled();
+    expect(hub.downloads).toEqual([]);
+    expect(hub.results()).toEqual([
+      {
+        version: '1.1.0',
+        status: 'rejected',
+        running: '1.0.0',
+        detail: 'release 1.1.0 is built for arm64; this hub is x64',
+      },
+    ]);
+  });
+
   it('does not send the hub key to a host other than its cloud', async () => {
     hub.updater.offer({ ...offerOf(), url: 'https://cdn.example/hearth-hub-1.1.0.tar.gz' });
     await hub.updater.settled();

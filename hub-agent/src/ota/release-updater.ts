@@ -29,6 +29,7 @@ const Job = z.object({
     sha256: z.string(),
     signature: z.string(),
     size: z.number().optional(),
+    arch: z.enum(['arm64', 'x64']).optional(),
   }),
   stage: z.enum(['downloading', 'handed_off']),
   handedOffAt: z.number().optional(),
@@ -121,7 +122,7 @@ export class ReleaseUpdater {
     };
   }
 
-  /** The cloud offers a release (`update`/`release`). Never throws. */
+  /** The cloud offers a release (`update`/`release`). Never throws. A release for another CPU is rejected without a download. */
   offer(release: AgentRelease): void {
     const { log } = this.deps;
     const { version, sha256 } = release;
@@ -134,6 +135,12 @@ export class ReleaseUpdater {
       log.info({ version }, 'offered a release this hub already refused or rolled back; ignored');
     else if (!VERSION.test(version))
       this.finish({ release, stage: 'downloading' }, 'rejected', `release version '${version}' is malformed`);
+    else if (release.arch && release.arch !== this.deps.arch)
+      this.finish(
+        { release, stage: 'downloading' },
+        'rejected',
+        `release ${version} is built for ${release.arch}; this hub is ${this.deps.arch}`,
+      );
     else this.begin({ release, stage: 'downloading' });
   }
 

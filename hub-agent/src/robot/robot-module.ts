@@ -13,7 +13,12 @@ import type { RobotConfig } from './config.js';
 import { RobotFleet, type RobotView } from './fleet.js';
 import { MqttRobotLink } from './link/mqtt-link.js';
 import type { RobotLink } from './link/robot-link.js';
-import { type SafetyCheckHop, type SafetyCheckRequestInput, SafetyChecks } from './safety-checks.js';
+import {
+  reportOf,
+  type SafetyCheckHop,
+  type SafetyCheckRequestInput,
+  SafetyChecks,
+} from './safety-checks.js';
 import { CommandLedger } from './store/command-ledger.js';
 import { HUB_USERNAME, RobotRegistry } from './store/credentials.js';
 import { openRobotDb } from './store/robot-db.js';
@@ -224,28 +229,14 @@ export function buildRobot(deps: RobotDeps) {
   const requestSafetyCheck = (input: SafetyCheckRequestInput, report: (hop: SafetyCheckHop) => void) =>
     checks.request(input, report);
 
-  /** Today's control channel speaks accepted/running/done/failed; this maps the hops onto it. */
+  /** Each hop goes up the control channel as it happens, so staff see it live. */
   const onSafetyCheckRequested: OnSafetyCheckRequested = (request, report) =>
     // No robot paired at all: staff are told so, not that a robot is offline, and send a person.
     fleet.list().length === 0
       ? answerNoRobot(request, report)
       : requestSafetyCheck(
           { checkId: request.id, room: request.room ?? undefined, requestedBy: 'staff' },
-          (hop) => {
-            const id = request.id;
-            if (hop.hop === 'acked') report({ id, status: 'accepted' });
-            else if (hop.hop === 'progress')
-              report({ id, status: 'running', detail: `${hop.state}${hop.room ? ` (${hop.room})` : ''}` });
-            else if (hop.hop === 'result')
-              report({
-                id,
-                status: 'done',
-                outcome: hop.outcome,
-                ...(hop.detail !== undefined && { detail: hop.detail }),
-              });
-            else if (hop.hop === 'undelivered')
-              report({ id, status: 'failed', detail: `${hop.reason}: ${hop.detail}`.slice(0, 500) });
-          },
+          (hop) => report(reportOf(request.id, hop)),
         );
 
   const status = (): RobotSection => {

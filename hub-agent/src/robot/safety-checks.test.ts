@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RaisedAlert } from '@hearth/shared';
+import { type RaisedAlert, SafetyCheckReport } from '@hearth/shared';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlertLedger } from '../alerts/alert-ledger.js';
@@ -13,7 +13,7 @@ import type { OutboxEntry } from '../store/outbox.js';
 import { RobotCommander } from './commander.js';
 import { RobotFleet } from './fleet.js';
 import { FakeRobotLink } from './link/fake-link.js';
-import { type SafetyCheckHop, SafetyChecks } from './safety-checks.js';
+import { reportOf, type SafetyCheckHop, SafetyChecks } from './safety-checks.js';
 import { CommandLedger } from './store/command-ledger.js';
 import { RobotRegistry } from './store/credentials.js';
 import { openRobotDb } from './store/robot-db.js';
@@ -200,6 +200,42 @@ describe('safety checks from staff', () => {
       by: 'staff',
       staffId: 'staff-7',
       checkId: 'chk-1',
+    });
+  });
+
+  it('sends each hop up the control channel in the shared contract, so the cloud can record it', async () => {
+    const sent: SafetyCheckReport[] = [];
+    const checkId = crypto.randomUUID();
+    checks.request({ checkId, room: 'kitchen', requestedBy: 'staff-7' }, (h) =>
+      sent.push(reportOf(checkId, h)),
+    );
+    await Promise.resolve();
+    const { id } = link.sent[0]!.command;
+    link.publish('hearth/robot/r1/ack', { id, accepted: true });
+    link.publish('hearth/robot/r1/progress', { id, state: 'checking', room: 'kitchen' });
+    link.publish('hearth/robot/r1/result', { id, outcome: 'needs_help', detail: 'on the floor', at: iso() });
+    expect(sent.map(({ id: _, ...hop }) => hop)).toEqual([
+      { status: 'delivered' },
+      { status: 'sent', robotId: 'r1' },
+      { status: 'acknowledged' },
+      { status: 'progress', stage: 'checking', room: 'kitchen' },
+      { status: 'done', outcome: 'needs_help', detail: 'on the floor' },
+    ]);
+    for (const report of sent) expect(SafetyCheckReport.safeParse(report).success).toBe(true);
+    expect(
+      reportOf(checkId, { hop: 'undelivered', checkId, reason: 'robot_did_not_answer', detail: 'x' }),
+    ).toEqual({
+      id: checkId,
+      status: 'undelivered',
+      reason: 'robot_no_answer',
+      detail: 'x',
+    });
+    expect(
+      reportOf(checkId, { hop: 'undelivered', checkId, reason: 'robot_refused', detail: 'docked' }),
+    ).toEqual({
+      id: checkId,
+      status: 'failed',
+      detail: 'the robot refused: docked',
     });
   });
 

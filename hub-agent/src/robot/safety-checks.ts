@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RaisedAlert, RobotOutcome } from '@hearth/shared';
+import type { RaisedAlert, RobotOutcome, SafetyCheckReport } from '@hearth/shared';
 import type { Logger } from 'pino';
 import { isActivity } from '../detect/rules/presence.js';
 import type { OutboxEntry } from '../store/outbox.js';
@@ -265,6 +265,46 @@ export class SafetyChecks {
         'could not raise the alert after the check',
       );
     }
+  }
+}
+
+/**
+ * The control channel's report (`update`/`safety-checks`) for a hop, so the cloud records each one:
+ * delivered, sent, acknowledged, progress, done; undelivered with the shared reason; a robot that
+ * refused the check is `failed` with its words.
+ */
+export function reportOf(checkId: string, hop: SafetyCheckHop): SafetyCheckReport {
+  const id = checkId;
+  switch (hop.hop) {
+    case 'delivered':
+      return { id, status: 'delivered' };
+    case 'sent':
+      return { id, status: 'sent', robotId: hop.robotId.slice(0, 64) };
+    case 'acked':
+      return { id, status: 'acknowledged' };
+    case 'progress':
+      return {
+        id,
+        status: 'progress',
+        stage: hop.state,
+        ...(hop.room !== undefined && { room: hop.room.slice(0, 64) }),
+      };
+    case 'result':
+      return {
+        id,
+        status: 'done',
+        outcome: hop.outcome,
+        ...(hop.detail !== undefined && { detail: hop.detail.slice(0, 500) }),
+      };
+    case 'undelivered':
+      return hop.reason === 'robot_refused'
+        ? { id, status: 'failed', detail: `the robot refused: ${hop.detail}`.slice(0, 500) }
+        : {
+            id,
+            status: 'undelivered',
+            reason: hop.reason === 'robot_offline' ? 'robot_offline' : 'robot_no_answer',
+            detail: hop.detail.slice(0, 500),
+          };
   }
 }
 

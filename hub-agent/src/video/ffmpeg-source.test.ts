@@ -39,8 +39,11 @@ describe('FfmpegSource (real ffmpeg)', () => {
     const first = await waitFor(units, () => true);
     expect(first.keyframe).toBe(true);
     expect(parseSps(first.sps!).profileLevelId).toMatch(/^42[ce]0[0-9a-f]{2}$/);
-    // Let the encoder get past its first IDR, then ask for another.
-    await waitFor(units, (u) => !u.keyframe);
+    // Past the IDRs of the encoder's first second and the one at 2 s (the next is due at 4 s), ask
+    // for another: one within a second is the one asked for.
+    const keyframes = () => units.filter((u) => u.keyframe).length;
+    await waitFor(units, () => keyframes() >= 5);
+    await waitFor(units, (u) => !u.keyframe, units.length);
     const asked = units.length;
     const askedAt = Date.now();
     expect(source.requestKeyframe()).toBe(true);

@@ -29,6 +29,8 @@ export class TestViewer {
   private track: Track | null = null;
   rtpPackets = 0;
   readonly idrAt: number[] = [];
+  /** The RTP timestamp of each picture, in the order they came. */
+  readonly pictureTimestamps: number[] = [];
   private firstIdr: Promise<number>;
   private resolveIdr: (at: number) => void = () => {};
   private readonly nextIdrWaiters = new Set<(at: number) => void>();
@@ -60,6 +62,8 @@ export class TestViewer {
       track.onMessage((packet) => {
         if (packet.length < 12 || isRtcp(packet)) return;
         this.rtpPackets++;
+        const timestamp = packet.readUInt32BE(4);
+        if (this.pictureTimestamps.at(-1) !== timestamp) this.pictureTimestamps.push(timestamp);
         const csrcs = packet[0]! & 0x0f;
         const hasExtension = (packet[0]! & 0x10) !== 0;
         let offset = 12 + 4 * csrcs;

@@ -9,10 +9,18 @@ export interface VideoFeedDeps {
   log: Logger;
   /** Fewest milliseconds between two keyframes made on request (default 1000). */
   keyframeEveryMs?: number;
+  /** Most bytes kept of the pictures since the last keyframe, for a viewer joining (default 4 MiB). */
+  maxCatchUpBytes?: number;
 }
 
-/** Someone watching the feed: gets every access unit while subscribed. */
-export type FrameListener = (unit: AccessUnit) => void;
+/** A picture and when the camera gave it (the clock's milliseconds): its RTP timestamp comes from that. */
+export interface Picture {
+  unit: AccessUnit;
+  capturedAt: number;
+}
+
+/** Someone watching the feed: gets every picture while subscribed. */
+export type FrameListener = (picture: Picture) => void;
 
 /** Thrown when the camera gives no picture in time; `code` for the signaling answer. */
 export class VideoUnavailableError extends Error {
@@ -33,6 +41,12 @@ export class VideoFeed {
   private spsWaiters = new Set<(sps: SpsInfo) => void>();
   private problem: string | null = null;
   private framesSeen = 0;
+  /** The pictures since the last keyframe, that one first; empty until one came, or when too many. */
+  private sinceKeyframe: Picture[] = [];
+  private sinceKeyframeBytes = 0;
+  /** The source started and gave no keyframe yet: its first picture will be one, no need to ask. */
+  private firstKeyframePending = false;
+  private startedAt = 0;
 
   constructor(private readonly deps: VideoFeedDeps) {}
 
@@ -67,6 +81,9 @@ export class VideoFeed {
     this.listeners.add(listener);
     if (this.listeners.size === 1) {
       this.framesSeen = 0;
+      this.forgetPictures();
+      this.firstKeyframePending = true;
+      this.startedAt = this.deps.clock.now();
       // Set at once so a second watcher arriving meanwhile waits for this same start.
       this.starting = this.stopping.then(() =>
         this.deps.source.start(
@@ -92,6 +109,7 @@ export class VideoFeed {
       if (this.listeners.size > 0) return;
       this.cancelKeyframe?.();
       this.cancelKeyframe = null;
+      this.forgetPictures();
       this.stopping = this.deps.source.stop();
       await this.stopping;
       this.deps.log.info({ source: this.deps.source.description }, 'camera stopped: nobody is watching');
@@ -121,10 +139,11 @@ export class VideoFeed {
 
   /**
    * A viewer needs a keyframe (it just joined, or sent PLI/FIR). At most one is made a second;
-   * a request inside that second is served when it ends, once for everyone who asked.
+   * a request inside that second is served when it ends, once for everyone who asked. While the
+   * camera is starting nothing is asked (that would restart it): its first picture is a keyframe.
    */
   requestKeyframe(): void {
-    if (!this.running || this.cancelKeyframe) return;
+    if (!this.running || this.cancelKeyframe || this.firstKeyframePending) return;
     const wait = this.lastKeyframeAt + (this.deps.keyframeEveryMs ?? 1000) - this.deps.clock.now();
     const make = () => {
       this.cancelKeyframe = null;
@@ -136,8 +155,41 @@ export class VideoFeed {
     else this.cancelKeyframe = this.deps.clock.setTimeout(make, wait);
   }
 
+  /**
+   * What a viewer that just connected needs to show the picture at once instead of waiting for the
+   * next keyframe: the last keyframe and every picture since, provided that keyframe is at most
+   * `maxAgeMs` old (older, the viewer would start that far behind). Empty when there is none.
+   */
+  catchUp(maxAgeMs: number): Picture[] {
+    const first = this.sinceKeyframe[0];
+    if (!first || this.deps.clock.now() - first.capturedAt > maxAgeMs) return [];
+    return [...this.sinceKeyframe];
+  }
+
+  private forgetPictures(): void {
+    this.sinceKeyframe = [];
+    this.sinceKeyframeBytes = 0;
+  }
+
+  private keep(picture: Picture): void {
+    if (picture.unit.keyframe) this.forgetPictures();
+    else if (this.sinceKeyframe.length === 0) return;
+    this.sinceKeyframe.push(picture);
+    this.sinceKeyframeBytes += picture.unit.data.length;
+    // A camera with keyframes far apart: no catching up until the next one.
+    if (this.sinceKeyframeBytes > (this.deps.maxCatchUpBytes ?? 4 * 1024 * 1024)) this.forgetPictures();
+  }
+
   private deliver(unit: AccessUnit): void {
     this.framesSeen++;
+    const picture: Picture = { unit, capturedAt: this.deps.clock.now() };
+    if (this.framesSeen === 1)
+      this.deps.log.info(
+        { source: this.deps.source.description, afterMs: picture.capturedAt - this.startedAt },
+        'camera gave its first picture',
+      );
+    if (unit.keyframe) this.firstKeyframePending = false;
+    this.keep(picture);
     if (this.problem && this.framesSeen > 1) this.problem = null;
     if (unit.sps && !this.sps) {
       try {
@@ -153,7 +205,7 @@ export class VideoFeed {
     }
     for (const listener of this.listeners) {
       try {
-        listener(unit);
+        listener(picture);
       } catch (error) {
         this.deps.log.error({ err: String(error) }, 'a viewer could not take a picture');
       }

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import type { VideoSignalUp } from '@hearth/shared';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,6 +20,20 @@ async function until<T>(what: string, check: () => T | undefined | false, timeou
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** This process's ffmpeg children, from /proc: the camera really stopped, not just the listeners. */
+function ffmpegChildren(): number[] {
+  return readdirSync('/proc').flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      return ppid === process.pid && stat.includes('(ffmpeg)') ? [Number(entry)] : [];
+    } catch {
+      return []; // gone meanwhile
+    }
+  });
 }
 
 function rig(options: { maxViewers?: number; silenceMs?: number } = {}) {
@@ -58,7 +73,14 @@ function rig(options: { maxViewers?: number; silenceMs?: number } = {}) {
   };
   const said = (sessionId: string, kind: VideoSignalUp['kind']) =>
     signals.find((s) => s.sessionId === sessionId && s.signal.kind === kind)?.signal;
-  return { feed, publisher, viewers, join, said, announced };
+  // Counts what reaches the encoder: a viewer's PLI must become a request to make an IDR.
+  const keyframeRequests = { count: 0 };
+  const request = source.requestKeyframe.bind(source);
+  source.requestKeyframe = () => {
+    keyframeRequests.count++;
+    return request();
+  };
+  return { feed, publisher, viewers, join, said, announced, keyframeRequests };
 }
 
 describe('VideoPublisher with a node-datachannel viewer', () => {
@@ -83,15 +105,19 @@ describe('VideoPublisher with a node-datachannel viewer', () => {
     const before = viewer.rtpPackets;
     await until('more RTP', () => viewer.rtpPackets > before + 30);
 
-    // Past the rate limit of the viewer's first keyframe, ask again.
+    // Past the rate limit of any keyframe made for the viewer's start, ask with a PLI.
     await new Promise((r) => setTimeout(r, 1100));
+    const requestsBefore = r.keyframeRequests.count;
     const asked = performance.now();
     const idr = await viewer.requestKeyframe();
     expect(idr - asked).toBeLessThan(1000);
+    expect(r.keyframeRequests.count).toBe(requestsBefore + 1);
 
     expect(r.feed.running).toBe(true);
+    expect(ffmpegChildren()).toHaveLength(1);
     await r.publisher.end('s1', 'bye');
     expect(r.feed.running).toBe(false);
+    expect(ffmpegChildren()).toEqual([]);
     expect(r.said('s1', 'ended')).toMatchObject({ kind: 'ended', reason: 'bye' });
   });
 
@@ -116,7 +142,7 @@ describe('VideoPublisher with a node-datachannel viewer', () => {
     const ended = await until('the session to end', () => r.said('a', 'ended'), 15_000);
     expect(ended).toMatchObject({ kind: 'ended' });
     expect(r.publisher.viewers).toBe(0);
-    await until('the camera to stop', () => !r.feed.running);
+    await until('the camera to stop', () => !r.feed.running && ffmpegChildren().length === 0);
   });
 });
 
@@ -153,6 +179,47 @@ describe('VideoPublisher session limits (fake camera and clock)', () => {
       { kind: 'ended', reason: 'the session reached its time limit', seconds: 0 },
     ]);
     expect(publisher.viewers).toBe(0);
+  });
+
+  it('shows a viewer connecting just after the camera started its recent keyframe and what followed at once, at their own times', async () => {
+    const clock = new FakeClock();
+    const source = new FakeVideoSource();
+    let viewer: TestViewer | null = null;
+    const publisher = new VideoPublisher({
+      feed: new VideoFeed({ source, clock, log }),
+      clock,
+      log,
+      maxViewers: 1,
+      silenceMs: 10_000,
+      firstFrameTimeoutMs: 5000,
+      send: (_id, signal) => {
+        if (signal.kind === 'offer') viewer?.offer(signal.sdp);
+        if (signal.kind === 'candidate') viewer?.candidate(signal.candidate, signal.mid ?? 'video');
+      },
+    });
+    viewer = new TestViewer([], (s) =>
+      s.kind === 'answer' ? publisher.answer('v', s.sdp) : publisher.candidate('v', s.candidate, s.mid),
+    );
+    try {
+      const opening = publisher.open({ sessionId: 'v', iceServers: [] });
+      await new Promise((r) => setImmediate(r));
+      // The camera's first keyframe and two pictures after it, a frame time apart, before anyone connects.
+      source.emit(true);
+      clock.advance(33);
+      source.emit(false);
+      clock.advance(33);
+      source.emit(false);
+      await opening;
+      await viewer.firstKeyframe();
+      await until('the pictures since the keyframe', () => viewer!.pictureTimestamps.length >= 3);
+      // No new keyframe was made for it (that would restart the encoder for everyone watching).
+      expect(source.keyframeRequests).toBe(0);
+      const [a, b, c] = viewer.pictureTimestamps;
+      expect([b! - a!, c! - b!]).toEqual([33 * 90, 33 * 90]);
+    } finally {
+      viewer.close();
+      await publisher.stop();
+    }
   });
 
   it('refuses when there is no camera, or when it gives no picture in time', async () => {

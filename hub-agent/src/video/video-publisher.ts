@@ -21,6 +21,12 @@ export interface VideoPublisherDeps {
   relayOnly?: boolean;
 }
 
+/**
+ * A viewer joining shows the camera's last keyframe and what followed at once when that keyframe is
+ * this recent (the encoder makes them often in its first second); otherwise it asks for a new one.
+ */
+const CATCH_UP_MAX_AGE_MS = 400;
+
 /** What the hub knows about one session, for status and the audit. */
 export interface SessionSummary {
   sessionId: string;
@@ -91,7 +97,7 @@ export class VideoPublisher {
     const feed = deps.feed;
     let profileLevelId: string;
     try {
-      session.unwatch = await feed.watch((unit) => session.peer?.frame(unit));
+      session.unwatch = await feed.watch((picture) => session.peer?.frame(picture));
       profileLevelId = (await feed.profile(deps.firstFrameTimeoutMs)).profileLevelId;
     } catch (error) {
       const message = (error as Error).message;
@@ -111,6 +117,7 @@ export class VideoPublisher {
       log: deps.log,
       send: (signal) => deps.send(sessionId, signal),
       wantKeyframe: () => feed.requestKeyframe(),
+      catchUp: () => feed.catchUp(CATCH_UP_MAX_AGE_MS),
       onClosed: (reason) => void this.end(sessionId, reason),
       silenceMs: deps.silenceMs,
       ...(deps.relayOnly && { relayOnly: true }),

@@ -7,9 +7,9 @@ import nodeDataChannel, {
 } from 'node-datachannel';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { AccessUnit } from './h264.js';
 import { toLibdatachannel } from './ice-servers.js';
 import { isRtcp, readRtcpFeedback } from './rtcp.js';
+import type { Picture } from './video-feed.js';
 
 const { PeerConnection: Peer, Video, RtpPacketizationConfig: RtpConfig } = nodeDataChannel;
 const { H264RtpPacketizer, RtcpSrReporter, RtcpNackResponder } = nodeDataChannel;
@@ -29,6 +29,11 @@ export interface ViewerPeerDeps {
   send: (signal: VideoSignalUp) => void;
   /** A viewer asked for a keyframe (joined, PLI, FIR). */
   wantKeyframe: () => void;
+  /**
+   * The recent keyframe and the pictures since, sent at once to a viewer that just connected so it
+   * need not wait for a new keyframe; empty when there is none recent enough (then it asks for one).
+   */
+  catchUp?: () => Picture[];
   /** The peer closed itself; called once, with the reason. */
   onClosed: (reason: string) => void;
   /** Silence from a connected viewer (no RTCP) after which it has gone (ms). */
@@ -51,6 +56,8 @@ export class ViewerPeer {
   private track: Track | null = null;
   private rtpConfig: RtpPacketizationConfig | null = null;
   private synced = false;
+  /** RFC 3550 §5.1: the first timestamp is random. */
+  private readonly timestampBase = randomInt(0, 2 ** 31);
   private closed = false;
   private lastHeardAt = 0;
   private connectedAt: number | null = null;
@@ -99,9 +106,16 @@ export class ViewerPeer {
       this.connectedAt = deps.clock.now();
       this.lastHeardAt = this.connectedAt;
       this.candidateType = this.selectedCandidateType();
-      deps.log.info({ sessionId: deps.sessionId, candidateType: this.candidateType }, 'viewer connected');
       if (this.candidateType) deps.send({ kind: 'connected', candidateType: this.candidateType });
-      deps.wantKeyframe();
+      // A picture at once: the recent keyframe and what followed it (already in step if a live
+      // keyframe beat this callback), or else a new keyframe.
+      const recent = this.synced ? [] : (deps.catchUp?.() ?? []);
+      for (const picture of recent) this.frame(picture);
+      if (!this.synced) deps.wantKeyframe();
+      deps.log.info(
+        { sessionId: deps.sessionId, candidateType: this.candidateType, caughtUp: recent.length },
+        'viewer connected',
+      );
     });
     track.onMessage((message) => {
       this.lastHeardAt = deps.clock.now();
@@ -156,15 +170,16 @@ export class ViewerPeer {
   }
 
   /** One picture from the camera: sent once the viewer is connected, from an IDR on. */
-  frame(unit: AccessUnit): void {
+  frame({ unit, capturedAt }: Picture): void {
     const track = this.track;
     if (this.closed || !track || !this.rtpConfig || !track.isOpen()) return;
     if (!this.synced) {
       if (!unit.keyframe) return;
       this.synced = true;
     }
-    // RTP timestamps run at 90 kHz from the moment the camera made the picture (RFC 6184 §5.1).
-    this.rtpConfig.timestamp = Math.round((this.deps.clock.now() - this.openedAt) * 90) % 2 ** 32;
+    // RTP timestamps run at 90 kHz from the moment the camera made the picture (RFC 6184 §5.1), so
+    // pictures sent together to catch up keep their spacing; they may predate this connection.
+    this.rtpConfig.timestamp = (this.timestampBase + Math.round((capturedAt - this.openedAt) * 90)) >>> 0;
     try {
       track.sendMessageBinary(unit.data);
     } catch (error) {

@@ -2,6 +2,7 @@
 // from the last cursor after any drop. Liveness is judged from what the server sends (its answers to
 // our pings and every update), measured on the wall clock, so a throttled background tab that wakes
 // late still knows how long it has heard nothing.
+import type { HubRollout } from '@hearth/shared';
 import type { Hub, LastActivity, LiveAlert, Model, Senior } from './model.js';
 import type { Session } from './session.js';
 
@@ -167,7 +168,7 @@ export class LiveFeed {
       return;
     }
     if (msg.topic === 'hubs') {
-      const data = msg.data as { hubs?: Hub[]; hub?: Hub; online?: boolean };
+      const data = msg.data as { hubs?: Hub[]; hub?: Hub; online?: boolean; rollout?: HubRollout };
       if (msg.type === 'snapshot') {
         // Keep what the control channel told us; the snapshot does not carry it.
         const known = new Map([...m.hubs].map(([id, h]) => [id, h.online]));
@@ -176,6 +177,7 @@ export class LiveFeed {
       } else if (data.hub) {
         const before = m.hubs.get(data.hub.id);
         m.hubs.set(data.hub.id, { ...data.hub, online: data.online ?? before?.online });
+        if (data.rollout) m.rollouts.set(data.hub.id, data.rollout);
       }
       return;
     }

@@ -5,6 +5,7 @@ import { render } from 'preact';
 import { Dashboard } from './controller.js';
 import { locale } from './i18n.js';
 import { App } from './views/app.js';
+import './safety-check-slot.js';
 import './video-slot.js';
 
 document.documentElement.lang = locale;

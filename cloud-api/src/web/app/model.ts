@@ -1,5 +1,5 @@
 // The dashboard's state: what the server has told this tab, kept current by the live feed.
-import type { Alert, StaffMember } from '@hearth/shared';
+import type { Alert, HubRollout, StaffMember } from '@hearth/shared';
 
 /** An alert as pushed: the shared Alert, the escalation step when that changed, and whether to ring. */
 export type LiveAlert = Alert & {
@@ -57,6 +57,8 @@ export class Model {
   cursor: number | null = null;
   readonly seniors = new Map<string, Senior>();
   readonly hubs = new Map<string, Hub>();
+  /** Each hub's place in the newest release rollout, as the `hubs` topic last told it (admins). */
+  readonly rollouts = new Map<string, HubRollout>();
   readonly staffNames = new Map<string, string>();
   readonly todayActivity = new Map<string, number[]>();
   readonly lastActivity = new Map<string, LastActivity>();

@@ -3,6 +3,7 @@ import type { Dashboard } from '../controller.js';
 import { ago, countdown, hubOffline } from '../format.js';
 import { t } from '../i18n.js';
 import { attempt, SeniorPicker } from './admin.js';
+import { useHubRollouts } from './hub-rollout.js';
 import { useLoad } from './use-load.js';
 
 interface HubRecord {
@@ -64,6 +65,7 @@ export function HubsPage({ dash, now }: { dash: Dashboard; now: number }) {
   const [list, loadError, reload] = useLoad(() => dash.session.api<{ hubs: HubRecord[] }>('/hubs'), []);
   const [error, setError] = useState('');
   const [key, setKey] = useState('');
+  const rolloutOf = useHubRollouts(dash);
   const revoke = (id: string) => {
     if (!confirm(t('confirmRevoke'))) return;
     void attempt(setError, () => dash.session.api(`/hubs/${id}`, 'DELETE')).then(reload);
@@ -92,6 +94,7 @@ export function HubsPage({ dash, now }: { dash: Dashboard; now: number }) {
             <th scope="col">{t('device')}</th>
             <th scope="col">{t('online')}</th>
             <th scope="col">{t('lastSeen', { ago: '' })}</th>
+            {dash.model.me?.role === 'admin' && <th scope="col">{t('rollout')}</th>}
             <th scope="col">
               <span class="sr-only">{t('action')}</span>
             </th>
@@ -109,6 +112,7 @@ export function HubsPage({ dash, now }: { dash: Dashboard; now: number }) {
                 <td>{h.deviceId}</td>
                 <td>{state}</td>
                 <td>{seen ? ago(seen, now) : '—'}</td>
+                {dash.model.me?.role === 'admin' && <td class="rollout">{rolloutOf(h.id)}</td>}
                 <td>
                   {h.status !== 'revoked' && (
                     <>

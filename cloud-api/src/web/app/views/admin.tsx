@@ -4,8 +4,19 @@ import { AuditPage, OutcomesPage } from './admin-audit.js';
 import { HubsPage, PairingPage } from './admin-devices.js';
 import { ModelsPage, RulesPage } from './admin-models.js';
 import { SeniorsAdmin, StaffPage } from './admin-people.js';
+import { ReleasesPage } from './admin-releases.js';
 
-const ADMIN_PAGES = ['staff', 'seniors', 'pairing', 'hubs', 'models', 'rules', 'outcomes', 'audit'] as const;
+const ADMIN_PAGES = [
+  'staff',
+  'seniors',
+  'pairing',
+  'hubs',
+  'releases',
+  'models',
+  'rules',
+  'outcomes',
+  'audit',
+] as const;
 /** Technicians see pairing and device health only. */
 const TECHNICIAN_PAGES = ['pairing', 'hubs'] as const;
 
@@ -28,6 +39,7 @@ export function AdminPage({ dash, path, now }: { dash: Dashboard; path: string; 
       {page === 'seniors' && <SeniorsAdmin dash={dash} />}
       {page === 'pairing' && <PairingPage dash={dash} now={now} />}
       {page === 'hubs' && <HubsPage dash={dash} now={now} />}
+      {page === 'releases' && <ReleasesPage dash={dash} />}
       {page === 'models' && <ModelsPage dash={dash} />}
       {page === 'rules' && <RulesPage dash={dash} />}
       {page === 'outcomes' && <OutcomesPage dash={dash} />}
