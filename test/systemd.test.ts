@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const analyze = '/usr/bin/systemd-analyze';
-const units = ['hearth-agent.service', 'hearth-cloud@.service'];
+const units = ['hearth-agent.service', 'hearth-cloud@.service', 'hearth-update.service'];
+const hubUnits = [...units, 'hearth-update.path'];
 const maxExposure = 2.0;
 const available = existsSync(analyze);
 if (!available && process.env.CI === 'true') throw new Error('CI=true but systemd-analyze is missing');
@@ -35,8 +36,12 @@ function hubTree(): string {
   for (const file of readdirSync(systemUnits).filter((f) => /\.(target|slice)$/.test(f)))
     copyFileSync(join(systemUnits, file), join(root, systemUnits, file));
   mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
-  for (const unit of units) copyFileSync(join('systemd', unit), join(root, 'etc/systemd/system', unit));
-  for (const program of ['opt/hearth/current/bin/node', 'usr/bin/node']) {
+  for (const unit of hubUnits) copyFileSync(join('systemd', unit), join(root, 'etc/systemd/system', unit));
+  for (const program of [
+    'opt/hearth/current/bin/node',
+    'opt/hearth/current/install-hub.sh',
+    'usr/bin/node',
+  ]) {
     mkdirSync(join(root, program, '..'), { recursive: true });
     copyFileSync('/bin/true', join(root, program));
   }
@@ -53,6 +58,8 @@ describe.runIf(available)('systemd units, checked by systemd', () => {
       `--root=${root}`,
       '/etc/systemd/system/hearth-agent.service',
       '/etc/systemd/system/hearth-cloud@8080.service',
+      '/etc/systemd/system/hearth-update.service',
+      '/etc/systemd/system/hearth-update.path',
     ]).catch((error: { stdout: string; stderr: string; code: number }) => error);
     expect({ stdout: result.stdout, stderr: result.stderr }).toEqual({ stdout: '', stderr: '' });
   });
@@ -60,6 +67,7 @@ describe.runIf(available)('systemd units, checked by systemd', () => {
   it.each([
     ['hearth-agent.service', 'systemd/hearth-agent.service'],
     ['hearth-cloud@.service', 'systemd/hearth-cloud@.service'],
+    ['hearth-update.service', 'systemd/hearth-update.service'],
   ])(`keep %s at an exposure of ${maxExposure} or lower`, async (name, path) => {
     const result = await run(analyze, [
       'security',
@@ -93,6 +101,20 @@ describe('systemd units, as written', () => {
     expect(one(agent, 'ExecStart')).toMatch(
       /^\/opt\/hearth\/current\/bin\/node (--[a-z-]+=\S+ )*\/opt\/hearth\/current\/dist\/hearth-agent\.mjs /,
     );
+  });
+
+  it('install a release the agent verified with a privileged one-shot the agent cannot run itself', () => {
+    const update = directives('systemd/hearth-update.service');
+    const path = directives('systemd/hearth-update.path');
+    expect(one(update, 'Type')).toBe('oneshot');
+    expect(one(update, 'User')).toBeUndefined();
+    expect(one(update, 'ExecStart')).toBe(
+      '/opt/hearth/current/install-hub.sh --spool /var/lib/hearth/ota/ready',
+    );
+    expect(one(path, 'PathExists')).toBe('/var/lib/hearth/ota/ready/install.request');
+    expect(one(path, 'Unit')).toBe('hearth-update.service');
+    // The agent writes the hand-off directory; only root may change what the installer runs.
+    expect(one(agent, 'ReadWritePaths')?.split(' ')).not.toContain('/opt/hearth');
   });
 
   it('say why the JIT rules out MemoryDenyWriteExecute', () => {

@@ -2,6 +2,7 @@ import type { RaisedAlert } from '@hearth/shared';
 import type { Logger } from 'pino';
 import { AlertLedger } from './alerts/alert-ledger.js';
 import { answerNoRobot, type OnSafetyCheckRequested } from './alerts/safety-check.js';
+import { hubVersion } from './cli/version.js';
 import { type Clock, systemClock } from './clock.js';
 import { Collector } from './collect/collector.js';
 import type { AgentConfig } from './config/agent-config.js';
@@ -13,6 +14,7 @@ import { projectStatus } from './control/status-projection.js';
 import { settingsEpisodeStore } from './detect/episode-store.js';
 import { createDetector } from './detect/index.js';
 import { ModelKeeper } from './model-wiring.js';
+import { buildReleaseUpdater } from './ota/wiring.js';
 import { buildRobot, type Robot } from './robot/robot-module.js';
 import type { GpioBackend } from './sensors/gpio/backend.js';
 import { SensorRegistry } from './sensors/registry.js';
@@ -198,6 +200,14 @@ export function buildAgent(deps: AgentDeps): Agent {
         alerts,
       })
     : null;
+  const release = buildReleaseUpdater({
+    config: config.ota,
+    dataDir: deps.dataDir,
+    clock,
+    log: log.child({ module: 'ota' }),
+    identity: () => credentials.current(),
+    send: (message) => controlChannel.send(message),
+  });
   let heardBefore = false;
   const video = buildHubVideo({
     config: config.video,
@@ -208,6 +218,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     announce: deps.announce ?? (robot ? (text: string) => void robot.speak(text) : undefined),
   });
   const controlChannel = new ControlChannel({
+    agentVersion: hubVersion,
     clock,
     log: log.child({ module: 'control-channel' }),
     credentials,
@@ -220,8 +231,11 @@ export function buildAgent(deps: AgentDeps): Agent {
         rules.fromControl(changed, credentials.current()?.seniorId, homeConfig.current()?.timezone),
       onSafetyCheckRequested: deps.onSafetyCheckRequested ?? robot?.onSafetyCheckRequested ?? answerNoRobot,
       videoSignal: (topic, data) => video.signaling.receive(topic, data),
+      releaseOffered: (offer) => release.updater.offer(offer),
+      releaseAcknowledged: (id) => release.reports.acknowledged(id),
       // At start the config and the model are fetched anyway; after a reconnection, ask for what was missed.
       catchUp: () => {
+        release.reports.connected();
         if (heardBefore) {
           void homeConfig.refresh();
           void models.check();
@@ -269,6 +283,7 @@ export function buildAgent(deps: AgentDeps): Agent {
       registry,
       sources: () => sourceSet.describe(),
       model: () => models.status(),
+      release: () => release.status(),
       alerts,
       robot: () => robot?.status() ?? { state: 'disabled' },
     });
@@ -304,6 +319,8 @@ export function buildAgent(deps: AgentDeps): Agent {
     { name: 'model', start: () => models.start(), stop: () => models.stop() },
     { name: 'uplink', start: () => uplink.start(), stop: () => uplink.stop() },
     { name: 'home-config', start: () => homeConfig.start(), stop: () => homeConfig.stop() },
+    // Before the control channel, so what the installer did is waiting to be reported when it connects.
+    { name: 'ota', start: () => release.updater.start(), stop: () => release.updater.stop() },
     { name: 'control-channel', start: () => controlChannel.start(), stop: () => controlChannel.stop() },
     // After the control channel, so it stops first and viewers are told the session ended.
     video.module,

@@ -6,7 +6,8 @@
 //     bin/hearth, hearth-agent  launchers for the bundled programs
 //     dist/*.mjs                the hub programs (esbuild bundles, scripts/build-bundles.ts)
 //     node_modules/             the external packages, native addons built for the target
-//     systemd/hearth-agent.service, install-hub.sh, README.md, agent.example.json, release.json
+//     systemd/                  hearth-agent.service, hearth-update.path and .service
+//     install-hub.sh, README.md, agent.example.json, release.json
 //
 // Usage: scripts/build-hub-bundle [--arch arm64|x64|all] [--out DIR] [--version V]
 // The same sources give the same archive, byte for byte (see archive.ts).
@@ -121,7 +122,8 @@ export async function buildHubBundle(options: BundleOptions): Promise<BuiltBundl
     );
 
     mkdirSync(join(dir, 'systemd'));
-    cpSync(join(repoRoot, 'systemd/hearth-agent.service'), join(dir, 'systemd/hearth-agent.service'));
+    for (const unit of ['hearth-agent.service', 'hearth-update.path', 'hearth-update.service'])
+      cpSync(join(repoRoot, 'systemd', unit), join(dir, 'systemd', unit));
     cpSync(join(repoRoot, 'scripts/install-hub.sh'), join(dir, 'install-hub.sh'));
     cpSync(join(repoRoot, 'README.md'), join(dir, 'README.md'));
     chmodSync(join(dir, 'install-hub.sh'), 0o755);

@@ -133,6 +133,12 @@ export async function status(socketPath: string, out: Output, dataDir?: string):
   out.line(
     `Model      ${s.model.version ? `version ${s.model.version} (${s.model.sha256?.slice(0, 12)}…)` : 'none yet: hard rules only'}`,
   );
+  if (s.release) {
+    const { running, state, version, reportsWaiting } = s.release;
+    const under = version ? `; release ${version} ${state.replace('_', ' ')}` : '';
+    const waiting = reportsWaiting > 0 ? `; ${reportsWaiting} outcome(s) not yet told to the cloud` : '';
+    out.line(`Release    ${running}${under}${waiting}`);
+  }
   for (const [source, reason] of Object.entries(s.sources.failed))
     out.line(`Source     ${source} FAILED: ${reason}`);
   out.line(`Sensors    ${s.sensors.length === 0 ? 'none (add one: hearth sensors add …)' : ''}`);

@@ -34,6 +34,18 @@ export const AgentConfig = z
       })
       .strict()
       .prefault({}),
+    /** Over-the-air releases (see hub-agent/README.md). */
+    ota: z
+      .object({
+        /** The release key this hub trusts: written by install-hub.sh from the hub's first bundle. */
+        releaseKeyFile: z.string().min(1).default('/etc/hearth/release-key.pem'),
+        /** Largest release bundle downloaded, in MiB. */
+        maxDownloadMegabytes: z.number().int().min(1).max(4096).default(512),
+        /** A verified release the installer has not taken within this long is reported failed. */
+        installerTimeoutMinutes: z.number().positive().default(30),
+      })
+      .strict()
+      .prefault({}),
     /** Live video: the camera, the viewer limit (see hub-agent/README.md). */
     video: VideoConfig.prefault({}),
     robot: RobotConfig.prefault({}),

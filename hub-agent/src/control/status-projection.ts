@@ -20,6 +20,8 @@ export interface StatusSources {
   sources: () => AgentStatus['sources'];
   model: () => AgentStatus['model'];
   alerts: AlertLedger;
+  /** The release running and one under way. */
+  release?: () => NonNullable<AgentStatus['release']>;
   /** The robot's broker and link, when the robot feature is enabled. */
   robot?: () => AgentStatus['robot'];
 }
@@ -66,6 +68,7 @@ export function projectStatus(from: StatusSources): AgentStatus {
     sources: from.sources(),
     robot: from.robot?.() ?? { state: 'disabled' },
     model: from.model(),
+    ...(from.release && { release: from.release() }),
     alerts: from.alerts.summary(),
     memory: memory(),
   };

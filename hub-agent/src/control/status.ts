@@ -72,6 +72,15 @@ export const AgentStatus = z.object({
   memory: z
     .object({ rssMB: z.number(), heapTotalMB: z.number(), heapUsedMB: z.number(), externalMB: z.number() })
     .optional(),
+  /** The release running and an over-the-air release under way; optional so a newer CLI reads an older agent. */
+  release: z
+    .object({
+      running: z.string(),
+      state: z.string(),
+      version: z.string().nullable(),
+      reportsWaiting: z.number(),
+    })
+    .optional(),
   /** The hub's alerts and whether a person has them: counts, and the latest ones newest first. */
   alerts: z
     .object({ open: z.number(), acknowledged: z.number(), recent: z.array(HubAlertRecord) })

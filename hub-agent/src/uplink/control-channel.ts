@@ -1,4 +1,5 @@
 import {
+  type AgentRelease,
   type Alert,
   type HubDownMessage,
   type HubUpMessage,
@@ -31,6 +32,10 @@ export interface ControlHandlers {
     request: SafetyCheckRequest,
     report: (update: SafetyCheckReport) => boolean,
   ): void | Promise<void>;
+  /** The cloud offers a release of the hub agent. */
+  releaseOffered?(release: AgentRelease): void | Promise<void>;
+  /** The cloud's receipt of an update result, naming the id it was sent with. */
+  releaseAcknowledged?(id: string | number | undefined): void;
   /** Video signaling for a `video:<sessionId>` topic (answers go up through `send`). */
   videoSignal?(topic: string, data: unknown): void | Promise<void>;
 }
@@ -42,6 +47,8 @@ export interface ControlChannelDeps {
   credentials: CredentialsSource<UplinkCredentials>;
   link: CloudLink;
   handlers: ControlHandlers;
+  /** The agent's release, told to the cloud in the hub's hello (it offers releases by it). */
+  agentVersion?: string;
   /** First reconnect delay and the ceiling of the exponential backoff, in ms (default 1 s, 5 min). */
   backoff?: { initialMs: number; maxMs: number };
   /** How often a ping proves the link alive; a link that missed one whole interval is cut (default 30 s). */
@@ -279,6 +286,7 @@ export class ControlChannel {
       handlers: this.deps.handlers,
       log: this.deps.log,
       send: (message) => this.send(message),
+      ...(this.deps.agentVersion !== undefined && { agentVersion: this.deps.agentVersion }),
       helloHeard: () => {
         this.backoff.reset();
         this.current.lastError = null;

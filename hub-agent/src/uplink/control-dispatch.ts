@@ -12,6 +12,8 @@ export interface DispatchDeps {
   log: Logger;
   /** Sends a message up; false when the channel is down. */
   send: (message: HubUpMessage) => boolean;
+  /** Told to the cloud in the hub's hello. */
+  agentVersion?: string;
   /** The cloud's hello arrived: the link is proven, failures are forgotten. */
   helloHeard: () => void;
 }
@@ -40,12 +42,23 @@ export function dispatchDown(parsed: Parsed<HubDownMessage>, deps: DispatchDeps)
   const message = parsed.message;
   switch (message.type) {
     case 'ack':
+      if (message.topic === 'release') {
+        guard('release receipt', () => handlers.releaseAcknowledged?.(message.id));
+        return;
+      }
       if (message.topic !== 'hello') return; // a receipt: nothing to do
       deps.helloHeard();
       log.info({ hubId: message.data.hubId, protocol: message.data.protocol }, 'control channel connected');
       // A cloud of the first version has no use for the hub's hello (it would answer an error).
       if (message.data.protocol >= 2)
-        send({ type: 'update', topic: 'hello', data: { protocol: CONTROL_PROTOCOL_VERSION } });
+        send({
+          type: 'update',
+          topic: 'hello',
+          data: {
+            protocol: CONTROL_PROTOCOL_VERSION,
+            ...(deps.agentVersion !== undefined && { agentVersion: deps.agentVersion }),
+          },
+        });
       guard('hello', () => handlers.connected?.(message.data));
       return;
     case 'update':
@@ -66,13 +79,12 @@ export function dispatchDown(parsed: Parsed<HubDownMessage>, deps: DispatchDeps)
             ),
           );
           return;
-        default:
-          log.warn(
-            { reason: `this hub does not handle update on ${message.topic} yet` },
-            'ignored a control message',
-          );
+        case 'release':
+          if (handlers.releaseOffered) guard('release', () => handlers.releaseOffered?.(message.data));
+          else log.warn({ reason: 'this hub takes no releases' }, 'ignored a control message');
           return;
       }
+      return;
     case 'ping':
       send({ type: 'pong', topic: '', ...(message.id !== undefined && { id: message.id }) });
       return;

@@ -1,4 +1,4 @@
-import type { ModelAvailable } from '@hearth/shared';
+import type { AgentRelease, ModelAvailable } from '@hearth/shared';
 import type { Logger } from 'pino';
 import type { AlertLedger } from '../alerts/alert-ledger.js';
 import type { OnSafetyCheckRequested } from '../alerts/safety-check.js';
@@ -16,6 +16,10 @@ export interface ControlHandlerDeps {
   onSafetyCheckRequested: OnSafetyCheckRequested;
   /** Called on each (re)connection, to catch up on what the cloud said while the hub was away. */
   catchUp?: () => void;
+  /** An over-the-air release offered by the cloud (the updater takes one at a time). */
+  releaseOffered?: (release: AgentRelease) => void;
+  /** The cloud's receipt of an update result. */
+  releaseAcknowledged?: (id: string | number | undefined) => void;
   /** Live video signaling (`VideoSignaling.receive`); absent on a hub without video. */
   videoSignal?: (topic: string, data: unknown) => void | Promise<void>;
 }
@@ -26,6 +30,13 @@ export function controlHandlers(deps: ControlHandlerDeps): ControlHandlers {
   return {
     connected: () => deps.catchUp?.(),
     ...(deps.videoSignal && { videoSignal: deps.videoSignal }),
+    ...(deps.releaseOffered && {
+      releaseOffered(release: AgentRelease) {
+        log.info({ version: release.version }, 'the cloud offers a release of the hub agent');
+        deps.releaseOffered?.(release);
+      },
+    }),
+    ...(deps.releaseAcknowledged && { releaseAcknowledged: deps.releaseAcknowledged }),
     alertChanged(alert) {
       const changed = deps.ledger.cloudChanged(alert);
       for (const record of changed)
