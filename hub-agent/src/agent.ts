@@ -2,6 +2,7 @@ import type { RaisedAlert } from '@hearth/shared';
 import type { Logger } from 'pino';
 import { AlertLedger } from './alerts/alert-ledger.js';
 import { answerNoRobot, type OnSafetyCheckRequested } from './alerts/safety-check.js';
+import { hubVersion } from './cli/version.js';
 import { type Clock, systemClock } from './clock.js';
 import { Collector } from './collect/collector.js';
 import type { AgentConfig } from './config/agent-config.js';
@@ -201,6 +202,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     log: log.child({ module: 'control-channel' }),
     credentials,
     link,
+    agentVersion: hubVersion,
     handlers: controlHandlers({
       log: log.child({ module: 'control-channel' }),
       ledger: alerts,

@@ -11,6 +11,8 @@ export interface HubContext {
   ringCheck(ring: SafetyCheckRing): Promise<void>;
   /** Relays a hub's signal to the dashboard of the session. @returns false when it is not this hub's session. */
   relayFromHub(hub: { seniorId: string }, sessionId: string, data: VideoSignalData): Promise<boolean>;
+  /** Stores the agent version the hub said hello with. @throws when storage fails (logged by the caller). */
+  recordHello(hub: { hubId: string }, agentVersion: string | undefined): Promise<void>;
   log: Logger;
 }
 
@@ -20,13 +22,14 @@ const idOf = (m: { id?: string | number | undefined }) => (m.id !== undefined ? 
 
 /** `update` on each topic a hub may report on. */
 const updates: { [P in Of<'update'>['topic']]: Handler<Extract<Of<'update'>, { topic: P }>> } = {
-  hello: (ctx, session, m) => {
+  hello: async (ctx, session, m) => {
     session.protocol = m.data.protocol;
     session.agentVersion = m.data.agentVersion;
     ctx.log.info(
       { hubId: session.hubId, protocol: m.data.protocol, agentVersion: m.data.agentVersion },
       'hub said hello',
     );
+    await ctx.recordHello(session, m.data.agentVersion);
   },
   'safety-checks': async (ctx, session, m) => {
     // Only a check for this hub's own senior can be reported on.

@@ -11,6 +11,7 @@ import { listen, ring } from '../bus/channel.js';
 import type { Clock } from '../clock.js';
 import type { Sql } from '../db/database.js';
 import { HUB_COMMANDS, type ParsedHubCommand } from '../hubs/hub-commands.js';
+import { HubPresence } from '../hubs/hub-presence.js';
 import { ringHub } from '../hubs/hub-ring.js';
 import type { HubStore } from '../hubs/hub-store.js';
 import { SAFETY_CHECKS } from '../safety/safety-check-ring.js';
@@ -52,16 +53,22 @@ export class HubSockets {
   private stopPinging: (() => void) | undefined;
   private stopping = false;
   private presence: Promise<void> = Promise.resolve();
+  private readonly links: HubPresence;
 
   constructor(
     private readonly deps: HubSocketsDeps,
     private readonly pingIntervalMs = 30_000,
   ) {
     this.log = deps.log.child({ module: 'hub-ws' });
+    this.links = new HubPresence(deps.sql);
     this.context = {
       checks: deps.checks,
       ringCheck: (change) => ring(deps.bus, SAFETY_CHECKS, change),
       relayFromHub: (hub, sessionId, data) => relayFromHub(deps.sql, deps.bus, hub, sessionId, data),
+      recordHello: async (hub, agentVersion) => {
+        await deps.hubs.setAgentVersion(hub.hubId, agentVersion ?? null);
+        await ringHub(deps, hub.hubId, 'seen', this.log);
+      },
       log: this.log,
     };
   }
@@ -124,6 +131,10 @@ export class HubSockets {
           ws.ping();
         }
       }
+      // Every instance reads presence from these rows; a row not refreshed goes stale.
+      this.links
+        .heartbeat(this.connectedHubIds)
+        .catch((err: unknown) => this.log.warn({ err }, 'could not refresh hub presence'));
     });
   }
 
@@ -207,8 +218,10 @@ export class HubSockets {
     // One after another, so a quick reconnect never reaches the dashboards as connected-then-disconnected.
     this.presence = this.presence.then(async () => {
       try {
+        if (online) await this.links.connected(hubId);
+        else await this.links.disconnected(hubId);
         await this.deps.hubs.markSeen(hubId);
-        await ringHub(this.deps, hubId, online ? 'connected' : 'disconnected', this.log, online);
+        await ringHub(this.deps, hubId, online ? 'connected' : 'disconnected', this.log);
       } catch (err) {
         this.log.warn({ err, hubId }, 'could not record when the hub was last seen');
       }
@@ -242,5 +255,9 @@ export class HubSockets {
     }
     this.wss.close();
     await this.presence;
+    // Its hubs are online again once they reconnect to another instance, not before.
+    await this.links
+      .releaseAll()
+      .catch((err: unknown) => this.log.warn({ err }, 'could not release hub presence'));
   }
 }

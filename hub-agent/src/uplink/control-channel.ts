@@ -42,6 +42,8 @@ export interface ControlChannelDeps {
   credentials: CredentialsSource<UplinkCredentials>;
   link: CloudLink;
   handlers: ControlHandlers;
+  /** The agent's version, said in the hub's hello so the cloud's hubs list shows it. */
+  agentVersion?: string;
   /** First reconnect delay and the ceiling of the exponential backoff, in ms (default 1 s, 5 min). */
   backoff?: { initialMs: number; maxMs: number };
   /** How often a ping proves the link alive; a link that missed one whole interval is cut (default 30 s). */
@@ -279,6 +281,7 @@ export class ControlChannel {
       handlers: this.deps.handlers,
       log: this.deps.log,
       send: (message) => this.send(message),
+      ...(this.deps.agentVersion !== undefined && { agentVersion: this.deps.agentVersion }),
       helloHeard: () => {
         this.backoff.reset();
         this.current.lastError = null;

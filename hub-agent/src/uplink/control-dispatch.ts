@@ -14,6 +14,8 @@ export interface DispatchDeps {
   send: (message: HubUpMessage) => boolean;
   /** The cloud's hello arrived: the link is proven, failures are forgotten. */
   helloHeard: () => void;
+  /** Said in the hub's hello. */
+  agentVersion?: string;
 }
 
 /**
@@ -45,7 +47,14 @@ export function dispatchDown(parsed: Parsed<HubDownMessage>, deps: DispatchDeps)
       log.info({ hubId: message.data.hubId, protocol: message.data.protocol }, 'control channel connected');
       // A cloud of the first version has no use for the hub's hello (it would answer an error).
       if (message.data.protocol >= 2)
-        send({ type: 'update', topic: 'hello', data: { protocol: CONTROL_PROTOCOL_VERSION } });
+        send({
+          type: 'update',
+          topic: 'hello',
+          data: {
+            protocol: CONTROL_PROTOCOL_VERSION,
+            ...(deps.agentVersion !== undefined && { agentVersion: deps.agentVersion }),
+          },
+        });
       guard('hello', () => handlers.connected?.(message.data));
       return;
     case 'update':
