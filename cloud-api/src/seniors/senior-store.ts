@@ -8,6 +8,7 @@ interface SeniorRow {
   address: string | null;
   timezone: string;
   health_info: Record<string, unknown>;
+  video_consent: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -19,6 +20,7 @@ function toSenior(r: SeniorRow): Senior {
     address: r.address,
     timezone: r.timezone,
     healthInfo: r.health_info,
+    videoConsent: r.video_consent,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };
