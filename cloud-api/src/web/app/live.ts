@@ -15,6 +15,8 @@ const ACTIVE_KINDS = new Set(['motion', 'contact', 'button', 'pressure']);
 export interface AlertEvents {
   /** An alert this tab had not seen, or a change to one it had; `before` is the previous state. */
   onAlert(alert: LiveAlert, before: LiveAlert | undefined): void;
+  /** Someone was rung about this alert, or a delivery of it moved on (sent, delivered, seen…). */
+  onDeliveries?(alertId: string): void;
 }
 
 interface Envelope {
@@ -169,14 +171,17 @@ export class LiveFeed {
     if (msg.topic === 'hubs') {
       const data = msg.data as { hubs?: Hub[]; hub?: Hub; online?: boolean };
       if (msg.type === 'snapshot') {
-        // Keep what the control channel told us; the snapshot does not carry it.
-        const known = new Map([...m.hubs].map(([id, h]) => [id, h.online]));
+        // The snapshot says which hubs hold a control channel now: a hub that died shows at once.
         m.hubs.clear();
-        for (const h of data.hubs ?? []) m.hubs.set(h.id, { ...h, online: known.get(h.id) });
+        for (const h of data.hubs ?? []) m.hubs.set(h.id, h);
       } else if (data.hub) {
         const before = m.hubs.get(data.hub.id);
-        m.hubs.set(data.hub.id, { ...data.hub, online: data.online ?? before?.online });
+        m.hubs.set(data.hub.id, { ...data.hub, online: data.hub.online ?? data.online ?? before?.online });
       }
+      return;
+    }
+    if (msg.topic === 'deliveries' && msg.type === 'update') {
+      this.events.onDeliveries?.((msg.data as { alertId: string }).alertId);
       return;
     }
     if (msg.topic.startsWith('senior:') && msg.type !== 'error') {

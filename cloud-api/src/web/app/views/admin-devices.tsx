@@ -11,6 +11,8 @@ interface HubRecord {
   deviceId: string;
   status: string;
   lastSeenAt: string | null;
+  online: boolean;
+  agentVersion: string | null;
   createdAt: string;
 }
 
@@ -59,7 +61,7 @@ export function PairingPage({ dash, now }: { dash: Dashboard; now: number }) {
   );
 }
 
-/** Every hub: whether it is online, when it was last seen; revoke and rotate its key. */
+/** Every hub: whether it is online, when it was last seen, its agent version; revoke and rotate its key. */
 export function HubsPage({ dash, now }: { dash: Dashboard; now: number }) {
   const [list, loadError, reload] = useLoad(() => dash.session.api<{ hubs: HubRecord[] }>('/hubs'), []);
   const [error, setError] = useState('');
@@ -92,6 +94,8 @@ export function HubsPage({ dash, now }: { dash: Dashboard; now: number }) {
             <th scope="col">{t('device')}</th>
             <th scope="col">{t('online')}</th>
             <th scope="col">{t('lastSeen', { ago: '' })}</th>
+            <th scope="col">{t('agentVersion')}</th>
+            {/* Release columns (e.g. an over-the-air rollout's state) go here, after the version. */}
             <th scope="col">
               <span class="sr-only">{t('action')}</span>
             </th>
@@ -103,12 +107,14 @@ export function HubsPage({ dash, now }: { dash: Dashboard; now: number }) {
             const state =
               h.status === 'revoked' ? t('revoked') : hubOffline(live ?? h, now) ? t('offline') : t('online');
             const seen = live?.lastSeenAt ?? h.lastSeenAt;
+            const version = live?.agentVersion ?? h.agentVersion;
             return (
               <tr key={h.id}>
                 <td>{dash.model.seniorName(h.seniorId)}</td>
                 <td>{h.deviceId}</td>
                 <td>{state}</td>
                 <td>{seen ? ago(seen, now) : '—'}</td>
+                <td class="agent-version">{version ?? '—'}</td>
                 <td>
                   {h.status !== 'revoked' && (
                     <>
