@@ -8,6 +8,8 @@ import type { Session } from './session.js';
 /** With no message from the server for this long, the connection is treated as dead. */
 export const SILENCE_LIMIT_MS = 35_000;
 const PING_EVERY_MS = 10_000;
+/** The close code of a dashboard whose sessions the cloud ended. */
+const CLOSE_SIGNED_OUT = 4001;
 /** Seniors whose events are followed live on the board (more would be one topic each). */
 const MAX_LIVE_SENIORS = 50;
 const ACTIVE_KINDS = new Set(['motion', 'contact', 'button', 'pressure']);
@@ -99,8 +101,11 @@ export class LiveFeed {
         this.model.changed();
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       if (ws !== this.ws) return;
+      // The cloud ended this person's sessions (signed out everywhere, disabled, new role): the token
+      // this tab holds is dead, so ask the cookie; without a session left, the page signs out.
+      if (event.code === CLOSE_SIGNED_OUT) void this.session.refresh();
       this.onDown();
     };
   }
