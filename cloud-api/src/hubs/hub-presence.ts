@@ -31,9 +31,13 @@ export class HubPresence {
       .sql`delete from hub_control_links where hub_id = ${hubId} and instance_id = ${this.instanceId}`;
   }
 
-  /** Keeps this instance's links fresh (and restores any a failed write left out). */
+  /**
+   * Keeps this instance's links to `hubIds` (the sockets it holds now) fresh, and mends what a failed
+   * write left: links of sockets already closed are removed, missing ones restored.
+   */
   async heartbeat(hubIds: string[]): Promise<void> {
-    await this.sql`update hub_control_links set heartbeat_at = now() where instance_id = ${this.instanceId}`;
+    await this.sql`delete from hub_control_links
+      where instance_id = ${this.instanceId} and not (hub_id = any(${hubIds}::uuid[]))`;
     if (hubIds.length === 0) return;
     await this.sql`insert into hub_control_links (hub_id, instance_id)
       select id, ${this.instanceId}::uuid from hubs where id = any(${hubIds}::uuid[])
