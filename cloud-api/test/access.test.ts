@@ -164,6 +164,18 @@ describe.each(databaseTargets())("someone else's senior is invisible on $name", 
     expect(reads.map((r) => r.action).sort()).toEqual(['alerts.list', 'senior.list']);
   });
 
+  it('the token routes of notifications act on nothing without a token the cloud signed', async () => {
+    for (const path of ['notify/seen', 'notify/push-receipt', 'notify/ack-by-token']) {
+      const forged = await cloud.api('POST', path, { body: { token: 'eyJhbGciOiJub25lIn0.forged-sig' } });
+      expect([path, forged.status, forged.body.error.message]).toEqual([path, 400, 'this link is not valid']);
+      const missing = await cloud.api('POST', path, { body: {} });
+      expect([path, missing.status, missing.body.error.code]).toEqual([path, 400, 'VALIDATION_FAILED']);
+    }
+    const [row] =
+      await cloud.sql`select count(*)::int as n from notify_deliveries where status in ('delivered', 'seen')`;
+    expect(row?.n).toBe(0);
+  });
+
   it('the live topic of their senior answers not found too', async () => {
     const ws = await cloud.ws(outsiders.staff!);
     const answer = await ws.subscribe(`senior:${foreign.senior}`);

@@ -88,12 +88,19 @@ describe.each(pairs)('live seniors and hubs topics on $name', ({ db, bus: busTar
 
     const hub = await cloud.pairHub(admin.token, seniorId);
     const claimed = await updateOf(carerWs, 'hubs', (d) => d.hub?.id === hub.hubId && d.change === 'claimed');
-    expect(claimed.hub).toEqual({ id: hub.hubId, seniorId, status: 'active', lastSeenAt: null });
+    expect(claimed.hub).toEqual({
+      id: hub.hubId,
+      seniorId,
+      status: 'active',
+      lastSeenAt: null,
+      online: false,
+      agentVersion: null,
+    });
     await updateOf(adminWs, 'hubs', (d) => d.hub?.id === hub.hubId && d.change === 'claimed');
 
     const control = await cloud.hubWs(hub.apiKey);
     const online = await updateOf(carerWs, 'hubs', (d) => d.change === 'connected');
-    expect(online).toMatchObject({ online: true, hub: { id: hub.hubId } });
+    expect(online).toMatchObject({ online: true, hub: { id: hub.hubId, online: true } });
     expect(online.hub?.lastSeenAt).not.toBeNull();
 
     expect((await cloud.upload(hub.apiKey, [reading(hub.hubId, 1)])).status).toBe(200);
@@ -106,7 +113,7 @@ describe.each(pairs)('live seniors and hubs topics on $name', ({ db, bus: busTar
     // Rotating the key closes the hub's socket: the dashboards see it go offline.
     expect(await control.closed).toBe(4001);
     const offline = await updateOf(carerWs, 'hubs', (d) => d.change === 'disconnected');
-    expect(offline).toMatchObject({ online: false, hub: { id: hub.hubId, status: 'active' } });
+    expect(offline).toMatchObject({ online: false, hub: { id: hub.hubId, status: 'active', online: false } });
 
     expect((await cloud.api('DELETE', `hubs/${hub.hubId}`, { token: admin.token })).status).toBe(204);
     const revoked = await updateOf(carerWs, 'hubs', (d) => d.change === 'revoked');

@@ -106,7 +106,7 @@ describe.each(databaseTargets())("the hub's control channel on $name", (target) 
       )
       .toBe(409);
     const [left] =
-      await cloud.sql`select count(*)::int as n from hub_control_sockets where hub_id = ${hub.hubId}`;
+      await cloud.sql`select count(*)::int as n from hub_control_links where hub_id = ${hub.hubId}`;
     expect(left).toEqual({ n: 0 });
   });
 

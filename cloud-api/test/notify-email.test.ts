@@ -89,11 +89,19 @@ describe.each(databaseTargets())('email notifications on $name', (target) => {
     expect(link).toBeDefined();
     const token = decodeURIComponent(new URL(link!).searchParams.get('t')!);
 
-    // Following the link (as a mail scanner would) acknowledges nothing: it asks.
+    // Accepted by the SMTP server is all an email can prove: sent, not yet seen.
+    const email = async () =>
+      (await deliveriesOf(alertId)).find((d: { channel: string }) => d.channel === 'email');
+    expect(await email()).toMatchObject({ status: 'sent', seenAt: null, acknowledged: false });
+
+    // Following the link (as a mail scanner would) acknowledges nothing: it asks. Opening the page is
+    // what "seen" means for an email.
     const page = await fetch(link!);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Acknowledge this alert?');
     expect((await cloud.sql`select status from alerts where id = ${alertId}`)[0]!.status).toBe('open');
+    expect(await email()).toMatchObject({ status: 'seen', acknowledged: false });
+    expect((await email()).seenAt).toEqual(expect.any(String));
 
     const confirm = () =>
       fetch(new URL('/api/v1/notify/ack', cloud.url), {
@@ -107,6 +115,7 @@ describe.each(databaseTargets())('email notifications on $name', (target) => {
     const [row] = await cloud.sql<{ status: string; acknowledged_by: string }[]>`
       select status, acknowledged_by from alerts where id = ${alertId}`;
     expect(row).toEqual({ status: 'acknowledged', acknowledged_by: carer.id });
+    expect(await email()).toMatchObject({ status: 'seen', acknowledged: true });
 
     const second = await confirm();
     expect(second.status).toBe(409);

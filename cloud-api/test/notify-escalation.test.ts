@@ -5,6 +5,7 @@ import { openDatabase } from '../src/db/database.js';
 import { pendantAlert, TestCloud } from './harness.js';
 import { startChatReceiver, startWebhookReceiver } from './notify-fixtures.js';
 import { busTargets, databaseTargets } from './targets.js';
+import { WsTestClient } from './ws-client.js';
 
 const SECRET = 'webhook-secret-for-tests-0123456789abcdef';
 
@@ -127,10 +128,11 @@ describe.each(pairs)('escalation through two instances on $name', ({ db, bus: bu
     await step(60_000);
 
     const rows = await deliveries(alertId);
+    // A webhook's 2xx comes from the person's own receiver: delivered, not merely sent.
     expect(rows.map((r) => [r.level, r.staff_id, r.channel, r.status])).toEqual([
-      [0, primary.id, 'webhook', 'sent'],
-      ...[primary.id, second.id].sort().map((id) => [1, id, 'webhook', 'sent']),
-      [2, admin.id, 'webhook', 'sent'],
+      [0, primary.id, 'webhook', 'delivered'],
+      ...[primary.id, second.id].sort().map((id) => [1, id, 'webhook', 'delivered']),
+      [2, admin.id, 'webhook', 'delivered'],
     ]);
     const forAlert = hook.accepted.filter((h) => (h.json.alert as { id: string }).id === alertId);
     expect(forAlert.map((h) => [h.json.level, (h.json.staff as { id: string }).id]).sort()).toEqual(
@@ -183,9 +185,56 @@ describe.each(pairs)('escalation through two instances on $name', ({ db, bus: bu
     await escalate();
     await escalate();
     expect((await deliveries(alertId)).map((r) => [r.level, r.staff_id, r.status])).toEqual([
-      [0, second.id, 'sent'],
+      [0, second.id, 'delivered'],
     ]);
     await a.api('POST', 'me/shift/start', { token: primary.token });
+  });
+
+  it('with the primary carer off shift, every escalation step, dashboard ring flag and delivery skips them', async () => {
+    await a.api('POST', 'me/shift/end', { token: primary.token });
+    const before = hook.accepted.length;
+    const alertId = await raise('bathroom_too_long');
+    await hook.waitFor(before + 1);
+    const steps = () =>
+      a.sql<{ level: number; notified_staff: string[] }[]>`
+        select level, notified_staff from alert_escalations where alert_id = ${alertId} order by level`;
+    const ringFlag = async (who: { token: string }) => {
+      const ws = await WsTestClient.connect(b.url, who.token);
+      const snapshot = await ws.subscribe('alerts');
+      ws.close();
+      const alerts = (snapshot.data as { alerts: { id: string; ring: boolean }[] }).alerts;
+      return alerts.find((x) => x.id === alertId)?.ring;
+    };
+    // Level 0: the first carer on duty, on every instance's dashboards alike.
+    expect([await ringFlag(primary), await ringFlag(second)]).toEqual([false, true]);
+    await escalate();
+    // Level 1, every carer on duty: still not the carer who ended their shift.
+    expect(await steps()).toEqual([{ level: 1, notified_staff: [second.id] }]);
+    expect([await ringFlag(primary), await ringFlag(second)]).toEqual([false, true]);
+    await escalate();
+    expect((await steps()).at(-1)).toEqual({ level: 2, notified_staff: [admin.id] });
+    expect([await ringFlag(primary), await ringFlag(admin)]).toEqual([false, true]);
+    const rows = await deliveries(alertId);
+    expect(rows.some((r) => r.staff_id === primary.id)).toBe(false);
+    expect(rows.map((r) => [r.level, r.staff_id])).toEqual([
+      [0, second.id],
+      [1, second.id],
+      [2, admin.id],
+    ]);
+    await a.api('POST', `alerts/${alertId}/resolve`, { token: admin.token });
+    await a.api('POST', 'me/shift/start', { token: primary.token });
+  });
+
+  it('with no carer of the senior on duty, the alert goes straight to the admins', async () => {
+    await a.api('POST', 'me/shift/end', { token: primary.token });
+    await a.api('POST', 'me/shift/end', { token: second.token });
+    const chats = chat.bodies.length;
+    const alertId = await raise('no_morning_activity');
+    await chat.waitFor(chats + 1);
+    expect((await deliveries(alertId)).map((r) => [r.level, r.staff_id])).toEqual([[0, admin.id]]);
+    await a.api('POST', `alerts/${alertId}/resolve`, { token: admin.token });
+    await a.api('POST', 'me/shift/start', { token: primary.token });
+    await a.api('POST', 'me/shift/start', { token: second.token });
   });
 
   it('an unreachable webhook is a failed, retried delivery, never a crash', async () => {

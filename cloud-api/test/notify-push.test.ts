@@ -110,8 +110,25 @@ describe.each(databaseTargets())('Web Push on $name', (target) => {
         level: 0,
         status: 'delivered',
         attempts: 1,
+        seenAt: null,
+        acknowledged: true,
       }),
     ]);
+
+    // A click on the notification (the service worker posts to seenUrl) makes it "seen"; a token
+    // that is not signed by the cloud records nothing.
+    const seen = (token: string) =>
+      fetch(payload.seenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
+      });
+    expect((await seen(`${payload.token}x`)).status).toBe(400);
+    expect((await seen(payload.token)).status).toBe(204);
+    const after = await cloud.api('GET', `alerts/${alertId}/deliveries`, { token: carer.token });
+    const [row] = after.body.deliveries;
+    expect(row).toMatchObject({ status: 'seen', acknowledged: true });
+    expect(Date.parse(row.seenAt)).toBeGreaterThanOrEqual(Date.parse(row.deliveredAt));
   });
 
   it('a forged token acknowledges nothing', async () => {

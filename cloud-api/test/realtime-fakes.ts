@@ -38,6 +38,7 @@ export const audience: SeniorAudience = {
   carers: [people.primary.id, people.second.id],
   viewers: [people.primary.id, people.second.id, people.technician.id],
   admins: [people.admin.id],
+  onDuty: new Set([people.primary.id, people.second.id, people.admin.id]),
 };
 
 export function alert(overrides: Partial<Alert> = {}): Alert {

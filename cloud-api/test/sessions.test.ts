@@ -115,4 +115,40 @@ describe.each(databaseTargets())('staff sessions on $name', (target) => {
       where target_id = ${carer.id} and action like 'staff.%' order by id`;
     expect(actions.map((a) => a.action)).toEqual(['staff.disable', 'staff.enable']);
   });
+
+  it('a new role takes effect at once: the old sessions end, the next login carries it', async () => {
+    const member = await cloud.staff('staff');
+    const socket = await cloud.ws(member.token);
+    const promote = await cloud.api('PATCH', `staff/${member.id}`, {
+      token: admin.token,
+      body: { role: 'technician' },
+    });
+    expect(promote.body).toMatchObject({ id: member.id, role: 'technician', disabled: false });
+    expect(await socket.closed).toBe(4001);
+    expect((await me(member.token)).status).toBe(401);
+    const back = await login(member.email, member.password);
+    expect((await me(back.accessToken)).body).toMatchObject({ role: 'technician' });
+    const listed = await cloud.api('GET', 'staff', { token: admin.token });
+    expect(listed.body.staff.find((s: { id: string }) => s.id === member.id)).toMatchObject({
+      role: 'technician',
+      disabled: false,
+    });
+
+    const bad = await cloud.api('PATCH', `staff/${member.id}`, {
+      token: admin.token,
+      body: { role: 'boss' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('VALIDATION_FAILED');
+    const empty = await cloud.api('PATCH', `staff/${member.id}`, { token: admin.token, body: {} });
+    expect(empty.body.error.message).toContain('name disabled or role to change');
+    const selfDemote = await cloud.api('PATCH', `staff/${admin.id}`, {
+      token: admin.token,
+      body: { role: 'staff' },
+    });
+    expect(selfDemote.status).toBe(409);
+    const [audit] = await cloud.sql<{ details: { from: string; to: string } }[]>`
+      select details from audit_log where target_id = ${member.id} and action = 'staff.role'`;
+    expect(audit?.details).toEqual({ from: 'staff', to: 'technician' });
+  });
 });

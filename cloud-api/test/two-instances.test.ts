@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Alert } from '@hearth/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Bus } from '../src/bus/bus.js';
 import { openDatabase } from '../src/db/database.js';
 import { pendantAlert, TestCloud } from './harness.js';
@@ -69,6 +69,34 @@ describe.each(pairs)('two cloud instances on $name', ({ db, bus: busTarget }) =>
     expect((acked.data as Alert).acknowledgedBy).toBe(carer.id);
     ws.close();
     wsA.close();
+  });
+
+  it('a dashboard opened on B knows at once whether a hub connected to A is online, and its agent version', async () => {
+    type HubsSnapshot = { hubs: { id: string; online: boolean; agentVersion: string | null }[] };
+    const seenFromB = async () => {
+      const ws = await b.ws(carer.token);
+      const snap = await ws.subscribe('hubs');
+      ws.close();
+      return (snap.data as HubsSnapshot).hubs.find((h) => h.id === hub.hubId);
+    };
+    expect(await seenFromB()).toMatchObject({ online: false, agentVersion: null });
+    const link = await a.hubWs(hub.apiKey);
+    await link.next((m) => m.type === 'ack' && m.topic === 'hello');
+    link.send({ type: 'update', topic: 'hello', data: { protocol: 2, agentVersion: '3.1.4' } });
+    await vi.waitFor(
+      async () => expect(await seenFromB()).toMatchObject({ online: true, agentVersion: '3.1.4' }),
+      {
+        timeout: 5000,
+      },
+    );
+    // The hub dies: a dashboard opened on B right after says offline, without waiting for silence.
+    link.close();
+    await vi.waitFor(
+      async () => expect(await seenFromB()).toMatchObject({ online: false, agentVersion: '3.1.4' }),
+      {
+        timeout: 5000,
+      },
+    );
   });
 
   it('a dashboard that missed the ring (bus down) gets the alert when it resumes from its cursor', async () => {

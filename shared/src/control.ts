@@ -424,6 +424,8 @@ export const StaffServerMessage = z.union([
       on('update', 'safety-checks', SafetyCheck),
       on('update', 'seniors', z.looseObject({ change: z.string(), senior: z.looseObject({ id: Uuid }) })),
       on('update', 'hubs', z.looseObject({ change: z.string(), hub: z.looseObject({ id: Uuid }) })),
+      // Beside `alerts` (no subscription of its own): an alert's deliveries changed; read them again.
+      on('update', 'deliveries', z.object({ alertId: Uuid, seniorId: Uuid })),
     ]),
     msg('update', SeniorTopic, z.object({ events: z.array(z.looseObject({})), omitted: z.number() })),
   ]),

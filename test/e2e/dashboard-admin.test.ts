@@ -218,6 +218,81 @@ describe.runIf(haveChromium)('staff dashboard: admins and technicians', () => {
     expect(entries.map((e) => e.action)).toEqual(['model.rollback', 'model.upload', 'model.upload']);
   });
 
+  it("changes a staff member's role and disables them, and their open dashboard ends at once each time", async () => {
+    await admin.request('POST', '/api/v1/staff', {
+      email: 'dora@demo.hearth',
+      name: 'Dora Carer',
+      role: 'staff',
+      password: 'dora-carer-pw',
+    });
+    const theirs = await newDashboardContext(browser);
+    const dora = await theirs.newPage();
+    await signIn(dora, cloud.url, 'dora@demo.hearth', 'dora-carer-pw');
+    await dora.waitForSelector('#board-title');
+
+    await page.goto(`${cloud.url}/#/admin/staff`);
+    const row = page.locator('#staff tbody tr', { hasText: 'Dora Carer' });
+    await row.waitFor();
+    await row.getByLabel('Role of Dora Carer').selectOption('technician');
+    await expect.poll(() => page.locator('#main p[role=status]').textContent()).toBe('Saved');
+    // Her page held a carer's view: the new role ends it, and her next sign-in is a technician's.
+    await dora.waitForSelector('#login-form', { timeout: 15_000 });
+    await signIn(dora, cloud.url, 'dora@demo.hearth', 'dora-carer-pw');
+    await dora.waitForSelector('#admin-title');
+    expect(await dora.locator('nav.tabs a').allTextContents()).toEqual(['Pairing', 'Hubs']);
+
+    page.once('dialog', (d) => void d.accept());
+    await row.getByRole('button', { name: 'Disable Dora Carer' }).click();
+    await expect.poll(() => row.textContent()).toContain('Disabled');
+    expect(await row.getByRole('button', { name: 'Enable Dora Carer' }).count()).toBe(1);
+    await dora.waitForSelector('#login-form', { timeout: 15_000 });
+    await dora.fill('input[name=email]', 'dora@demo.hearth');
+    await dora.fill('input[name=password]', 'dora-carer-pw');
+    await dora.click('button[type=submit]');
+    await expect.poll(() => dora.textContent('#login-error')).toMatch(/.+/);
+    expect(await dora.locator('header.top').count()).toBe(0);
+    // Admins cannot lock themselves out from this page.
+    const mine = page.locator('#staff tbody tr', { hasText: 'Demo Admin' });
+    expect(await mine.getByRole('combobox').isDisabled()).toBe(true);
+    expect(await mine.getByRole('button').count()).toBe(0);
+    await keepScreenshot(page, '24b-staff-roles-disabled');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await theirs.close();
+  });
+
+  it("records the senior's consent to check-in video from the senior form", async () => {
+    await page.goto(`${cloud.url}/#/admin/seniors`);
+    await page.getByLabel('Choose a senior').selectOption({ label: 'Arthur Bennett' });
+    const consent = page.getByLabel('Agreed to check-in video');
+    expect(await consent.isChecked()).toBe(false);
+    await consent.check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.locator('#main p[role=status]').textContent()).toBe('Saved');
+    const stored = await admin.request<{ videoConsent: boolean }>('GET', `/api/v1/seniors/${seniorId}`);
+    expect(stored.videoConsent).toBe(true);
+    const [entry] = (
+      await admin.request<{ entries: { action: string; details: unknown }[] }>(
+        'GET',
+        '/api/v1/audit?action=video.consent&limit=1',
+      )
+    ).entries;
+    expect(entry).toMatchObject({ action: 'video.consent', details: { consent: true } });
+    // Another visit shows it as recorded; unticking withdraws it.
+    await page.reload();
+    await page.getByLabel('Choose a senior').selectOption({ label: 'Arthur Bennett' });
+    await expect.poll(() => page.getByLabel('Agreed to check-in video').isChecked()).toBe(true);
+    await page.getByLabel('Agreed to check-in video').uncheck();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(
+        async () =>
+          (await admin.request<{ videoConsent: boolean }>('GET', `/api/v1/seniors/${seniorId}`)).videoConsent,
+      )
+      .toBe(false);
+    await keepScreenshot(page, '24c-senior-video-consent');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+
   it('shows every admin page without serious accessibility problems', async () => {
     for (const name of ['staff', 'seniors', 'hubs', 'rules', 'outcomes']) {
       await page.goto(`${cloud.url}/#/admin/${name}`);

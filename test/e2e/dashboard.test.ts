@@ -1,7 +1,9 @@
 // The staff dashboard in Debian Chromium against the real cloud and a real (simulated) hub agent:
 // a carer signs in, stays signed in across a reload, hears and sees a pendant press arrive, takes
 // it, resolves it with an outcome, and the page tells the truth when the hub or the server dies.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -24,6 +26,12 @@ import {
   signIn,
 } from '../support/dashboard-browser.js';
 
+const HUB_AGENT_VERSION = (
+  JSON.parse(readFileSync(new URL('../../hub-agent/package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
+
 describe.runIf(haveChromium)('staff dashboard: a carer through a shift', () => {
   const work = mkdtempSync(join(tmpdir(), 'hearth-dashboard-'));
   const hubDir = join(work, 'hub');
@@ -39,17 +47,36 @@ describe.runIf(haveChromium)('staff dashboard: a carer through a shift', () => {
   let page: Page;
   let other: Page;
   let seniorId: string;
+  // The carer's own webhook (a chat tool, say): refuses the first post, then takes every one.
+  let webhook: Server;
+  const webhookPosts: number[] = [];
 
   const press = (dir = hubDir) => hearth(['simulate', 'press', 'pendant', '--data-dir', dir]);
   const card = (p: Page, status?: string, who = 'Margaret Ellis') =>
     p.locator(`#alerts .alert${status ? `.${status}` : ''}`, { hasText: who }).first();
 
   beforeAll(async () => {
+    webhook = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const status = webhookPosts.length === 0 ? 503 : 200;
+        webhookPosts.push(status);
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
     cloud = await startCloud({ dataDir: cloudDir, env });
     const admin = new ApiClient(cloud.url);
     await admin.login('admin@demo.hearth', 'demo-admin');
     const { staff } = await admin.request<{ staff: { id: string; email: string }[] }>('GET', '/api/v1/staff');
     const demoCarer = staff.find((s) => s.email === 'staff@demo.hearth')!;
+    const carerApi = new ApiClient(cloud.url);
+    await carerApi.login('staff@demo.hearth', 'demo-staff');
+    await carerApi.request('PATCH', '/api/v1/me/notification-settings', {
+      email: false,
+      webhookUrl: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hooks/carer`,
+      webhookKind: 'slack',
+    });
     const second = await admin.request<{ id: string }>('POST', '/api/v1/staff', {
       email: 'second@demo.hearth',
       name: 'Second Carer',
@@ -103,6 +130,7 @@ describe.runIf(haveChromium)('staff dashboard: a carer through a shift', () => {
     await agent?.stop();
     await otherAgent?.stop();
     await cloud?.stop();
+    webhook?.close();
     rmSync(work, { recursive: true, force: true });
   }, 60_000);
 
@@ -162,9 +190,31 @@ describe.runIf(haveChromium)('staff dashboard: a carer through a shift', () => {
     expect(await seriousA11yViolations(page)).toEqual([]);
   });
 
+  it('shows on the alert who was rung, on which channel and how far it got, and it moves on live', async () => {
+    const alert = card(page, 'open');
+    await alert.getByRole('button', { name: 'Deliveries' }).click();
+    const hook = alert.locator('table.deliveries tr[data-channel=webhook]');
+    await hook.waitFor({ timeout: 10_000 });
+    expect(await hook.textContent()).toContain('Demo Staff');
+    expect(await hook.textContent()).toContain('Level 0');
+    // The receiver refused the first post: queued with the reason, and retried without a reload.
+    await expect.poll(() => hook.getAttribute('data-status'), { timeout: 10_000 }).toBe('queued');
+    expect(await hook.textContent()).toContain('webhook answered 503');
+    await expect.poll(() => hook.getAttribute('data-status'), { timeout: 45_000 }).toBe('delivered');
+    expect(webhookPosts).toEqual([503, 200]);
+    // The colleague second in escalation order is not rung before the alert escalates.
+    expect(await alert.locator('table.deliveries tr', { hasText: 'Second Carer' }).count()).toBe(0);
+    await keepScreenshot(page, '03b-alert-deliveries');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  }, 90_000);
+
   it('acknowledging shows who has it to a colleague in another browser', async () => {
     await card(page, 'open').getByRole('button', { name: 'Acknowledge' }).click();
     await card(page, 'acknowledged').waitFor({ timeout: 10_000 });
+    // The delivery panel still open says that the person rung is the one who took it.
+    await expect
+      .poll(() => card(page).locator('table.deliveries tr[data-channel=webhook]').textContent())
+      .toContain('Acknowledged');
     expect(await card(page).textContent()).toContain('You have it');
     const theirs = card(other, 'acknowledged');
     await theirs.waitFor({ timeout: 10_000 });
@@ -289,6 +339,38 @@ describe.runIf(haveChromium)('staff dashboard: a carer through a shift', () => {
       .toBe('hub-offline');
     expect(await tile.locator('.badge').textContent()).toMatch(/Hub offline since \d\d:\d\d/);
     await keepScreenshot(page, '10-hub-offline');
+
+    // A tab opened now, long before the hub has been silent for the configured time, says so at
+    // once: the first snapshot carries whether each hub's control channel is open.
+    const later = await newDashboardContext(browser);
+    const fresh = await later.newPage();
+    await signIn(fresh, cloud.url, 'staff@demo.hearth', 'demo-staff');
+    const freshTile = fresh.locator('#board .tile', { hasText: 'Margaret Ellis' });
+    await freshTile.waitFor();
+    expect(await freshTile.locator('.badge').getAttribute('data-status')).toBe('hub-offline');
+    expect(await freshTile.locator('.badge').textContent()).toMatch(/Hub offline since \d\d:\d\d/);
+    // The neighbour's hub, still running, is online in the same snapshot.
+    const neighbour = fresh.locator('#board .tile', { hasText: 'Arthur Bennett' });
+    expect(await neighbour.locator('.badge').getAttribute('data-status')).not.toBe('hub-offline');
+    await keepScreenshot(fresh, '10b-hub-offline-new-tab');
+    await later.close();
+  });
+
+  it("lists each hub's agent version from its hello, and which hubs are online", async () => {
+    const boss = await newDashboardContext(browser);
+    const p = await boss.newPage();
+    await signIn(p, cloud.url, 'admin@demo.hearth', 'demo-admin');
+    await p.goto(`${cloud.url}/#/admin/hubs`);
+    const rows = p.locator('#hubs tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2);
+    const row = (name: string) => p.locator('#hubs tbody tr', { hasText: name });
+    expect(await row('Arthur Bennett').locator('.agent-version').textContent()).toBe(HUB_AGENT_VERSION);
+    expect(await row('Margaret Ellis').locator('.agent-version').textContent()).toBe(HUB_AGENT_VERSION);
+    expect(await row('Margaret Ellis').textContent()).toContain('Offline');
+    expect(await row('Arthur Bennett').textContent()).toContain('Online');
+    await keepScreenshot(p, '10c-hubs-agent-version');
+    expect(await seriousA11yViolations(p)).toEqual([]);
+    await boss.close();
   });
 
   it('speaks Korean to a browser that prefers it', async () => {

@@ -1,19 +1,16 @@
 /**
  * Who is *rung* for an alert at each escalation level. Everyone allowed to see the senior still
- * *sees* the alert in their list; ringing is what makes a sound on the dashboard and (later) goes to
- * the person's notification channels. One pure policy, used by the escalator (who it records as
- * notified), the dashboards (the `ring` flag) and the notification channels.
+ * *sees* the alert in their list; ringing is what makes a sound on the dashboard and goes to the
+ * person's notification channels. One pure policy, used alike by the escalator (who it records as
+ * notified), the dashboards (the `ring` flag) and the notifier (who gets push, email, webhooks):
  *
- * - level 0: the senior's primary carer (first in escalation order) on duty;
+ * - level 0: the senior's primary carer on duty (the first carer in escalation order who is on duty);
  * - level 1: every carer of the senior on duty;
- * - level 2: the admins.
+ * - level 2: the admins (on duty or not: they are the last resort).
  *
- * "On duty" applies only when the audience says who is (`onDuty`); without it every carer counts, as
- * the dashboards' `ring` flag has it. With it, the primary carer on duty is the first carer in
- * escalation order who is on duty, and carers off duty are never rung.
- *
- * A level that would ring nobody (a senior without carers) rings the next level's people instead,
- * so an alert is never silent while someone could be told.
+ * Carers off duty (who ended their shift) are never rung. A level that would ring nobody (no carer of
+ * the senior on duty) rings the next level's people instead, so an alert is never silent while
+ * someone could be told.
  */
 
 /** Highest escalation level. */
@@ -25,13 +22,12 @@ export interface EscalationAudience {
   carers: readonly string[];
   /** Active admins. */
   admins: readonly string[];
-  /** Staff on duty; absent: everyone counts as on duty. Admins are rung at their level regardless. */
-  onDuty?: ReadonlySet<string>;
+  /** Staff on duty (a person who never ended a shift is). Admins are rung at their level regardless. */
+  onDuty: ReadonlySet<string>;
 }
 
 function atLevel(level: number, audience: EscalationAudience): readonly string[] {
-  const onDuty = audience.onDuty;
-  const carers = onDuty ? audience.carers.filter((id) => onDuty.has(id)) : audience.carers;
+  const carers = audience.carers.filter((id) => audience.onDuty.has(id));
   if (level <= 0) return carers.slice(0, 1);
   if (level === 1) return carers;
   return audience.admins;

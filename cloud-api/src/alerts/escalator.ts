@@ -24,7 +24,8 @@ export interface EscalatorDeps {
 
 /**
  * Escalates alerts nobody acknowledged: after each `escalationSeconds` the alert moves one level up;
- * who that level rings is the escalation policy's to say (primary carer → every carer → admins).
+ * who that level rings is the escalation policy's to say (primary carer on duty → every carer on
+ * duty → admins), the same answer the dashboards' ring flag and the notifier get.
  * Each step is recorded once (unique per level, so several instances never double it) and pushed.
  * Acknowledging clears `next_escalation_at`. Time comes from the injected clock only.
  */
@@ -81,6 +82,7 @@ export class AlertEscalator {
         const ids = rungAt(level, {
           carers: audience.carers.get(a.senior_id) ?? [],
           admins: audience.admins,
+          onDuty: audience.onDuty,
         });
         await tx`insert into alert_escalations (alert_id, level, notified_staff, escalated_at)
           values (${a.id}, ${level}, ${tx.array(ids)}::uuid[], ${now}) on conflict (alert_id, level) do nothing`;

@@ -49,10 +49,16 @@ export class StaffStore {
     return row && toStaff(row);
   }
 
-  /** Every account, by name. */
-  async list(): Promise<StaffMember[]> {
+  /** Every account, by name, with whether it is disabled. */
+  async list(): Promise<(StaffMember & { disabled: boolean })[]> {
     const rows = await this.sql<StaffRow[]>`select * from staff order by name, email`;
-    return rows.map((r) => publicStaff(toStaff(r)));
+    return rows.map((r) => ({ ...publicStaff(toStaff(r)), disabled: r.disabled_at !== null }));
+  }
+
+  /** Gives the account a new role. @returns false when it does not exist. */
+  async setRole(id: string, role: Role): Promise<boolean> {
+    const rows = await this.sql`update staff set role = ${role} where id = ${id} returning id`;
+    return rows.length > 0;
   }
 
   /**

@@ -12,6 +12,10 @@ export const HubView = z.object({
   seniorId: z.uuid(),
   status: z.string(),
   lastSeenAt: z.string().nullable(),
+  /** A control channel to some cloud instance is open now (the hub is online, whatever it uploads). */
+  online: z.boolean(),
+  /** The agent version of the hub's last hello; null before one. */
+  agentVersion: z.string().nullable(),
 });
 export type HubView = z.infer<typeof HubView>;
 
@@ -20,7 +24,7 @@ export const HubRing = z.object({
   change: z.enum(['claimed', 'revoked', 'key-rotated', 'seen', 'connected', 'disconnected', 'release']),
   /** The hub as stored after the change. */
   hub: HubView,
-  /** For `connected`/`disconnected`: whether the hub holds a control channel to this cloud now. */
+  /** Whether the hub holds a control channel to this cloud now (as `hub.online`, kept for older dashboards). */
   online: z.boolean().optional(),
   /** For `release`: where the hub is with the release it just reported on. */
   rollout: HubRollout.optional(),
@@ -39,12 +43,13 @@ export async function ringHub(
   hubId: string,
   change: HubRing['change'],
   log: Logger,
-  online?: boolean,
 ): Promise<void> {
   try {
+    // Presence as every instance sees it, not as the ringing one does: a hub that moved to another
+    // instance before this one noticed the old socket close is still online.
     const hub = await new HubStore(deps.sql, () => new Date()).view(hubId);
     if (!hub) return;
-    await ring(deps.bus, HUBS, { change, hub, ...(online !== undefined && { online }) });
+    await ring(deps.bus, HUBS, { change, hub, online: hub.online });
   } catch (err) {
     log.warn({ err, hubId, change }, 'hub change stored but the bus ring failed');
   }

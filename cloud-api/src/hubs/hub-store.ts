@@ -1,5 +1,6 @@
 import { type Sql, transaction } from '../db/database.js';
 import type { StaffPrincipal } from '../http/env.js';
+import { PRESENCE_STALE_SECONDS } from './hub-presence.js';
 import type { HubView } from './hub-ring.js';
 import { keyMatches, keyPrefix, newHubKey, newPairingCode, normalisePairingCode, sha256 } from './keys.js';
 
@@ -14,7 +15,11 @@ export interface HubRow {
   acked_through_seq: number;
   last_seen_at: Date | null;
   created_at: Date;
+  agent_version: string | null;
 }
+
+/** A hub with whether a control channel to any instance is open now. */
+export type HubWithPresence = HubRow & { online: boolean };
 
 /** A successful claim: the new hub's id and key, and the registrations of that device it replaced. */
 export interface ClaimedHub {
@@ -115,47 +120,59 @@ export class HubStore {
     return rows.length > 0 ? key.key : undefined;
   }
 
-  /** Hubs of the given seniors. */
-  async listForSeniors(seniorIds: string[] | 'all'): Promise<HubRow[]> {
-    if (seniorIds === 'all') return this.sql<HubRow[]>`select * from hubs order by created_at`;
-    return this.sql<
-      HubRow[]
-    >`select * from hubs where senior_id = any(${seniorIds}::uuid[]) order by created_at`;
+  /** Hubs of the given seniors, with their presence. */
+  async listForSeniors(seniorIds: string[] | 'all'): Promise<HubWithPresence[]> {
+    const online = this.onlineColumn();
+    if (seniorIds === 'all')
+      return this.sql<HubWithPresence[]>`select h.*, ${online} from hubs h order by h.created_at`;
+    return this.sql<HubWithPresence[]>`select h.*, ${online} from hubs h
+      where h.senior_id = any(${seniorIds}::uuid[]) order by h.created_at`;
   }
 
   /** The `hubs` topic's view of one hub; undefined when there is none. */
   async view(hubId: string): Promise<HubView | undefined> {
-    const row = await this.get(hubId);
+    const [row] = await this.sql<HubWithPresence[]>`
+      select h.*, ${this.onlineColumn()} from hubs h where h.id = ${hubId}`;
     return row && toView(row);
   }
 
-  /** Every hub `who` may see (admins all, others those of their seniors), oldest first. */
+  /** Every hub `who` may see (admins all, others those of their seniors), oldest first, with presence. */
   async listVisible(who: StaffPrincipal): Promise<HubView[]> {
+    const online = this.onlineColumn();
     const rows =
       who.role === 'admin'
-        ? await this.sql<HubRow[]>`select * from hubs order by created_at`
-        : await this.sql<HubRow[]>`select * from hubs
-            where senior_id in (select senior_id from staff_seniors where staff_id = ${who.id}) order by created_at`;
+        ? await this.sql<HubWithPresence[]>`select h.*, ${online} from hubs h order by h.created_at`
+        : await this.sql<HubWithPresence[]>`select h.*, ${online} from hubs h
+            where h.senior_id in (select senior_id from staff_seniors where staff_id = ${who.id})
+            order by h.created_at`;
     return rows.map(toView);
+  }
+
+  /** Records the agent version the hub said hello with. */
+  async setAgentVersion(hubId: string, version: string | null): Promise<void> {
+    await this.sql`update hubs set agent_version = ${version} where id = ${hubId}
+      and agent_version is distinct from ${version}`;
+  }
+
+  /** `online`: a control channel to some instance is open (a link row its instance keeps fresh). */
+  private onlineColumn() {
+    return this.sql`exists (select 1 from hub_control_links l where l.hub_id = h.id
+      and l.heartbeat_at > now() - make_interval(secs => ${PRESENCE_STALE_SECONDS})) as online`;
   }
 
   /** Records that the hub was just heard from (its control channel opened or closed). */
   async markSeen(hubId: string): Promise<void> {
     await this.sql`update hubs set last_seen_at = now() where id = ${hubId}`;
   }
-
-  /** Records the agent version the hub says it runs (its hello, or the result of an update). */
-  async recordAgentVersion(hubId: string, version: string): Promise<void> {
-    await this.sql`update hubs set agent_version = ${version}
-      where id = ${hubId} and agent_version is distinct from ${version}`;
-  }
 }
 
-function toView(h: HubRow): HubView {
+function toView(h: HubWithPresence): HubView {
   return {
     id: h.id,
     seniorId: h.senior_id,
     status: h.status,
     lastSeenAt: h.last_seen_at?.toISOString() ?? null,
+    online: h.status === 'active' && h.online,
+    agentVersion: h.agent_version,
   };
 }

@@ -13,9 +13,9 @@ import { SeniorStore } from '../seniors/senior-store.js';
 import { requireHub } from './hub-auth.js';
 import { sendToHub } from './hub-commands.js';
 import { ringHub } from './hub-ring.js';
-import type { HubRow, HubStore } from './hub-store.js';
+import type { HubStore, HubWithPresence } from './hub-store.js';
 
-function toHub(h: HubRow) {
+function toHub(h: HubWithPresence) {
   return {
     id: h.id,
     seniorId: h.senior_id,
@@ -23,6 +23,8 @@ function toHub(h: HubRow) {
     status: h.status,
     ackedThroughSeq: h.acked_through_seq,
     lastSeenAt: h.last_seen_at?.toISOString() ?? null,
+    online: h.status === 'active' && h.online,
+    agentVersion: h.agent_version,
     createdAt: h.created_at.toISOString(),
   };
 }

@@ -7,6 +7,7 @@ import type { AppEnv } from '../http/env.js';
 import { ApiError } from '../http/errors.js';
 import { clientAddress } from '../http/request-info.js';
 import type { ActionClaim, ActionTokens } from './action-tokens.js';
+import { ringDeliveries } from './delivery-ring.js';
 import { DeliveryStore } from './delivery-store.js';
 import { escapeHtml } from './html.js';
 import { AckByTokenRequest } from './schemas.js';
@@ -32,9 +33,11 @@ type Outcome =
 /**
  * Acknowledging from a notification without logging in, through a signed single-use token:
  * `POST /notify/ack-by-token {token}` (the service worker's "Acknowledge" action),
- * `POST /notify/push-receipt {token}` (the device got the push), and for email
- * `GET /notify/ack?t=` (a page that asks to confirm, so a mail scanner following links acknowledges
- * nothing) and `POST /notify/ack` (the confirmation). A spent token answers who acknowledged.
+ * `POST /notify/push-receipt {token}` (the device got the push: delivered), `POST /notify/seen {token}`
+ * (the person clicked the notification: seen), and for email `GET /notify/ack?t=` (a page that asks to
+ * confirm, so a mail scanner following links acknowledges nothing; opening it is "seen") and
+ * `POST /notify/ack` (the confirmation). A spent token answers who acknowledged; receipts and "seen"
+ * take spent tokens too (the notification was acknowledged from before it was looked at).
  */
 export function notifyAckRoutes(deps: CloudDeps, tokens: ActionTokens) {
   const deliveries = new DeliveryStore(deps.sql);
@@ -98,13 +101,27 @@ export function notifyAckRoutes(deps: CloudDeps, tokens: ActionTokens) {
     return c.json({ acknowledged: true, acknowledgedBy: outcome.by });
   });
 
-  app.post('/notify/push-receipt', async (c) => {
-    const { token } = await readJson(c, AckByTokenRequest, { maxBytes: 8 * 1024 });
-    const checked = tokens.check(token, deps.now());
-    if (!checked.ok) throw new ApiError(400, 'BAD_REQUEST', checked.message);
-    await deliveries.markDelivered(checked.claim.alertId, checked.claim.staffId, 'push', deps.now());
-    return c.body(null, 204);
-  });
+  /** Records a hop of the delivery the token came with, and tells the dashboards showing it. */
+  const hop = async (c: Context<AppEnv>, claim: ActionClaim, seen: boolean) => {
+    const moved = seen
+      ? claim.deliveryId !== undefined &&
+        (await deliveries.markSeen(claim.deliveryId, claim.staffId, deps.now()))
+      : await deliveries.markDelivered({ ...claim, channel: 'push' }, deps.now());
+    if (moved) await ringDeliveries(deps, { id: claim.alertId }, c.var.log);
+  };
+
+  for (const [path, seen] of [
+    ['/notify/push-receipt', false],
+    ['/notify/seen', true],
+  ] as const) {
+    app.post(path, async (c) => {
+      const { token } = await readJson(c, AckByTokenRequest, { maxBytes: 8 * 1024 });
+      const checked = tokens.check(token, deps.now());
+      if (!checked.ok) throw new ApiError(400, 'BAD_REQUEST', checked.message);
+      await hop(c, checked.claim, seen);
+      return c.body(null, 204);
+    });
+  }
 
   app.get('/notify/ack', async (c) => {
     const token = c.req.query('t') ?? '';
@@ -118,6 +135,8 @@ export function notifyAckRoutes(deps: CloudDeps, tokens: ActionTokens) {
       );
     const state = await acknowledgedBy(checked.claim.alertId);
     if (!state) return page(c, 410, 'Alert not found', '<p>This alert no longer exists.</p>');
+    // The person opened the email (or chat message): seen, whether or not they confirm.
+    await hop(c, checked.claim, true);
     if (state.status !== 'open') {
       return page(
         c,

@@ -9,6 +9,8 @@ export interface ActionClaim {
   exp: number;
   /** Makes the token single use: spent nonces are kept. */
   nonce: string;
+  /** The delivery that carried it, whose hops (delivered, seen) the token's uses record. */
+  deliveryId?: string;
 }
 
 export type TokenCheck =
@@ -31,12 +33,13 @@ export class ActionTokens {
   }
 
   /** A token for `staffId` to acknowledge `alertId`, valid for the configured minutes from `now`. */
-  issue(alertId: string, staffId: string, now: Date): string {
+  issue(alertId: string, staffId: string, now: Date, deliveryId?: string): string {
     const claim: ActionClaim = {
       alertId,
       staffId,
       exp: now.getTime() + this.ttlMs,
       nonce: randomBytes(12).toString('base64url'),
+      ...(deliveryId && { deliveryId }),
     };
     const body = Buffer.from(JSON.stringify(claim)).toString('base64url');
     return `${body}.${this.sign(body)}`;
@@ -59,7 +62,8 @@ export class ActionTokens {
     if (
       typeof claim.exp !== 'number' ||
       typeof claim.alertId !== 'string' ||
-      typeof claim.nonce !== 'string'
+      typeof claim.nonce !== 'string' ||
+      (claim.deliveryId !== undefined && typeof claim.deliveryId !== 'string')
     ) {
       return invalid;
     }

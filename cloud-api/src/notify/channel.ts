@@ -21,6 +21,8 @@ export interface DeliveryJob {
     ackApi: string;
     /** `POST {token}` records that the device received the push. */
     receipt: string;
+    /** `POST {token}` records that the person opened the notification. */
+    seen: string;
   };
 }
 
@@ -36,13 +38,20 @@ export class DeliveryError extends Error {
 }
 
 /**
+ * How far a send got: `sent` when a server between us and the person accepted it (an SMTP server, a
+ * push service), `delivered` when the person's own receiver did (a webhook's 2xx).
+ */
+export type SendOutcome = 'sent' | 'delivered';
+
+/**
  * One way of reaching a person. `send` resolves once the other side accepted the message (SMTP 250,
- * push service 201, webhook 2xx) and throws a DeliveryError otherwise, with a reason safe to store and
- * show (never a secret). Unreachable servers are ordinary failures: the delivery is retried.
+ * push service 201, webhook 2xx), saying how far that is, and throws a DeliveryError otherwise, with a
+ * reason safe to store and show (never a secret). Unreachable servers are ordinary failures: the
+ * delivery is retried.
  */
 export interface NotifyChannel {
   readonly name: DeliveryChannel;
-  send(job: DeliveryJob): Promise<void>;
+  send(job: DeliveryJob): Promise<SendOutcome>;
 }
 
 /** The one-line title a person sees first. */

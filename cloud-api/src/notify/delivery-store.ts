@@ -15,6 +15,7 @@ export interface DeliveryRow {
   created_at: Date;
   sent_at: Date | null;
   delivered_at: Date | null;
+  seen_at: Date | null;
 }
 
 /** One delivery to create: a person rung on a channel at a level. */
@@ -90,16 +91,44 @@ export class DeliveryStore {
       returning n.*`;
   }
 
-  /** The channel accepted it (only the claim that made this attempt may say so). */
-  async markSent(row: DeliveryRow, now: Date): Promise<void> {
-    await this.sql`update notify_deliveries set status = 'sent', sent_at = ${now}, last_error = null
+  /**
+   * The channel accepted it: `sent`, or `delivered` when the acceptance came from the person's own
+   * receiver (a webhook's 2xx). Only the claim that made this attempt may say so.
+   */
+  async markSent(row: DeliveryRow, now: Date, hop: 'sent' | 'delivered' = 'sent'): Promise<void> {
+    await this.sql`update notify_deliveries set status = ${hop}, sent_at = ${now}, last_error = null,
+        delivered_at = ${hop === 'delivered' ? now : null}
       where id = ${row.id} and status = 'queued' and attempts = ${row.attempts}`;
   }
 
-  /** The person's device or inbox confirmed it (e.g. the service worker received the push). */
-  async markDelivered(alertId: string, staffId: string, channel: DeliveryChannel, now: Date): Promise<void> {
-    await this.sql`update notify_deliveries set status = 'delivered', delivered_at = ${now}
-      where alert_id = ${alertId} and staff_id = ${staffId} and channel = ${channel} and status = 'sent'`;
+  /**
+   * The person's device confirmed it (the service worker received the push): by the delivery that
+   * carried the token, else (older tokens) every push delivery of the alert to that person.
+   * @returns whether a delivery moved on.
+   */
+  async markDelivered(
+    target: { deliveryId?: string; alertId: string; staffId: string; channel: DeliveryChannel },
+    now: Date,
+  ): Promise<boolean> {
+    const rows = target.deliveryId
+      ? await this.sql`update notify_deliveries set status = 'delivered', delivered_at = ${now}
+          where id = ${target.deliveryId} and staff_id = ${target.staffId} and status = 'sent' returning id`
+      : await this.sql`update notify_deliveries set status = 'delivered', delivered_at = ${now}
+          where alert_id = ${target.alertId} and staff_id = ${target.staffId} and channel = ${target.channel}
+            and status = 'sent' returning id`;
+    return rows.length > 0;
+  }
+
+  /**
+   * The person opened it (clicked the notification, opened the acknowledge page): `seen`, which
+   * implies delivered. Only the delivery that carried the token, and only once it was sent.
+   * @returns whether a delivery moved on.
+   */
+  async markSeen(deliveryId: string, staffId: string, now: Date): Promise<boolean> {
+    const rows = await this.sql`update notify_deliveries set status = 'seen', seen_at = ${now},
+        delivered_at = coalesce(delivered_at, ${now})
+      where id = ${deliveryId} and staff_id = ${staffId} and status in ('sent', 'delivered') returning id`;
+    return rows.length > 0;
   }
 
   /**
@@ -131,8 +160,9 @@ export class DeliveryStore {
 
   /** Who was rung for an alert, on which channel, and what became of it; oldest first. */
   async forAlert(alertId: string): Promise<DeliveryView[]> {
-    const rows = await this.sql<(DeliveryRow & { staff_name: string })[]>`
-      select d.*, s.name as staff_name from notify_deliveries d join staff s on s.id = d.staff_id
+    const rows = await this.sql<(DeliveryRow & { staff_name: string; acknowledged: boolean })[]>`
+      select d.*, s.name as staff_name, coalesce(a.acknowledged_by = d.staff_id, false) as acknowledged
+      from notify_deliveries d join staff s on s.id = d.staff_id join alerts a on a.id = d.alert_id
       where d.alert_id = ${alertId} order by d.level, d.created_at, s.name, d.channel`;
     return rows.map((r) => ({
       id: r.id,
@@ -147,6 +177,8 @@ export class DeliveryStore {
       createdAt: r.created_at.toISOString(),
       sentAt: r.sent_at?.toISOString() ?? null,
       deliveredAt: r.delivered_at?.toISOString() ?? null,
+      seenAt: r.seen_at?.toISOString() ?? null,
+      acknowledged: r.acknowledged,
     }));
   }
 }

@@ -1,5 +1,12 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import { DeliveryError, type DeliveryJob, type NotifyChannel, summary, title } from './channel.js';
+import {
+  DeliveryError,
+  type DeliveryJob,
+  type NotifyChannel,
+  type SendOutcome,
+  summary,
+  title,
+} from './channel.js';
 import { escapeHtml } from './html.js';
 import type { SmtpSettings } from './notify-config.js';
 
@@ -41,7 +48,7 @@ export class EmailChannel implements NotifyChannel {
 
   constructor(private readonly deps: { transport: Transporter; from: string }) {}
 
-  async send(job: DeliveryJob): Promise<void> {
+  async send(job: DeliveryJob): Promise<SendOutcome> {
     const heading = title(job);
     const text = [
       summary(job),
@@ -62,5 +69,7 @@ export class EmailChannel implements NotifyChannel {
       text,
       html,
     });
+    // An SMTP server's 250 says nothing of the inbox; "seen" comes when the acknowledge page is opened.
+    return 'sent';
   }
 }

@@ -9,6 +9,7 @@ import type { Sql } from '../db/database.js';
 import { SeniorStore } from '../seniors/senior-store.js';
 import type { ActionTokens } from './action-tokens.js';
 import { DeliveryError, type NotifyChannel } from './channel.js';
+import { ringDeliveries } from './delivery-ring.js';
 import { type DeliveryRow, DeliveryStore, type PlannedDelivery } from './delivery-store.js';
 import type { DeliveryChannel } from './schemas.js';
 import { NotifySettingsStore, type Recipient } from './settings-store.js';
@@ -105,12 +106,17 @@ export class Notifier {
     this.work.add(tracked);
   }
 
-  private async onRing(alert: { id: string; status: string }): Promise<void> {
+  private async onRing(alert: { id: string; status: string; seniorId: string }): Promise<void> {
     if (alert.status !== 'open') {
-      await this.deliveries.cancelHandled(alert.id);
+      if ((await this.deliveries.cancelHandled(alert.id)) > 0) await this.rang(alert.id, alert.seniorId);
       return;
     }
     if ((await this.plan(alert.id)) > 0) await this.drain();
+  }
+
+  /** Tells the dashboards showing this alert's deliveries that they changed. */
+  private rang(alertId: string, seniorId?: string): Promise<void> {
+    return ringDeliveries(this.deps, { id: alertId, ...(seniorId && { seniorId }) }, this.deps.log);
   }
 
   /** Creates the deliveries for the alert's current level (once, whichever instance is first). */
@@ -118,12 +124,10 @@ export class Notifier {
     const [alert] = await this.deps.sql<AlertRow[]>`select * from alerts where id = ${alertId}`;
     if (alert?.status !== 'open') return 0;
     const audience = await this.seniors.escalationAudience([alert.senior_id]);
-    const carers = audience.carers.get(alert.senior_id) ?? [];
-    const off = await this.settings.offDuty(carers);
     const rung = rungAt(alert.escalation_level, {
-      carers,
+      carers: audience.carers.get(alert.senior_id) ?? [],
       admins: audience.admins,
-      onDuty: new Set(carers.filter((id) => !off.has(id))),
+      onDuty: audience.onDuty,
     });
     const people = await this.settings.recipients(rung);
     const withPush = await this.settings.withPush(rung);
@@ -133,7 +137,14 @@ export class Notifier {
         planned.push({ staffId: person.id, channel });
       }
     }
-    return this.deliveries.plan(alert.id, alert.escalation_level, planned, this.deps.clock.now());
+    const created = await this.deliveries.plan(
+      alert.id,
+      alert.escalation_level,
+      planned,
+      this.deps.clock.now(),
+    );
+    if (created > 0) await this.rang(alert.id, alert.senior_id);
+    return created;
   }
 
   private channelsFor(person: Recipient, hasPush: boolean): DeliveryChannel[] {
@@ -178,9 +189,9 @@ export class Notifier {
       const [recipient] = await this.settings.recipients([row.staff_id]);
       if (!alert) throw new DeliveryError('the alert no longer exists', true);
       if (!recipient) throw new DeliveryError('the staff member is disabled', true);
-      const token = this.deps.tokens.issue(alert.id, recipient.id, now());
+      const token = this.deps.tokens.issue(alert.id, recipient.id, now(), row.id);
       const base = this.deps.baseUrl();
-      await channel.send({
+      const hop = await channel.send({
         deliveryId: row.id,
         level: row.level,
         kind: row.kind,
@@ -193,10 +204,12 @@ export class Notifier {
           ackPage: `${base}/api/v1/notify/ack?t=${encodeURIComponent(token)}`,
           ackApi: `${base}/api/v1/notify/ack-by-token`,
           receipt: `${base}/api/v1/notify/push-receipt`,
+          seen: `${base}/api/v1/notify/seen`,
         },
       });
-      await this.deliveries.markSent(row, now());
+      await this.deliveries.markSent(row, now(), hop);
       this.deps.observe?.(row.channel, 'sent', (performance.now() - started) / 1000);
+      await this.rang(row.alert_id, alert.senior_id);
     } catch (err) {
       const known = err instanceof DeliveryError;
       const reason = known ? err.message : 'internal error while sending';
@@ -211,6 +224,7 @@ export class Notifier {
         'notification not delivered',
       );
       this.deps.observe?.(row.channel, outcome, (performance.now() - started) / 1000);
+      await this.rang(row.alert_id);
     }
   }
 }

@@ -1,5 +1,12 @@
 import webpush from 'web-push';
-import { DeliveryError, type DeliveryJob, type NotifyChannel, summary, title } from './channel.js';
+import {
+  DeliveryError,
+  type DeliveryJob,
+  type NotifyChannel,
+  type SendOutcome,
+  summary,
+  title,
+} from './channel.js';
 import type { VapidKeys } from './notify-config.js';
 import type { NotifySettingsStore } from './settings-store.js';
 
@@ -15,6 +22,8 @@ export interface PushPayload {
   openUrl: string;
   /** Tells the cloud the device received it. */
   receiptUrl: string;
+  /** Tells the cloud the person opened the notification. */
+  seenUrl: string;
 }
 
 /**
@@ -29,7 +38,7 @@ export class PushChannel implements NotifyChannel {
     private readonly deps: { vapid: VapidKeys; settings: NotifySettingsStore; timeoutMs?: number },
   ) {}
 
-  async send(job: DeliveryJob): Promise<void> {
+  async send(job: DeliveryJob): Promise<SendOutcome> {
     const devices = await this.deps.settings.subscriptions(job.recipient.id);
     if (devices.length === 0) throw new DeliveryError('no device subscribed to push', true);
     const payload: PushPayload = {
@@ -41,6 +50,7 @@ export class PushChannel implements NotifyChannel {
       ackUrl: job.links.ackApi,
       openUrl: job.links.open,
       receiptUrl: job.links.receipt,
+      seenUrl: job.links.seen,
     };
     const failures: string[] = [];
     for (const device of devices) {
@@ -71,7 +81,8 @@ export class PushChannel implements NotifyChannel {
         failures.push(`push service unreachable (${(err as Error).name})`);
         continue;
       }
-      if (status >= 200 && status < 300) return;
+      // The push service has it; the service worker's receipt makes it delivered.
+      if (status >= 200 && status < 300) return 'sent';
       if (status === 404 || status === 410) await this.deps.settings.revokeGone(device.id);
       failures.push(`push service answered ${status}`);
     }

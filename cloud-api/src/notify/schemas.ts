@@ -5,7 +5,12 @@ import { z } from 'zod';
 
 export const DeliveryChannel = z.enum(['push', 'email', 'webhook']);
 export type DeliveryChannel = z.infer<typeof DeliveryChannel>;
-export const DeliveryStatus = z.enum(['queued', 'sent', 'delivered', 'failed', 'cancelled']);
+/**
+ * Where a delivery got to. `sent`: the channel's server accepted it (SMTP 250, push service 201);
+ * `delivered`: the person's device or receiver has it (the service worker's receipt, a webhook's 2xx);
+ * `seen`: the person opened it (clicked the notification, opened the email's acknowledge page).
+ */
+export const DeliveryStatus = z.enum(['queued', 'sent', 'delivered', 'seen', 'failed', 'cancelled']);
 export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
 
 /** One ring of one person on one channel, as the dashboard shows it on the alert. */
@@ -22,6 +27,9 @@ export const DeliveryView = z.object({
   createdAt: z.string(),
   sentAt: z.string().nullable(),
   deliveredAt: z.string().nullable(),
+  seenAt: z.string().nullable(),
+  /** This person acknowledged the alert (took it in hand), by any means. */
+  acknowledged: z.boolean(),
 });
 export type DeliveryView = z.infer<typeof DeliveryView>;
 

@@ -84,14 +84,6 @@ export class NotifySettingsStore {
     return this.get(staffId);
   }
 
-  /** Of these staff, the ones off duty (ended their shift). */
-  async offDuty(staffIds: string[]): Promise<Set<string>> {
-    if (staffIds.length === 0) return new Set();
-    const rows = await this.sql<{ staff_id: string }[]>`
-      select staff_id from staff_notify_settings where staff_id = any(${staffIds}::uuid[]) and not on_duty`;
-    return new Set(rows.map((r) => r.staff_id));
-  }
-
   /** Active staff among `ids`, with their settings. */
   async recipients(ids: string[]): Promise<Recipient[]> {
     if (ids.length === 0) return [];

@@ -1,5 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { DeliveryError, type DeliveryJob, type NotifyChannel, summary, title } from './channel.js';
+import {
+  DeliveryError,
+  type DeliveryJob,
+  type NotifyChannel,
+  type SendOutcome,
+  summary,
+  title,
+} from './channel.js';
 
 /**
  * Signature of the generic webhook: `Hearth-Signature: v1=<hex>` where hex is
@@ -34,7 +41,7 @@ export class WebhookChannel implements NotifyChannel {
 
   constructor(private readonly deps: { secret: string | undefined; now: () => Date; timeoutMs?: number }) {}
 
-  async send(job: DeliveryJob): Promise<void> {
+  async send(job: DeliveryJob): Promise<SendOutcome> {
     const { webhookUrl: url, webhookKind: kind } = job.recipient.settings;
     if (!url || !kind) throw new DeliveryError('no webhook configured', true);
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Hearth' };
@@ -77,5 +84,7 @@ export class WebhookChannel implements NotifyChannel {
         `webhook answered ${res.status}`,
         res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 408,
       );
+    // The receiver is the person's own (their chat, their pager gateway): its 2xx is delivery.
+    return 'delivered';
   }
 }

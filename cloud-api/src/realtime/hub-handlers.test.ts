@@ -13,6 +13,7 @@ function fixture(options: { relayable?: boolean } = {}) {
   const reports: SafetyCheckReport[] = [];
   const rings: SafetyCheckRing[] = [];
   const relayed: unknown[] = [];
+  const hellos: { hubId: string; agentVersion: string | undefined }[] = [];
   const log = recordingLog();
   let closed = false;
   const ctx: HubContext = {
@@ -38,12 +39,13 @@ function fixture(options: { relayable?: boolean } = {}) {
       relayed.push({ sessionId, data });
       return options.relayable ?? true;
     },
+    recordHello: async (hub, agentVersion) => void hellos.push({ hubId: hub.hubId, agentVersion }),
     log,
   };
   const port = new MemoryPort();
   const session = new HubSession(HUB, SENIOR, port);
   const send = (m: unknown) => handleHubMessage(ctx, session, JSON.stringify(m));
-  return { ctx, port, session, send, reports, rings, relayed, log };
+  return { ctx, port, session, send, reports, rings, relayed, hellos, log };
 }
 
 describe('hub control channel handlers', () => {
@@ -105,11 +107,12 @@ describe('hub control channel handlers', () => {
     expect(rings).toEqual([]);
   });
 
-  it('takes the hub hello’s protocol and agent version; a hub that says nothing is version 1', async () => {
-    const { send, session } = fixture();
+  it('takes the hub hello’s protocol and agent version, and stores the version; a hub that says nothing is version 1', async () => {
+    const { send, session, hellos } = fixture();
     expect(session.protocol).toBe(1);
     await send({ type: 'update', topic: 'hello', data: { protocol: 2, agentVersion: '1.4.0' } });
     expect([session.protocol, session.agentVersion]).toEqual([2, '1.4.0']);
+    expect(hellos).toEqual([{ hubId: HUB, agentVersion: '1.4.0' }]);
   });
 
   it('relays a video signal of its senior’s session, and refuses one that is not', async () => {

@@ -27,6 +27,8 @@ export interface HubContext {
   relayFromHub(hub: { seniorId: string }, sessionId: string, data: VideoSignalData): Promise<boolean>;
   /** Over-the-air releases; absent, an update result is only logged and acknowledged. */
   releases?: ReleaseHooks | undefined;
+  /** Stores the agent version the hub said hello with. @throws when storage fails (logged by the caller). */
+  recordHello(hub: { hubId: string }, agentVersion: string | undefined): Promise<void>;
   log: Logger;
 }
 
@@ -46,13 +48,14 @@ const idOf = (m: { id?: string | number | undefined }) => (m.id !== undefined ? 
 
 /** `update` on each topic a hub may report on. */
 const updates: { [P in Of<'update'>['topic']]: Handler<Extract<Of<'update'>, { topic: P }>> } = {
-  hello: (ctx, session, m) => {
+  hello: async (ctx, session, m) => {
     session.protocol = m.data.protocol;
     session.agentVersion = m.data.agentVersion;
     ctx.log.info(
       { hubId: session.hubId, protocol: m.data.protocol, agentVersion: m.data.agentVersion },
       'hub said hello',
     );
+    await ctx.recordHello(session, m.data.agentVersion);
     // Not awaited: the catch-up offer goes out on its own; `hello` never throws.
     void ctx.releases?.hello(session);
   },

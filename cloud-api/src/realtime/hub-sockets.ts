@@ -10,8 +10,8 @@ import type { Bus } from '../bus/bus.js';
 import { listen } from '../bus/channel.js';
 import type { Clock } from '../clock.js';
 import type { Sql } from '../db/database.js';
-import { HubControlPresence, PRESENCE_REFRESH_MS } from '../hubs/control-presence.js';
 import { HUB_COMMANDS, type ParsedHubCommand } from '../hubs/hub-commands.js';
+import { HubPresence } from '../hubs/hub-presence.js';
 import { ringHub } from '../hubs/hub-ring.js';
 import type { HubStore } from '../hubs/hub-store.js';
 import { SAFETY_CHECKS, type SafetyCheckRing } from '../safety/safety-check-ring.js';
@@ -59,21 +59,24 @@ export class HubSockets {
   private stopPinging: (() => void) | undefined;
   private stopping = false;
   private seen: Promise<void> = Promise.resolve();
-  private readonly presence: HubControlPresence;
   private presenceWrites: Promise<void> = Promise.resolve();
-  private stopRefreshing: (() => void) | undefined;
+  private readonly links: HubPresence;
 
   constructor(
     private readonly deps: HubSocketsDeps,
     private readonly pingIntervalMs = 30_000,
   ) {
     this.log = deps.log.child({ module: 'hub-ws' });
-    this.presence = new HubControlPresence(deps.sql);
+    this.links = new HubPresence(deps.sql);
     this.context = {
       reportCheck: (seniorId, report) => deps.checks.report(seniorId, report, deps.deadlines),
       checkChanged: (change) => deps.checkChanged(change),
       relayFromHub: (hub, sessionId, data) => relayFromHub(deps.sql, deps.bus, hub, sessionId, data),
       releases: deps.releases,
+      recordHello: async (hub, agentVersion) => {
+        await deps.hubs.setAgentVersion(hub.hubId, agentVersion ?? null);
+        await ringHub(deps, hub.hubId, 'seen', this.log);
+      },
       log: this.log,
     };
   }
@@ -128,11 +131,6 @@ export class HubSockets {
         this.log,
       ),
     );
-    this.stopRefreshing = this.deps.clock.every(PRESENCE_REFRESH_MS, () => {
-      this.presence
-        .refresh()
-        .catch((err: unknown) => this.log.warn({ err }, 'could not mark the hubs held here as connected'));
-    });
     this.stopPinging = this.deps.clock.every(this.pingIntervalMs, () => {
       for (const set of this.sessions.values()) {
         for (const [session, ws] of set) {
@@ -141,6 +139,10 @@ export class HubSockets {
           ws.ping();
         }
       }
+      // Every instance reads presence from these rows; a row not refreshed goes stale.
+      this.links
+        .heartbeat(this.connectedHubIds)
+        .catch((err: unknown) => this.log.warn({ err }, 'could not refresh hub presence'));
     });
   }
 
@@ -202,14 +204,18 @@ export class HubSockets {
       set.delete(session);
       if (set.size > 0) return;
       this.sessions.delete(hubId);
-      void this.record(() => this.presence.closed(hubId), hubId, 'could not record a closed control socket');
+      void this.record(
+        () => this.links.disconnected(hubId),
+        hubId,
+        'could not record a closed control socket',
+      );
       // A stopping instance is not the hub going away: it reconnects to another one.
       if (!this.stopping) this.markSeen(hubId, false);
     });
     ws.on('error', (err) => this.log.debug({ err, hubId }, 'hub socket error'));
     // Recorded before the hello, so a request that follows the hub's connection finds it reachable.
     void this.record(
-      () => this.presence.opened(hubId),
+      () => this.links.connected(hubId),
       hubId,
       'could not record an open control socket',
     ).then(() =>
@@ -243,8 +249,10 @@ export class HubSockets {
     // One after another, so a quick reconnect never reaches the dashboards as connected-then-disconnected.
     this.seen = this.seen.then(async () => {
       try {
+        if (online) await this.links.connected(hubId);
+        else await this.links.disconnected(hubId);
         await this.deps.hubs.markSeen(hubId);
-        await ringHub(this.deps, hubId, online ? 'connected' : 'disconnected', this.log, online);
+        await ringHub(this.deps, hubId, online ? 'connected' : 'disconnected', this.log);
       } catch (err) {
         this.log.warn({ err, hubId }, 'could not record when the hub was last seen');
       }
@@ -283,12 +291,12 @@ export class HubSockets {
         ws.close(1001, 'server stopping');
       }
     }
-    this.stopRefreshing?.();
     this.wss.close();
     await this.seen;
     await this.presenceWrites;
-    await this.presence
-      .clear()
-      .catch((err: unknown) => this.log.warn({ err }, 'could not forget the hubs held here'));
+    // Its hubs are online again once they reconnect to another instance, not before.
+    await this.links
+      .releaseAll()
+      .catch((err: unknown) => this.log.warn({ err }, 'could not release hub presence'));
   }
 }

@@ -49,6 +49,21 @@ export class StaffFanOut {
     }
   }
 
+  /**
+   * Tells the `alerts` subscribers who may see the senior that an alert's deliveries changed (a
+   * doorbell: a dashboard showing that alert's delivery panel reads it again).
+   */
+  async deliveries(ring: { alertId: string; seniorId: string }): Promise<void> {
+    if (this.registry.members('alerts').size === 0) return;
+    const audience = await this.access.audience(ring.seniorId);
+    const text = JSON.stringify({ type: 'update', topic: 'deliveries', data: ring });
+    for (const session of [...this.registry.members<StaffSession>('alerts')]) {
+      // A dashboard still taking its snapshot reads the panel after it anyway.
+      if (!canSee(session.staff, audience) || session.topics.get('alerts')?.pending) continue;
+      session.sendText(text);
+    }
+  }
+
   /** Sends to every subscriber of a topic whose visibility was checked at subscribe. */
   forward(topic: string, data: unknown, type: 'update' | 'signal' = 'update'): void {
     const members = this.registry.members<StaffSession>(topic);

@@ -223,6 +223,19 @@ describe('alert fan-out', () => {
     expect(all.primary.port.sent[1]).toMatchObject({ id: 11, data: { escalation: { level: 1 } } });
   });
 
+  it("tells the alert subscribers who may see the senior that an alert's deliveries changed, nobody else", async () => {
+    const { ctx } = fakeContext();
+    const fanOut = new StaffFanOut(ctx.registry, ctx.access, recordingLog());
+    const primary = await subscribed(people.primary, ctx);
+    const admin = await subscribed(people.admin, ctx);
+    const stranger = await subscribed(people.stranger, ctx);
+    const ring = { alertId: alert().id, seniorId: SENIOR };
+    await fanOut.deliveries(ring);
+    for (const s of [primary, admin])
+      expect(s.port.sent).toEqual([{ type: 'update', topic: 'deliveries', data: ring }]);
+    expect(stranger.port.sent).toEqual([]);
+  });
+
   it('holds an alert rung while the snapshot is read and sends it after, unless the snapshot had it', async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => {

@@ -11,6 +11,7 @@ import { listen } from '../bus/channel.js';
 import type { Clock } from '../clock.js';
 import { ApiError } from '../http/errors.js';
 import { HUBS } from '../hubs/hub-ring.js';
+import { DELIVERIES } from '../notify/delivery-ring.js';
 import { SAFETY_CHECKS } from '../safety/safety-check-ring.js';
 import { EVENTS } from '../seniors/live-events.js';
 import { SENIORS } from '../seniors/senior-ring.js';
@@ -140,6 +141,12 @@ export class StaffSockets {
       ),
       await listen(bus, SENIORS, (ring) => this.fanOut.directoryUpdate('seniors', ring.senior.id, ring), log),
       await listen(bus, HUBS, (ring) => this.fanOut.directoryUpdate('hubs', ring.hub.seniorId, ring), log),
+      await listen(
+        bus,
+        DELIVERIES,
+        (ring) => this.fanOut.deliveries(ring).catch(failed("an alert's deliveries")),
+        log,
+      ),
     );
     this.stopPinging = this.deps.clock.every(this.limits.pingIntervalMs, () => this.pingAll());
   }

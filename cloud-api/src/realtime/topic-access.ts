@@ -77,11 +77,12 @@ export function storeTopicAccess(stores: {
 }): TopicAccess {
   const { sql, alerts, seniors, hubs, checks } = stores;
   const audiences = async (seniorIds: string[]) => {
-    const { carers, viewers, admins } = await seniors.escalationAudience(seniorIds);
+    const { carers, viewers, admins, onDuty } = await seniors.escalationAudience(seniorIds);
     return (id: string): SeniorAudience => ({
       carers: carers.get(id) ?? [],
       viewers: viewers.get(id) ?? [],
       admins,
+      onDuty,
     });
   };
   const withRing = async (who: StaffPrincipal, list: Alert[]): Promise<StaffAlert[]> => {

@@ -122,8 +122,7 @@ export class ReleaseOffers implements ReleaseHooks {
   async hello(session: HubSession): Promise<void> {
     const { store, log } = this.deps;
     try {
-      if (session.agentVersion && ReleaseVersion.safeParse(session.agentVersion).success)
-        await this.deps.hubs.recordAgentVersion(session.hubId, session.agentVersion);
+      // The version itself was stored with the hello (`recordHello`), before this runs.
       // The newest release whose rollout reaches this hub; older ones are superseded by it.
       const newest = (await store.rolledOut()).find((r) => selects(r.rollout, session.hubId));
       if (!newest) return;
@@ -166,7 +165,7 @@ export class ReleaseOffers implements ReleaseHooks {
     const reported = result.running ?? (result.status === 'installed' ? result.version : undefined);
     const running = reported && ReleaseVersion.safeParse(reported).success ? reported : undefined;
     if (running) {
-      await hubs.recordAgentVersion(session.hubId, running);
+      await hubs.setAgentVersion(session.hubId, running);
       session.agentVersion = running;
     }
     await audit.record({

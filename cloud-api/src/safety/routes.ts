@@ -7,7 +7,7 @@ import type { CloudDeps } from '../deps.js';
 import { readOptionalJson, validate } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
 import { ApiError, notFound } from '../http/errors.js';
-import { HubControlPresence } from '../hubs/control-presence.js';
+import { HubPresence } from '../hubs/hub-presence.js';
 import { IdParam } from '../seniors/schemas.js';
 import { SeniorStore } from '../seniors/senior-store.js';
 import { SAFETY_CHECKS } from './safety-check-ring.js';
@@ -20,7 +20,7 @@ import { SafetyCheckStore } from './safety-check-store.js';
 export function safetyCheckRoutes(deps: CloudDeps) {
   const seniors = new SeniorStore(deps.sql);
   const checks = new SafetyCheckStore(deps.sql, deps.now);
-  const presence = new HubControlPresence(deps.sql);
+  const presence = new HubPresence(deps.sql);
   const app = new Hono<AppEnv>();
 
   app.post('/seniors/:id/safety-checks', requireStaff(deps), async (c) => {

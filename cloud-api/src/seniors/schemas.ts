@@ -8,6 +8,8 @@ export const Senior = z.object({
   address: z.string().nullable(),
   timezone: z.string(),
   healthInfo: z.record(z.string(), z.unknown()),
+  /** The senior agreed to check-in video (staff may look in without an alert); `PUT /seniors/:id/video-consent`. */
+  videoConsent: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

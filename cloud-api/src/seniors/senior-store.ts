@@ -8,6 +8,7 @@ interface SeniorRow {
   address: string | null;
   timezone: string;
   health_info: Record<string, unknown>;
+  video_consent: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -19,6 +20,7 @@ function toSenior(r: SeniorRow): Senior {
     address: r.address,
     timezone: r.timezone,
     healthInfo: r.health_info,
+    videoConsent: r.video_consent,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };
@@ -111,27 +113,37 @@ export class SeniorStore {
 
   /**
    * Who the escalation policy chooses from for each senior: the carers in escalation order (the
-   * first is the primary carer; technicians install hubs, they are not carers) and every active
-   * admin; and everyone assigned (`viewers`, technicians included), who may see the senior's items.
-   * Seniors without anyone map to `[]`.
+   * first is the primary carer; technicians install hubs, they are not carers), which of them are on
+   * duty (a shift is the notification settings' `on_duty`; without settings a person is on duty), and
+   * every active admin; and everyone assigned (`viewers`, technicians included), who may see the
+   * senior's items. Seniors without anyone map to `[]`.
    */
-  async escalationAudience(
-    seniorIds: string[],
-  ): Promise<{ carers: Map<string, string[]>; viewers: Map<string, string[]>; admins: string[] }> {
+  async escalationAudience(seniorIds: string[]): Promise<{
+    carers: Map<string, string[]>;
+    viewers: Map<string, string[]>;
+    admins: string[];
+    onDuty: Set<string>;
+  }> {
     const carers = new Map<string, string[]>(seniorIds.map((id) => [id, []]));
     const viewers = new Map<string, string[]>(seniorIds.map((id) => [id, []]));
+    const onDuty = new Set<string>();
     if (seniorIds.length > 0) {
-      const rows = await this.sql<{ senior_id: string; staff_id: string; role: string }[]>`
-        select a.senior_id, a.staff_id, s.role from staff_seniors a join staff s on s.id = a.staff_id
+      // The shift lives in the notification settings; read here so that every user of the policy
+      // (escalator, dashboards, notifier) sees the same people on duty.
+      const rows = await this.sql<{ senior_id: string; staff_id: string; role: string; on_duty: boolean }[]>`
+        select a.senior_id, a.staff_id, s.role, coalesce(n.on_duty, true) as on_duty
+        from staff_seniors a join staff s on s.id = a.staff_id
+        left join staff_notify_settings n on n.staff_id = a.staff_id
         where a.senior_id = any(${seniorIds}::uuid[]) and s.disabled_at is null
         order by a.senior_id, a.position, a.created_at`;
       for (const r of rows) {
         viewers.get(r.senior_id)?.push(r.staff_id);
         if (r.role !== 'technician') carers.get(r.senior_id)?.push(r.staff_id);
+        if (r.on_duty) onDuty.add(r.staff_id);
       }
     }
     const admins = await this.sql<{ id: string }[]>`
       select id from staff where role = 'admin' and disabled_at is null order by created_at`;
-    return { carers, viewers, admins: admins.map((a) => a.id) };
+    return { carers, viewers, admins: admins.map((a) => a.id), onDuty };
   }
 }

@@ -8,6 +8,7 @@ import type { AppEnv } from '../http/env.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { sendToHub } from '../hubs/hub-commands.js';
 import { IdParam } from '../seniors/schemas.js';
+import { ringSenior } from '../seniors/senior-ring.js';
 import { SeniorStore } from '../seniors/senior-store.js';
 import { iceServers, turnTtlSeconds } from './turn.js';
 import { VideoSessionStore } from './video-sessions.js';
@@ -113,6 +114,9 @@ export function videoRoutes(deps: CloudDeps) {
     const { consent } = await readJson(c, VideoConsentRequest, { maxBytes: 1024 });
     await sessions.setConsent(id, consent, c.var.staff.id);
     await audit('ok', { consent });
+    // The dashboards' senior forms show the consent; they hear of it like any change to the senior.
+    const senior = await seniors.getVisible(c.var.staff, id);
+    if (senior) await ringSenior(deps.bus, { change: 'updated', senior }, c.var.log);
     return c.json({ seniorId: id, consent });
   });
 

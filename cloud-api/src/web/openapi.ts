@@ -31,6 +31,7 @@ import {
 import { UpdateStaffRequest } from '../auth/staff-routes.js';
 import {
   AckByTokenRequest,
+  DeliveryView,
   NotifySettings,
   NotifySettingsPatch,
   PushSubscriptionInput,
@@ -87,7 +88,7 @@ export const OPERATIONS: Record<string, Operation> = {
   'GET /staff': {
     summary: 'All staff (admin)',
     auth: 'staff',
-    ok: z.object({ staff: z.array(StaffMember) }),
+    ok: z.object({ staff: z.array(StaffMember.extend({ disabled: z.boolean() })) }),
   },
   'POST /staff': {
     summary: 'Create a staff account (admin)',
@@ -97,7 +98,8 @@ export const OPERATIONS: Record<string, Operation> = {
     status: 201,
   },
   'PATCH /staff/{id}': {
-    summary: 'Disable (ending every session at once) or re-enable a staff account (admin)',
+    summary:
+      "Disable or re-enable a staff account, or change its role; either ends the person's sessions at once (admin)",
     auth: 'staff',
     body: UpdateStaffRequest,
   },
@@ -179,8 +181,9 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'DELETE /me/push-subscriptions/{id}': { summary: 'Revoke one of your devices', auth: 'staff', status: 204 },
   'GET /alerts/{id}/deliveries': {
-    summary: 'Who was rung for an alert, on which channel, and whether it was delivered',
+    summary: 'Who was rung for an alert, on which channel, and whether it was delivered, seen, acknowledged',
     auth: 'staff',
+    ok: z.object({ deliveries: z.array(DeliveryView) }),
   },
   'POST /notify/ack-by-token': {
     summary: "Acknowledge an alert from a notification's single-use action token",
@@ -189,6 +192,12 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'POST /notify/push-receipt': {
     summary: "The service worker's receipt that a push reached the device",
+    auth: 'none',
+    body: AckByTokenRequest,
+    status: 204,
+  },
+  'POST /notify/seen': {
+    summary: "The service worker's note that the person opened the notification (seen)",
     auth: 'none',
     body: AckByTokenRequest,
     status: 204,

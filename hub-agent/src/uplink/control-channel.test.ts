@@ -107,6 +107,7 @@ async function setup(options: { autoPong?: boolean; pingEveryMs?: number } = {})
     credentials,
     link: new HttpCloudLink(),
     handlers,
+    agentVersion: '9.8.7',
     backoff: { initialMs: 1000, maxMs: 8000 },
     pingEveryMs: options.pingEveryMs ?? 30_000,
     idlePollMs: 60_000,
@@ -180,7 +181,7 @@ describe('the control channel', () => {
     });
   });
 
-  it('says its own hello with the protocol version to a cloud that speaks version 2, and not to an older one', async () => {
+  it('says its own hello with the protocol and agent versions to a cloud that speaks version 2, and not to an older one', async () => {
     const { cloud, channel, seen } = await setup();
     await channel.start();
     await eventually(() => seen.hellos === 1);
@@ -198,7 +199,7 @@ describe('the control channel', () => {
     expect(cloud.received[0]).toEqual({
       type: 'update',
       topic: 'hello',
-      data: { protocol: CONTROL_PROTOCOL_VERSION },
+      data: { protocol: CONTROL_PROTOCOL_VERSION, agentVersion: '9.8.7' },
     });
   });
 

@@ -47,7 +47,7 @@ export interface ControlChannelDeps {
   credentials: CredentialsSource<UplinkCredentials>;
   link: CloudLink;
   handlers: ControlHandlers;
-  /** The agent's release, told to the cloud in the hub's hello (it offers releases by it). */
+  /** The agent's release, said in the hub's hello: the hubs list shows it and the cloud offers releases by it. */
   agentVersion?: string;
   /** First reconnect delay and the ceiling of the exponential backoff, in ms (default 1 s, 5 min). */
   backoff?: { initialMs: number; maxMs: number };

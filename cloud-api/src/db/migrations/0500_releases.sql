@@ -33,6 +33,3 @@ create table release_hub_states (
   primary key (version, hub_id)
 );
 create index release_hub_states_hub on release_hub_states (hub_id, updated_at desc);
-
--- The agent version each hub last reported running (a hub's hello or its update result).
-alter table hubs add column if not exists agent_version text;

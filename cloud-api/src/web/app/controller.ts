@@ -53,7 +53,13 @@ export class Dashboard {
       return;
     }
     this.model.staffNames.set(me.id, me.name);
-    this.live = new LiveFeed(this.session, this.model, { onAlert: (a, before) => this.onAlert(a, before) });
+    this.live = new LiveFeed(this.session, this.model, {
+      onAlert: (a, before) => {
+        this.onAlert(a, before);
+        this.deliveriesChanged(a.id);
+      },
+      onDeliveries: (alertId) => this.deliveriesChanged(alertId),
+    });
     this.live.start();
     if (me.role === 'admin') void this.loadStaffNames();
     // The sparklines come from the hourly rollup; live events add to them in between.
@@ -83,6 +89,25 @@ export class Dashboard {
   }
 
   private readonly askedNames = new Set<string>();
+  private readonly deliveryWatchers = new Map<string, Set<() => void>>();
+
+  private deliveriesChanged(alertId: string): void {
+    for (const fn of this.deliveryWatchers.get(alertId) ?? []) fn();
+  }
+
+  /** Calls `fn` whenever the alert or its deliveries change (a panel reads them again). */
+  watchDeliveries(alertId: string, fn: () => void): () => void {
+    let set = this.deliveryWatchers.get(alertId);
+    if (!set) {
+      set = new Set();
+      this.deliveryWatchers.set(alertId, set);
+    }
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (set.size === 0) this.deliveryWatchers.delete(alertId);
+    };
+  }
 
   /** Looks up, once, the name of whoever has an alert when this tab does not know it yet. */
   ensureOwnerName(a: LiveAlert): void {

@@ -9,6 +9,8 @@ import type { Session } from './session.js';
 /** With no message from the server for this long, the connection is treated as dead. */
 export const SILENCE_LIMIT_MS = 35_000;
 const PING_EVERY_MS = 10_000;
+/** The close code of a dashboard whose sessions the cloud ended. */
+const CLOSE_SIGNED_OUT = 4001;
 /** Seniors whose events are followed live on the board (more would be one topic each). */
 const MAX_LIVE_SENIORS = 50;
 const ACTIVE_KINDS = new Set(['motion', 'contact', 'button', 'pressure']);
@@ -16,6 +18,8 @@ const ACTIVE_KINDS = new Set(['motion', 'contact', 'button', 'pressure']);
 export interface AlertEvents {
   /** An alert this tab had not seen, or a change to one it had; `before` is the previous state. */
   onAlert(alert: LiveAlert, before: LiveAlert | undefined): void;
+  /** Someone was rung about this alert, or a delivery of it moved on (sent, delivered, seen…). */
+  onDeliveries?(alertId: string): void;
 }
 
 interface Envelope {
@@ -98,8 +102,11 @@ export class LiveFeed {
         this.model.changed();
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       if (ws !== this.ws) return;
+      // The cloud ended this person's sessions (signed out everywhere, disabled, new role): the token
+      // this tab holds is dead, so ask the cookie; without a session left, the page signs out.
+      if (event.code === CLOSE_SIGNED_OUT) void this.session.refresh();
       this.onDown();
     };
   }
@@ -170,15 +177,18 @@ export class LiveFeed {
     if (msg.topic === 'hubs') {
       const data = msg.data as { hubs?: Hub[]; hub?: Hub; online?: boolean; rollout?: HubRollout };
       if (msg.type === 'snapshot') {
-        // Keep what the control channel told us; the snapshot does not carry it.
-        const known = new Map([...m.hubs].map(([id, h]) => [id, h.online]));
+        // The snapshot says which hubs hold a control channel now: a hub that died shows at once.
         m.hubs.clear();
-        for (const h of data.hubs ?? []) m.hubs.set(h.id, { ...h, online: known.get(h.id) });
+        for (const h of data.hubs ?? []) m.hubs.set(h.id, h);
       } else if (data.hub) {
         const before = m.hubs.get(data.hub.id);
-        m.hubs.set(data.hub.id, { ...data.hub, online: data.online ?? before?.online });
+        m.hubs.set(data.hub.id, { ...data.hub, online: data.hub.online ?? data.online ?? before?.online });
         if (data.rollout) m.rollouts.set(data.hub.id, data.rollout);
       }
+      return;
+    }
+    if (msg.topic === 'deliveries' && msg.type === 'update') {
+      this.events.onDeliveries?.((msg.data as { alertId: string }).alertId);
       return;
     }
     if (msg.topic.startsWith('senior:') && msg.type !== 'error') {

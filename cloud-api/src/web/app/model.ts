@@ -16,6 +16,7 @@ export interface Senior {
   address: string | null;
   timezone: string;
   healthInfo: Record<string, unknown>;
+  videoConsent?: boolean;
 }
 
 export interface Hub {
@@ -23,8 +24,10 @@ export interface Hub {
   seniorId: string;
   status: string;
   lastSeenAt: string | null;
-  /** From the control channel's connect/disconnect; unknown until one is heard after the snapshot. */
+  /** A control channel to the cloud is open now (in the snapshot and every update). */
   online?: boolean;
+  /** The agent version of the hub's last hello. */
+  agentVersion?: string | null;
   deviceId?: string;
 }
 

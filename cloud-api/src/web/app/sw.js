@@ -63,7 +63,7 @@ async function acknowledge(data) {
   await self.registration.showNotification(data.title || FALLBACK_TITLE, {
     body: text,
     tag: data.alertId ? `alert:${data.alertId}` : undefined,
-    data: { ...data, token: undefined },
+    data: { ...data, token: undefined, seenUrl: undefined },
     actions: [{ action: 'open', title: 'Open' }],
   });
 }
@@ -84,6 +84,9 @@ async function open(data) {
 self.addEventListener('notificationclick', (event) => {
   const data = event.notification.data || {};
   event.notification.close();
-  if (event.action === 'ack' && data.token && data.ackUrl) event.waitUntil(acknowledge(data));
-  else event.waitUntil(open(data));
+  // Any click means the person saw it ("seen" on the alert); a failure changes nothing here.
+  const seen =
+    data.seenUrl && data.token ? postToken(data.seenUrl, data.token).catch(() => undefined) : undefined;
+  const action = event.action === 'ack' && data.token && data.ackUrl ? acknowledge(data) : open(data);
+  event.waitUntil(Promise.all([seen, action]));
 });

@@ -12,6 +12,8 @@ interface HubRecord {
   deviceId: string;
   status: string;
   lastSeenAt: string | null;
+  online: boolean;
+  agentVersion: string | null;
   createdAt: string;
 }
 
@@ -60,7 +62,7 @@ export function PairingPage({ dash, now }: { dash: Dashboard; now: number }) {
   );
 }
 
-/** Every hub: whether it is online, when it was last seen; revoke and rotate its key. */
+/** Every hub: whether it is online, when it was last seen, its agent version; revoke and rotate its key. */
 export function HubsPage({ dash, now }: { dash: Dashboard; now: number }) {
   const [list, loadError, reload] = useLoad(() => dash.session.api<{ hubs: HubRecord[] }>('/hubs'), []);
   const [error, setError] = useState('');
@@ -94,6 +96,7 @@ export function HubsPage({ dash, now }: { dash: Dashboard; now: number }) {
             <th scope="col">{t('device')}</th>
             <th scope="col">{t('online')}</th>
             <th scope="col">{t('lastSeen', { ago: '' })}</th>
+            <th scope="col">{t('agentVersion')}</th>
             {dash.model.me?.role === 'admin' && <th scope="col">{t('rollout')}</th>}
             <th scope="col">
               <span class="sr-only">{t('action')}</span>
@@ -106,12 +109,14 @@ export function HubsPage({ dash, now }: { dash: Dashboard; now: number }) {
             const state =
               h.status === 'revoked' ? t('revoked') : hubOffline(live ?? h, now) ? t('offline') : t('online');
             const seen = live?.lastSeenAt ?? h.lastSeenAt;
+            const version = live?.agentVersion ?? h.agentVersion;
             return (
               <tr key={h.id}>
                 <td>{dash.model.seniorName(h.seniorId)}</td>
                 <td>{h.deviceId}</td>
                 <td>{state}</td>
                 <td>{seen ? ago(seen, now) : '—'}</td>
+                <td class="agent-version">{version ?? '—'}</td>
                 {dash.model.me?.role === 'admin' && <td class="rollout">{rolloutOf(h.id)}</td>}
                 <td>
                   {h.status !== 'revoked' && (

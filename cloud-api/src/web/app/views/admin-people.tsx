@@ -1,16 +1,20 @@
 import type { StaffMember } from '@hearth/shared';
 import { useState } from 'preact/hooks';
 import type { Dashboard } from '../controller.js';
-import { type MessageKey, t } from '../i18n.js';
+import { t } from '../i18n.js';
 import { attempt, SeniorPicker } from './admin.js';
 import { useLoad } from './use-load.js';
 
 const ROLES = ['staff', 'technician', 'admin'] as const;
 const formOf = (e: SubmitEvent) => new FormData(e.currentTarget as HTMLFormElement);
 
+type StaffRow = StaffMember & { disabled: boolean };
+
 export function StaffPage({ dash }: { dash: Dashboard }) {
-  const [list, loadError, reload] = useLoad(() => dash.session.api<{ staff: StaffMember[] }>('/staff'), []);
+  const [list, loadError, reload] = useLoad(() => dash.session.api<{ staff: StaffRow[] }>('/staff'), []);
   const [error, setError] = useState('');
+  const [message, setMessage] = useState('');
+  const me = dash.model.me?.id;
   const create = async (e: SubmitEvent) => {
     e.preventDefault();
     const f = formOf(e);
@@ -29,26 +33,67 @@ export function StaffPage({ dash }: { dash: Dashboard }) {
       void dash.loadStaffNames();
     }
   };
+  // Either change ends the person's sessions at once (the cloud closes their dashboards).
+  const change = async (s: StaffRow, patch: { role?: string; disabled?: boolean }) => {
+    if (patch.disabled && !confirm(t('confirmDisable', { name: s.name }))) return;
+    setMessage('');
+    if (await attempt(setError, () => dash.session.api(`/staff/${s.id}`, 'PATCH', patch))) {
+      setMessage(t('saved'));
+      reload();
+    }
+  };
   return (
     <>
-      <table class="list">
+      <table class="list" id="staff">
         <thead>
           <tr>
             <th scope="col">{t('name')}</th>
             <th scope="col">{t('email')}</th>
             <th scope="col">{t('role')}</th>
+            <th scope="col">
+              <span class="sr-only">{t('action')}</span>
+            </th>
           </tr>
         </thead>
         <tbody>
           {(list?.staff ?? []).map((s) => (
-            <tr key={s.id}>
-              <td>{s.name}</td>
+            <tr key={s.id} data-staff-id={s.id} class={s.disabled ? 'disabled' : ''}>
+              <td>
+                {s.name}
+                {s.disabled && <span class="badge"> {t('disabled')}</span>}
+              </td>
               <td>{s.email}</td>
-              <td>{t(`role_${s.role}` as MessageKey)}</td>
+              <td>
+                <select
+                  aria-label={t('roleOf', { name: s.name })}
+                  value={s.role}
+                  disabled={s.id === me}
+                  onChange={(e) => void change(s, { role: (e.currentTarget as HTMLSelectElement).value })}
+                >
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {t(`role_${r}`)}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td>
+                {s.id !== me && (
+                  <button
+                    type="button"
+                    class={s.disabled ? 'secondary' : 'danger'}
+                    onClick={() => void change(s, { disabled: !s.disabled })}
+                  >
+                    {t(s.disabled ? 'enable' : 'disable')}
+                    <span class="sr-only"> {s.name}</span>
+                  </button>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
+      {message && <p role="status">{message}</p>}
       {loadError && <p class="error">{loadError}</p>}
       <form class="inline-form" onSubmit={create}>
         <h2>{t('create')}</h2>
@@ -110,14 +155,18 @@ export function SeniorsAdmin({ dash }: { dash: Dashboard }) {
   const save = async (e: SubmitEvent) => {
     e.preventDefault();
     const f = formOf(e);
+    const consent = f.get('videoConsent') === 'on';
     if (
-      await attempt(setError, () =>
-        dash.session.api(`/seniors/${selected}`, 'PATCH', {
+      await attempt(setError, async () => {
+        await dash.session.api(`/seniors/${selected}`, 'PATCH', {
           name: f.get('name'),
           address: f.get('address') || null,
           timezone: f.get('timezone'),
-        }),
-      )
+        });
+        // Recorded apart (who agreed, when), and only when it changed.
+        if (consent !== Boolean(senior?.videoConsent))
+          await dash.session.api(`/seniors/${selected}/video-consent`, 'PUT', { consent });
+      })
     )
       setMessage(t('saved'));
   };
@@ -163,6 +212,10 @@ export function SeniorsAdmin({ dash }: { dash: Dashboard }) {
             </label>
             <label>
               {t('timezone')} <input name="timezone" defaultValue={senior.timezone} required />
+            </label>
+            <label class="choice">
+              <input name="videoConsent" type="checkbox" defaultChecked={senior.videoConsent === true} />{' '}
+              {t('videoConsent')}
             </label>
             <button type="submit">{t('save')}</button>
           </form>

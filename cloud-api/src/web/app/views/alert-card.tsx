@@ -3,6 +3,7 @@ import type { Dashboard } from '../controller.js';
 import { ago, clock, escalationText, ownerText, repeatsText } from '../format.js';
 import { type MessageKey, t } from '../i18n.js';
 import type { LiveAlert } from '../model.js';
+import { DeliveryPanel } from './alert-deliveries.js';
 
 const OUTCOMES = ['helped', 'false_alarm', 'ambulance_called', 'other'] as const;
 
@@ -21,6 +22,7 @@ export function AlertCard(props: { dash: Dashboard; alert: LiveAlert; now: numbe
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   const [history, setHistory] = useState<HistoryEntry[] | null>(null);
+  const [deliveries, setDeliveries] = useState(false);
   const dialog = useRef<HTMLDialogElement>(null);
   const act = async (fn: () => Promise<unknown>) => {
     setBusy(true);
@@ -98,6 +100,17 @@ export function AlertCard(props: { dash: Dashboard; alert: LiveAlert; now: numbe
             {t('history')}
           </button>
         )}
+        {!compact && (
+          <button
+            type="button"
+            class="quiet"
+            aria-expanded={deliveries}
+            aria-controls={`${titleId}-deliveries`}
+            onClick={() => setDeliveries(!deliveries)}
+          >
+            {t('deliveries')}
+          </button>
+        )}
       </div>
       {error && (
         <p class="error" role="alert">
@@ -115,6 +128,14 @@ export function AlertCard(props: { dash: Dashboard; alert: LiveAlert; now: numbe
             </li>
           ))}
         </ol>
+      )}
+      {deliveries && (
+        <section id={`${titleId}-deliveries`} class="delivery-panel">
+          <h3 id={`${titleId}-deliveries-title`} class="sr-only">
+            {t('deliveriesOf')}
+          </h3>
+          <DeliveryPanel dash={dash} alertId={a.id} labelId={`${titleId}-deliveries-title`} />
+        </section>
       )}
       <dialog ref={dialog} class="resolve" aria-labelledby={`${titleId}-resolve`}>
         <form method="dialog" onSubmit={resolve}>
