@@ -15,6 +15,11 @@ export interface Database {
   sql: Sql;
   /** True when backed by PGlite in this process. */
   embedded: boolean;
+  /**
+   * A second, small pool for the few reads that must not queue behind ingest (the alert fan-out's
+   * level and audience), against PostgreSQL; absent when embedded (PGlite has one connection).
+   */
+  priority?: Sql;
   /** The PGlite instance in embedded mode (for tools such as benchmarks that use its own COPY). */
   pglite?: PGlite;
   /** Ends the client (waiting up to `timeoutSeconds` for running queries) and stops PGlite if embedded. */
@@ -91,7 +96,16 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   if (options.databaseUrl) {
     const sql = postgres(options.databaseUrl, { ...common, max: options.poolSize ?? 10 }) as unknown as Sql;
     await sql`select 1`;
-    return { sql, embedded: false, close: (timeout = 5) => sql.end({ timeout }) };
+    // Opens its connections on first use only: tools that never fan out never connect it.
+    const priority = postgres(options.databaseUrl, { ...common, max: 2 }) as unknown as Sql;
+    return {
+      sql,
+      priority,
+      embedded: false,
+      close: async (timeout = 5) => {
+        await Promise.all([sql.end({ timeout }), priority.end({ timeout })]);
+      },
+    };
   }
 
   let pglite: PGlite;

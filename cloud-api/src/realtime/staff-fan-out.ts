@@ -24,7 +24,7 @@ export class StaffFanOut {
 
   constructor(
     private readonly registry: TopicRegistry,
-    private readonly access: TopicAccess,
+    private readonly access: Pick<TopicAccess, 'alertLevel' | 'audience'>,
     private readonly log: Logger,
   ) {}
 
