@@ -181,7 +181,8 @@ export default async function fleet(args: string[]): Promise<Record<string, unkn
         const got = d.alertIds;
         return sum + (expected.get(d.carer.staffId) ?? []).filter((id) => !got.has(id)).length;
       }, 0);
-    await until(() => missing() === 0, 20_000);
+    // Anything still missing after this wait counts as lost.
+    const drainMs = await until(() => missing() === 0, 60_000);
     const lost = missing();
     const stored = await alertCount(db.url);
 
@@ -228,6 +229,7 @@ export default async function fleet(args: string[]): Promise<Record<string, unkn
         alertsSent: log.alertsSent,
         alertsStored: stored,
         readingsSent: log.readingsSent,
+        allShownWithinMs: drainMs,
         alertsLostAcrossDashboards: lost,
         alertsShownTwiceAcrossDashboards: dashboards.reduce((s, d) => s + d.duplicates, 0),
         dashboardsWithLoss: dashboards.filter((d) =>
