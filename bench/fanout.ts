@@ -1,10 +1,13 @@
 // Fan-out latency: the time for one alert, uploaded by a hub, to reach N connected dashboards
-// (default N = 1,000 and 10,000). The dashboards live in a child process (own CPU time and file
-// descriptors); times are epoch-based high-resolution clocks of the two processes on one machine.
+// (default N = 1,000 and 10,000), and how long the cloud's event loop stalled meanwhile (the cloud
+// runs in this process; perf_hooks.monitorEventLoopDelay at 1 ms resolution). The dashboards live in
+// a child process (own CPU time and file descriptors); times are epoch-based high-resolution clocks
+// of the two processes on one machine.
 // `npm run bench -- fanout [N ...]`
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { pairedHub, startBenchCloud, uploadBatch } from './support/cloud.js';
@@ -54,10 +57,13 @@ export default async function fanout(args: string[]): Promise<Record<string, unk
         },
       };
       const body = gzipSync(JSON.stringify({ events: [event] }));
+      const loop = monitorEventLoopDelay({ resolution: 1 });
+      loop.enable();
       const sent = now();
       await uploadBatch(url, hub.apiKey, body);
       const acked = now();
       const arrivals = (await done).map((t) => t - sent).sort((a, b) => a - b);
+      loop.disable();
       child.removeAllListeners('exit');
       child.send({ stop: true });
       await new Promise((r) => child.once('exit', r));
@@ -69,6 +75,12 @@ export default async function fanout(args: string[]): Promise<Record<string, unk
         p99Ms: Number(pct(arrivals, 0.99).toFixed(1)),
         allMs: Number(arrivals.at(-1)!.toFixed(1)),
         connectSeconds: Number(connectSeconds.toFixed(2)),
+        // Of the cloud's event loop while the alert went out: how long other work had to wait.
+        eventLoopDelayMs: {
+          p50: Number((loop.percentile(50) / 1e6).toFixed(1)),
+          p99: Number((loop.percentile(99) / 1e6).toFixed(1)),
+          max: Number((loop.max / 1e6).toFixed(1)),
+        },
       };
       // Let the server notice the closed sockets before the next round.
       await new Promise((r) => setTimeout(r, 1000));

@@ -188,8 +188,25 @@ export async function startCloud(config: CloudConfig, options: StartCloudOptions
       }),
     ],
   });
+  // The alert fan-out looks up on a pool of its own, so an alert never waits behind uploads.
+  const fast = db.priority ?? db.sql;
+  const fanOutAccess = storeTopicAccess({
+    sql: fast,
+    alerts: new AlertStore(fast),
+    seniors: new SeniorStore(fast),
+    hubs: new HubStore(fast, deps.now),
+    checks: new SafetyCheckStore(fast),
+  });
   const sockets = new StaffSockets(
-    { bus, log, tokens: deps.tokens, audit: deps.audit, access: storeTopicAccess(stores), clock },
+    {
+      bus,
+      log,
+      tokens: deps.tokens,
+      audit: deps.audit,
+      access: storeTopicAccess(stores),
+      fanOutAccess,
+      clock,
+    },
     { ...DEFAULT_SOCKET_LIMITS, ...options.socketLimits },
     { sent: (n) => metrics.wsMessages.inc({}, n), busLag: (s) => metrics.busLag.observe({}, s) },
   );

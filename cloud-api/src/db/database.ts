@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -15,6 +16,11 @@ export interface Database {
   sql: Sql;
   /** True when backed by PGlite in this process. */
   embedded: boolean;
+  /**
+   * A second, small pool for the few reads that must not queue behind ingest (the alert fan-out's
+   * level and audience), against PostgreSQL; absent when embedded (PGlite has one connection).
+   */
+  priority?: Sql;
   /** The PGlite instance in embedded mode (for tools such as benchmarks that use its own COPY). */
   pglite?: PGlite;
   /** Ends the client (waiting up to `timeoutSeconds` for running queries) and stops PGlite if embedded. */
@@ -43,6 +49,46 @@ const common: postgres.Options<Record<string, postgres.PostgresType>> = {
 };
 
 /**
+ * PGlite's own start parameters, with a shared buffer pool of 16 MB instead of initdb's 128 MB: the
+ * embedded database is one home's or a demo's, and the pool is most of what its WebAssembly memory
+ * grows to (RSS 300 → 160 MB; the module's 128 MB initial memory is the floor).
+ */
+export const EMBEDDED_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
+/**
+ * Creates PGlite's data directory (initdb) in a child process when it does not exist yet. initdb's
+ * own WebAssembly instance takes some 600 MB that the process never gives back to the system; in a
+ * child, that memory ends with it. Nothing is done for a directory that already holds a cluster.
+ * @throws naming what the child reported when it could not create the directory.
+ */
+async function createDataDirApart(dir: string): Promise<void> {
+  if (existsSync(join(dir, 'PG_VERSION'))) return;
+  const module = import.meta.resolve('@electric-sql/pglite');
+  const code = `const { PGlite } = await import(${JSON.stringify(module)});
+    const db = await PGlite.create({ dataDir: ${JSON.stringify(dir)} });
+    await db.close();`;
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '--eval', code], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-2000);
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (code === 0) resolve();
+      else
+        reject(
+          new Error(
+            `PGlite could not create its data directory ${dir} (${code ?? signal}): ${stderr.trim() || 'no output'}`,
+          ),
+        );
+    });
+  });
+}
+
+/**
  * Opens the database. Embedded mode starts PGlite and serves it over a loopback socket on an
  * ephemeral port, so postgres.js talks the same wire protocol as to a real server.
  * @throws when PostgreSQL is unreachable or PGlite cannot open its data directory.
@@ -56,19 +102,33 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       ...({ socket: noDelaySockets() } as object),
     }) as unknown as Sql;
     await sql`select 1`;
-    return { sql, embedded: false, close: (timeout = 5) => sql.end({ timeout }) };
+    // Opens its connections on first use only: tools that never fan out never connect it.
+    const priority = postgres(options.databaseUrl, {
+      ...common,
+      max: 2,
+      ...({ socket: noDelaySockets() } as object),
+    }) as unknown as Sql;
+    return {
+      sql,
+      priority,
+      embedded: false,
+      close: async (timeout = 5) => {
+        await Promise.all([sql.end({ timeout }), priority.end({ timeout })]);
+      },
+    };
   }
 
   let pglite: PGlite;
   let unlock = () => {};
   if (options.dataDir === 'memory') {
-    pglite = await PGlite.create();
+    pglite = await PGlite.create({ startParams: EMBEDDED_START_PARAMS });
   } else {
     const dir = join(options.dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });
     unlock = lockDataDir(options.dataDir, options.command ?? 'serve');
     try {
-      pglite = await PGlite.create({ dataDir: dir });
+      await createDataDirApart(dir);
+      pglite = await PGlite.create({ dataDir: dir, startParams: EMBEDDED_START_PARAMS });
     } catch (err) {
       unlock();
       throw err;

@@ -5,8 +5,11 @@ import type { WebSocket } from 'ws';
  * the transport edge opens and closes the socket and feeds the session what it receives.
  */
 export interface MessagePort {
-  /** Sends one text frame; dropped when the port is no longer open. */
-  send(text: string): void;
+  /**
+   * Sends one text frame; dropped when the port is no longer open. Never waits for the peer: what it
+   * has not read yet stays in `bufferedAmount`. Bytes (UTF-8) let a fan-out encode once for everyone.
+   */
+  send(text: string | Uint8Array): void;
   /** Closes with a WebSocket close code and a reason a person can read. */
   close(code: number, reason: string): void;
   /** Bytes written but not yet on the wire (a slow reader's backlog). */
@@ -18,7 +21,7 @@ export interface MessagePort {
 /** A WebSocket as a message port. */
 export function socketPort(ws: WebSocket): MessagePort {
   return {
-    send: (text) => ws.send(text),
+    send: (text) => ws.send(text, { binary: false }),
     close(code, reason) {
       ws.close(code, reason);
       // A peer that never answers the close handshake is cut off, so it cannot hold the slot.
@@ -43,8 +46,8 @@ export class MemoryPort implements MessagePort {
     return this.closed === undefined;
   }
 
-  send(text: string): void {
-    if (this.open) this.sent.push(JSON.parse(text));
+  send(text: string | Uint8Array): void {
+    if (this.open) this.sent.push(JSON.parse(typeof text === 'string' ? text : Buffer.from(text).toString()));
   }
 
   close(code: number, reason: string): void {

@@ -1,11 +1,15 @@
+import { setImmediate } from 'node:timers/promises';
 import type { StaffAlert } from '@hearth/shared';
 import type { Logger } from 'pino';
 import type { AlertRing } from '../alerts/alert-ring.js';
 import { isRung } from '../alerts/escalation-policy.js';
 import { type Senior, seniorForRole } from '../seniors/schemas.js';
 import type { StaffSession } from './staff-session.js';
-import { canSee, type TopicAccess } from './topic-access.js';
+import { canSee, type SeniorAudience, type TopicAccess } from './topic-access.js';
 import type { TopicRegistry } from './topics.js';
+
+/** Sockets written between two turns of the event loop during one fan-out. */
+export const FAN_OUT_SLICE = 500;
 
 /**
  * Carries what the bus rings to the dashboards subscribed on this instance, each only to the staff
@@ -15,37 +19,65 @@ import type { TopicRegistry } from './topics.js';
 export class StaffFanOut {
   /** Directory updates fan out one at a time, so a dashboard sees a hub's changes in the order they were rung. */
   private directory: Promise<void> = Promise.resolve();
+  /** Alert changes fan out one after another, in the order the bus rang them. */
+  private alerts: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly registry: TopicRegistry,
-    private readonly access: TopicAccess,
+    private readonly access: Pick<TopicAccess, 'alertLevel' | 'audience'>,
     private readonly log: Logger,
   ) {}
 
-  /** Pushes an alert change to the subscribers of `alerts` who may see its senior, with their ring flag. */
-  async alert(ring: AlertRing): Promise<void> {
-    if (this.registry.members('alerts').size === 0) return;
+  /**
+   * Pushes an alert change to the subscribers of `alerts` who may see its senior, with their ring flag.
+   * Changes go out in the order they were rung (a dashboard's cursor only moves forward), though the
+   * facts each needs are looked up at once. Resolves once written to every socket, never waiting for
+   * a reader; rejects when the lookup fails.
+   */
+  alert(ring: AlertRing): Promise<void> {
+    if (this.registry.members('alerts').size === 0) return Promise.resolve();
     const { alert, escalation } = ring;
-    const level = escalation?.level ?? ring.level ?? (await this.access.alertLevel(alert.id));
-    const audience = await this.access.audience(alert.seniorId);
-    // Serialised once per ring flag, not per recipient: with thousands of dashboards this is most of the work.
-    const texts = new Map<boolean, string>();
-    for (const session of [...this.registry.members<StaffSession>('alerts')]) {
-      if (!canSee(session.staff, audience)) continue;
+    const facts = Promise.all([
+      escalation?.level ?? ring.level ?? this.access.alertLevel(alert.id),
+      this.access.audience(alert.seniorId),
+    ]);
+    // Handled where it is awaited; until then a failure must not count as unhandled.
+    facts.catch(() => {});
+    const sent = this.alerts.then(async () => {
+      const [level, audience] = await facts;
+      await this.pushAlert(ring, level, audience);
+    });
+    this.alerts = sent.catch(() => {});
+    return sent;
+  }
+
+  private async pushAlert(ring: AlertRing, level: number, audience: SeniorAudience): Promise<void> {
+    const { alert, escalation } = ring;
+    // Serialised and encoded once per ring flag, not per recipient: with thousands of dashboards this
+    // is most of the work.
+    const frames = new Map<boolean, Uint8Array>();
+    const sessions = [...this.registry.members<StaffSession>('alerts')];
+    for (let i = 0; i < sessions.length; i++) {
+      // Let the event loop breathe between slices: pings, uploads and other rings wait at most one slice.
+      if (i > 0 && i % FAN_OUT_SLICE === 0) await setImmediate();
+      const session = sessions[i]!;
+      if (!session.port.open || !canSee(session.staff, audience)) continue;
       const state = session.topics.get('alerts');
       if (!state) continue;
       const rung = isRung(session.staff.id, { status: alert.status, level }, audience);
-      const update: StaffAlert = { ...alert, ring: rung, ...(escalation && { escalation }) };
       if (state.pending) {
-        state.pending.push(update);
+        state.pending.push({ ...alert, ring: rung, ...(escalation && { escalation }) });
         continue;
       }
-      let text = texts.get(rung);
-      if (!text) {
-        text = JSON.stringify({ type: 'update', topic: 'alerts', data: update, id: alert.cursor });
-        texts.set(rung, text);
+      let frame = frames.get(rung);
+      if (!frame) {
+        const update: StaffAlert = { ...alert, ring: rung, ...(escalation && { escalation }) };
+        frame = Buffer.from(
+          JSON.stringify({ type: 'update', topic: 'alerts', data: update, id: alert.cursor }),
+        );
+        frames.set(rung, frame);
       }
-      session.sendText(text);
+      session.sendText(frame);
     }
   }
 
@@ -106,9 +138,9 @@ export class StaffFanOut {
     );
   }
 
-  /** Resolves once every directory update queued so far went out. */
+  /** Resolves once every alert change and directory update queued so far went out. */
   settled(): Promise<void> {
-    return this.directory;
+    return Promise.all([this.directory, this.alerts]).then(() => {});
   }
 }
 

@@ -89,8 +89,12 @@ export class StaffSession {
     this.sendText(JSON.stringify(msg));
   }
 
-  /** Sends an already serialised message (a fan-out serialises once for every recipient). */
-  sendText(text: string): void {
+  /**
+   * Sends an already serialised message (a fan-out serialises, and encodes, once for every recipient).
+   * Never waits for this dashboard: a message that finds more than `maxQueueBytes` still unread closes
+   * it (CLOSE_TOO_SLOW) instead, so one slow reader cannot hold the others or grow the server's memory.
+   */
+  sendText(text: string | Uint8Array): void {
     const port = this.port;
     if (!port.open) return;
     if (port.bufferedAmount > this.options.maxQueueBytes) {

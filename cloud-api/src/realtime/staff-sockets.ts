@@ -55,6 +55,8 @@ export interface StaffSocketsDeps {
   tokens: AccessTokens;
   audit: Pick<AuditLog, 'record'>;
   access: TopicAccess;
+  /** What the alert fan-out looks up (level, audience), on a pool of its own; `access` when absent. */
+  fanOutAccess?: Pick<TopicAccess, 'alertLevel' | 'audience'>;
   clock: Clock;
 }
 
@@ -82,7 +84,7 @@ export class StaffSockets {
   ) {
     this.log = deps.log.child({ module: 'staff-ws' });
     this.registry = new TopicRegistry(limits.maxConnectionsPerTopic);
-    this.fanOut = new StaffFanOut(this.registry, deps.access, this.log);
+    this.fanOut = new StaffFanOut(this.registry, deps.fanOutAccess ?? deps.access, this.log);
     this.early = new EarlySignals(() => deps.clock.now().getTime());
     this.context = {
       earlySignals: this.early,

@@ -4,6 +4,7 @@
 // late still knows how long it has heard nothing.
 import type { HubRollout } from '@hearth/shared';
 import type { Hub, LastActivity, LiveAlert, Model, Senior } from './model.js';
+import { reconnectDelayMs } from './reconnect.js';
 import type { Session } from './session.js';
 
 /** With no message from the server for this long, the connection is treated as dead. */
@@ -121,8 +122,7 @@ export class LiveFeed {
     }
     if (this.stopped) return;
     clearTimeout(this.reconnectTimer);
-    const delay = Math.min(10_000, 500 * 2 ** this.retry++) * (0.5 + Math.random() / 2);
-    this.reconnectTimer = setTimeout(() => void this.open(), delay);
+    this.reconnectTimer = setTimeout(() => void this.open(), reconnectDelayMs(this.retry++));
   }
 
   private send(msg: Envelope): void {
