@@ -16,6 +16,7 @@ import {
   startAgent,
   startCloud,
 } from '../../scripts/local-stack.js';
+import { eventually } from '../support/poll.js';
 import { StaffSocket } from '../support/staff-socket.js';
 import { cloudTargets } from '../support/targets.js';
 
@@ -35,25 +36,6 @@ interface HubStatus {
 async function hubStatus(dataDir: string): Promise<HubStatus> {
   const { stdout } = await hearth(['status', '--json', '--data-dir', dataDir]);
   return JSON.parse(stdout) as HubStatus;
-}
-
-async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (v: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    try {
-      last = await probe();
-      if (accept(last)) return last;
-    } catch {
-      // the program may be restarting; try again
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
 }
 
 describe.each(cloudTargets())('pendant to staff screen ($name)', (target) => {

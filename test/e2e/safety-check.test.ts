@@ -28,32 +28,13 @@ import {
   seriousA11yViolations,
   signIn,
 } from '../support/dashboard-browser.js';
+import { eventually } from '../support/poll.js';
 import { StaffSocket } from '../support/staff-socket.js';
 import { cloudTargets } from '../support/targets.js';
 
 const real = cloudTargets().find((t) => t.name === 'postgres+redis');
 if (!real)
   console.warn('\n*** The two-instance safety-check suite needs DATABASE_URL and REDIS_URL: skipped. ***\n');
-
-/** Polls `probe` until `accept` holds (for programs that say nothing when they are ready). */
-async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (v: T) => boolean,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    try {
-      last = await probe();
-      if (accept(last)) return last;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
-}
 
 /** The statuses a check went through, as the dashboard heard them, with repeated progress folded. */
 function statusesSeen(socket: StaffSocket, id: string): string[] {
@@ -138,6 +119,7 @@ describe.runIf(real)('a staff safety check across two cloud instances, with the 
       await eventually(
         () => hearth(['status', '--json', '--data-dir', dataDir]),
         (s) => (JSON.parse(s.stdout) as { robot?: { broker?: unknown } }).robot?.broker != null,
+        60_000,
       );
       programs.push(
         await startRobotSim({ dataDir, mqttPort, robotId: `robot-${index + 1}`, args: robotArgs }),
@@ -145,6 +127,7 @@ describe.runIf(real)('a staff safety check across two cloud instances, with the 
       await eventually(
         () => hearth(['status', '--json', '--data-dir', dataDir]),
         (s) => (JSON.parse(s.stdout) as { robot?: { state?: string } }).robot?.state === 'ready',
+        60_000,
       );
       homes.push({ seniorId: senior.id, dataDir });
     }
@@ -166,6 +149,7 @@ describe.runIf(real)('a staff safety check across two cloud instances, with the 
           {},
         ),
       (r) => r.status === 'requested',
+      60_000,
     );
 
   it('shows the dashboard on B every hop, in order, ending in the result', async () => {

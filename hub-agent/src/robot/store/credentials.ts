@@ -20,15 +20,7 @@ export class RobotRegistryError extends Error {
 }
 
 /** A paired robot as `hearth robot list` shows it. */
-export type RobotRecord = {
-  robotId: string;
-  addedAt: number;
-  state: string | null;
-  battery: number | null;
-  room: string | null;
-  statusAt: number | null;
-  lastSeenAt: number | null;
-};
+export type RobotRecord = Omit<RobotRow, 'passwordHash'>;
 
 function hash(password: string): string {
   const salt = randomBytes(16);
