@@ -15,6 +15,19 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Awaits one step of the scenario, failing with its name if it does not finish in time. */
+async function step<T>(what: string, promise: Promise<T>, ms = 30_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function connect(port: number, options: mqtt.IClientOptions): Promise<MqttClient> {
   const client = mqtt.connect({
     host: '127.0.0.1',
@@ -24,10 +37,13 @@ async function connect(port: number, options: mqtt.IClientOptions): Promise<Mqtt
     ...options,
   });
   clients.push(client);
-  await new Promise<void>((resolve, reject) => {
-    client.once('connect', () => resolve());
-    client.once('error', reject);
-  });
+  await step(
+    `${String(options.clientId)} connecting`,
+    new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    }),
+  );
   return client;
 }
 
@@ -51,7 +67,7 @@ describe('hub broker killed with SIGKILL', () => {
     const hubAuth = { username: HUB_USERNAME, password: registry.hubPassword() };
     db.close();
 
-    const first = await startChildBroker(dir, { willGraceMs: 60_000 });
+    const first = await step('the first broker starting', startChildBroker(dir, { willGraceMs: 60_000 }));
     // r1 stays connected until the kill, with a will and a retained status.
     const robot1 = await connect(first.port, {
       clientId: 'r1',
@@ -77,15 +93,21 @@ describe('hub broker killed with SIGKILL', () => {
     robot1.end(true);
 
     // A long grace first, so the retained status is seen before any will replaces it.
-    const interim = await startChildBroker(dir, { port: first.port, willGraceMs: 60_000 });
+    const interim = await step(
+      'the interim broker starting',
+      startChildBroker(dir, { port: first.port, willGraceMs: 60_000 }),
+    );
     const peek = await connect(interim.port, { clientId: `${HUB_USERNAME}-peek`, ...hubAuth });
     const retained = nextMessage(peek, 'hearth/robot/r1/status');
     await peek.subscribeAsync('hearth/robot/r1/status', { qos: 1 });
-    expect(await retained).toBe('online');
+    expect(await step('the retained status after the kill', retained)).toBe('online');
     peek.end(true);
     await interim.killHard();
 
-    const second = await startChildBroker(dir, { port: first.port, willGraceMs: 300 });
+    const second = await step(
+      'the second broker starting',
+      startChildBroker(dir, { port: first.port, willGraceMs: 300 }),
+    );
     const watcher = await connect(second.port, { clientId: `${HUB_USERNAME}-watch`, ...hubAuth });
     const statuses: string[] = [];
     watcher.on('message', (topic, payload) => {
@@ -113,10 +135,11 @@ describe('hub broker killed with SIGKILL', () => {
         resolve();
       }),
     );
-    await delivered;
+    await step('the queued command reaching r2', delivered);
     // A retained status round trip afterwards proves the queue was drained before it, once.
     await back.publishAsync('hearth/robot/r2/status', 'online', { qos: 1 });
     expect(deliveries).toEqual(['check-bathroom']);
     await second.killHard();
-  }, 60_000);
+    // Three brokers each start a TypeScript child process, which takes seconds on a busy machine.
+  }, 150_000);
 });
