@@ -98,7 +98,7 @@ export class RobotSimulator {
 
   private async connect(): Promise<void> {
     const id = this.o.robotId;
-    const client = await mqtt.connectAsync(this.o.url, {
+    const client = mqtt.connect(this.o.url, {
       clientId: id,
       username: id,
       password: this.o.password,
@@ -113,9 +113,24 @@ export class RobotSimulator {
         retain: true,
       },
     });
+    // Listening before CONNECT goes out: a kept session's queued commands follow the CONNACK at
+    // once, often in the same read, and mqtt.js emits them (and acknowledges them) before an
+    // awaited connectAsync() would resume, so a handler added after it loses them for good.
+    client.on('message', (_topic, payload) => this.command(payload));
+    await new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error) => {
+        client.off('connect', onConnect);
+        client.off('error', settle);
+        if (!error) return resolve();
+        client.end();
+        reject(error);
+      };
+      const onConnect = () => settle();
+      client.on('connect', onConnect);
+      client.on('error', settle);
+    });
     this.client = client;
     (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-    client.on('message', (_topic, payload) => this.command(payload));
     client.on('connect', () => void this.publishStatus());
     await client.subscribeAsync(robotTopic(id, 'cmd'), { qos: 1 });
     await this.publishStatus();
