@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { BrokerAccess, type CredentialCheck } from './access.js';
 import { PacketSizeGuard, PacketTooLargeError } from './packet-size-guard.js';
-import { SqlitePersistence } from './sqlite-persistence.js';
+import { SqlitePersistence, type StoredPacket } from './sqlite-persistence.js';
 
 export interface HubBrokerOptions {
   /** Address to listen on (the home LAN, or 127.0.0.1 when only local robots may connect). */
@@ -60,7 +60,21 @@ export class HubBroker {
       persistence: persistence as never,
       preConnect: access.preConnect as never,
       authenticate: access.authenticate as never,
-      authorizePublish: access.authorizePublish as never,
+      authorizePublish: ((
+        client: { id: string } | null,
+        packet: StoredPacket,
+        done: (e: Error | null) => void,
+      ) =>
+        access.authorizePublish(client, packet as never, (error) => {
+          // Runs before aedes writes the PUBACK: a QoS 1 command is on disk before its sender hears it was taken.
+          if (error || !client || packet.qos !== 1) return done(error);
+          try {
+            persistence.queueBeforeAck(packet);
+          } catch (failed) {
+            return done(failed as Error);
+          }
+          done(null);
+        })) as never,
       authorizeSubscribe: access.authorizeSubscribe as never,
       connectTimeout: 10_000,
     });

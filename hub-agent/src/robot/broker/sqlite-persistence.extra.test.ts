@@ -105,4 +105,35 @@ describe('SQLite aedes persistence beyond the abstract suite', () => {
     expect(again.brokerId(() => 'fresh')).toBe(again.brokerId(() => 'other'));
     await again.destroy();
   });
+
+  it('queues a QoS 1 publish before its PUBACK, and once when aedes enqueues it afterwards', async () => {
+    const { p, path } = await open();
+    await p.addSubscriptions({ id: 'r2' }, [{ topic: 'hearth/robot/r2/cmd', qos: 1 }]);
+    // As the wire parser hands it over: no broker id or counter yet.
+    const incoming = { cmd: 'publish', topic: 'hearth/robot/r2/cmd', payload: Buffer.from('first'), qos: 1 };
+    p.queueBeforeAck(incoming);
+    p.queueBeforeAck({ ...incoming, payload: Buffer.from('second') });
+    // A broker killed now: another instance on the file still has both, in order.
+    const killed = new SqlitePersistence({ path });
+    await killed.setup({ id: broker.id, counter: 0 });
+    const survived = await all<{ payload: Buffer }>(killed.outgoingStream({ id: 'r2' }));
+    expect(survived.map((q) => q.payload.toString())).toEqual(['first', 'second']);
+    await killed.destroy();
+
+    // Not killed: aedes copies the packet (same payload Buffer), numbers it and enqueues it itself.
+    const counter = ++broker.counter;
+    await p.outgoingEnqueueCombi(
+      await p.subscriptionsByTopic(incoming.topic),
+      publish(incoming.topic, 'ignored', { payload: incoming.payload, brokerCounter: counter }),
+    );
+    const queued = await all<{ payload: Buffer; brokerCounter: number }>(p.outgoingStream({ id: 'r2' }));
+    expect(queued.map((q) => q.payload.toString())).toEqual(['first', 'second']);
+    expect(queued[0]?.brokerCounter).toBe(counter);
+    // So the delivery to a connected r2 finds its row by aedes' counter.
+    await p.outgoingUpdate({ id: 'r2' }, { brokerId: broker.id, brokerCounter: counter, messageId: 9 });
+    expect((await p.outgoingClearMessageId({ id: 'r2' }, { messageId: 9 }))?.payload?.toString()).toBe(
+      'first',
+    );
+    await p.destroy();
+  });
 });

@@ -77,6 +77,8 @@ export class SqlitePersistence {
   private clientsCount = 0;
   private destroyed = false;
   private brokerRef: BrokerLike | undefined;
+  /** Counters reserved by `queueBeforeAck`, by the payload Buffer aedes carries over to its own copy of the packet. */
+  private readonly queuedBeforeAck = new WeakMap<object, number>();
 
   constructor(options: { path: string }) {
     this.db = new Database(options.path);
@@ -231,9 +233,50 @@ export class SqlitePersistence {
   }
 
   async outgoingEnqueueCombi(subs: { clientId: string }[], packet: StoredPacket): Promise<void> {
+    const reserved =
+      typeof packet.payload === 'object' ? this.queuedBeforeAck.get(packet.payload) : undefined;
+    if (reserved !== undefined) this.queuedBeforeAck.delete(packet.payload as object);
+    const rekey = this.db.prepare(
+      'UPDATE outgoing SET broker_counter = ?, packet = ? WHERE client_id = ? AND broker_id IS ? AND broker_counter = ?',
+    );
     this.db.transaction(() => {
-      for (const sub of subs) this.enqueue(sub.clientId, packet);
+      for (const sub of subs) {
+        // Already queued before the PUBACK: the row keeps its place and takes aedes' counter.
+        if (reserved !== undefined) {
+          const stored = { ...new Packet(packet) };
+          const changed = rekey.run(
+            stored.brokerCounter ?? null,
+            pack(stored),
+            sub.clientId,
+            stored.brokerId ?? null,
+            reserved,
+          );
+          if (changed.changes > 0) continue;
+        }
+        this.enqueue(sub.clientId, packet);
+      }
     })();
+  }
+
+  /**
+   * Queues a client's QoS 1 publish for the kept sessions subscribed to it, before the broker
+   * acknowledges it. aedes 1.x writes the PUBACK first and queues afterwards
+   * (lib/handlers/publish.js), so a broker killed in between lost a command its sender had been
+   * told the broker owned (MQTT-4.3.2-2). The rows get a counter of their own, so they are
+   * delivered after a restart; when aedes enqueues the same packet they take its counter instead
+   * of being queued twice. Throws if SQLite cannot write: the publish must then be refused.
+   */
+  queueBeforeAck(packet: StoredPacket): void {
+    const broker = this.brokerRef;
+    if (!broker || typeof packet.payload !== 'object' || packet.topic === undefined) return;
+    const subs = this.trie.match(packet.topic) as TrieSub[];
+    if (subs.length === 0) return;
+    const counter = ++broker.counter;
+    const early = { ...packet, brokerId: broker.id, brokerCounter: counter };
+    this.db.transaction(() => {
+      for (const sub of subs) this.enqueue(sub.clientId, early);
+    })();
+    this.queuedBeforeAck.set(packet.payload, counter);
   }
 
   /** Gives a queued packet its message id, or replaces one with the same id (publish → pubrel). */
