@@ -1,3 +1,6 @@
+// Over ~300 lines on purpose: this is the one place every piece of the hub is built and wired
+// (sensors, outbox, detection, model, uplink, control channel, robot, video, releases); the pieces
+// themselves live in their folders, and splitting the wiring would only scatter the start order.
 import type { RaisedAlert } from '@hearth/shared';
 import type { Logger } from 'pino';
 import { AlertLedger } from './alerts/alert-ledger.js';

@@ -4,6 +4,8 @@
 // (hearth-update.path → hearth-update.service → install-hub.sh --spool), because the agent runs
 // unprivileged and must not install itself. The installer's recorded outcome comes back through
 // install-outcome.ts and is reported to the cloud until acknowledged (update-reports.ts).
+// A little over ~300 lines on purpose: one offer's states (download, verify, hand-off, waiting for
+// the installer) share the one job in hand; split, each part would need the other's state.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentRelease, AgentUpdateResult } from '@hearth/shared';
