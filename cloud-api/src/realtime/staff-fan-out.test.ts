@@ -70,6 +70,18 @@ describe('alert fan-out at scale', () => {
     for (const d of all) expect(d.port.sent.map((m) => m.id)).toEqual([11, 12]);
   });
 
+  it('does not send again a change the snapshot carried when its ring comes late, but sends the next one', async () => {
+    const inSnapshot = { ...alert({ cursor: 9 }), ring: false };
+    const access = fakeAccess({
+      alertSnapshot: async () => ({ alerts: [inSnapshot], cursor: 9, resumed: true }),
+    });
+    const { all, fanOut } = await dashboards(2, access);
+    await fanOut.alert({ alert: alert({ cursor: 9 }) });
+    for (const d of all) expect(d.port.sent).toEqual([]);
+    await fanOut.alert({ alert: alert({ cursor: 12, status: 'acknowledged' }) });
+    for (const d of all) expect(d.port.sent.map((m) => m.id)).toEqual([12]);
+  });
+
   it('drops a dashboard whose queue is full with a reason to resume, and still reaches the rest', async () => {
     const { all, fanOut } = await dashboards(3);
     const slow = all[1]!;

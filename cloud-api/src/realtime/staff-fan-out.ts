@@ -69,6 +69,12 @@ export class StaffFanOut {
         state.pending.push({ ...alert, ring: rung, ...(escalation && { escalation }) });
         continue;
       }
+      const shown = state.shown?.get(alert.id);
+      if (shown !== undefined) {
+        // Already in this dashboard's snapshot: the ring of that same change came late.
+        if (alert.cursor <= shown) continue;
+        state.shown?.delete(alert.id);
+      }
       let frame = frames.get(rung);
       if (!frame) {
         const update: StaffAlert = { ...alert, ring: rung, ...(escalation && { escalation }) };

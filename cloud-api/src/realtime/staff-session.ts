@@ -7,6 +7,11 @@ import type { MessagePort } from './message-port.js';
 export interface TopicState {
   /** Alert updates that arrive while the `alerts` snapshot is read (null once it went out). */
   pending: StaffAlert[] | null;
+  /**
+   * Alerts the `alerts` snapshot carried, with their cursor: a bus ring of the same change that
+   * arrives after the snapshot went out is not sent again (an entry goes once a newer change passes).
+   */
+  shown?: Map<string, number>;
   /** Feed updates (already serialised) that arrive while a `seniors`/`hubs` snapshot is read. */
   held?: string[];
   seniorId?: string;

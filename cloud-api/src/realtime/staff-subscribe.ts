@@ -51,4 +51,6 @@ export async function subscribe(ctx: StaffContext, session: StaffSession, m: Sub
   for (const update of buffered) {
     if ((inSnapshot.get(update.id) ?? -1) < update.cursor) session.sendAlert(update);
   }
+  // A change the snapshot read may still be on its way over the bus: it must not be shown twice.
+  state.shown = inSnapshot;
 }
