@@ -133,10 +133,11 @@ export class StaffFanOut {
   }
 
   /**
-   * Queues a `seniors`/`hubs` update for the subscribers who may see `seniorId` (admins, and the staff
-   * assigned at the time it fans out, so a carer assigned just now hears of their new senior).
+   * Queues a `seniors`/`hubs`/`safety-checks` update for the subscribers who may see `seniorId` (admins,
+   * and the staff assigned at the time it fans out, so a carer assigned just now hears of their new
+   * senior). Queued, so updates go out in the order they were rung: a check's hops must not overtake.
    */
-  directoryUpdate(topic: 'seniors' | 'hubs', seniorId: string, data: unknown): void {
+  directoryUpdate(topic: 'seniors' | 'hubs' | 'safety-checks', seniorId: string, data: unknown): void {
     this.directory = this.directory.then(() =>
       this.forwardVisible(topic, seniorId, data).catch((err) =>
         this.log.error({ err, topic }, 'failed to fan out a directory update'),

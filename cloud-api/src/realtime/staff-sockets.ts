@@ -126,8 +126,7 @@ export class StaffSockets {
       await listen(
         bus,
         SAFETY_CHECKS,
-        ({ check }) =>
-          this.fanOut.forwardVisible('safety-checks', check.seniorId, check).catch(failed('a safety check')),
+        ({ check }) => this.fanOut.directoryUpdate('safety-checks', check.seniorId, check),
         log,
       ),
       await listen(
