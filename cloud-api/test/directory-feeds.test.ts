@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bus } from '../src/bus/bus.js';
 import { cloudOn, reading, type TestCloud } from './harness.js';
-import { busTargets, databaseTargets } from './targets.js';
+import { instancePairTargets } from './targets.js';
 import type { WsTestClient } from './ws-client.js';
 
-// Each database with the bus that goes with it: PGlite + in-process, PostgreSQL + Redis (production).
-const pairs = databaseTargets().flatMap((db) => {
-  const bus = busTargets().find((b) => (db.name === 'pglite' ? b.name === 'in-process' : b.name === 'redis'));
-  return bus ? [{ name: `${db.name} + ${bus.name}`, db, bus }] : [];
-});
+const pairs = instancePairTargets();
 
 type Loose = { change: string; senior?: { id: string; name: string }; staffId?: string; online?: boolean } & {
   hub?: { id: string; seniorId: string; status: string; lastSeenAt: string | null };

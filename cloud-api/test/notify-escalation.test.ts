@@ -4,16 +4,12 @@ import { FakeClock } from '../src/clock.js';
 import { openDatabase } from '../src/db/database.js';
 import { pendantAlert, TestCloud } from './harness.js';
 import { startChatReceiver, startWebhookReceiver } from './notify-fixtures.js';
-import { busTargets, databaseTargets } from './targets.js';
+import { instancePairTargets } from './targets.js';
 import { WsTestClient } from './ws-client.js';
 
 const SECRET = 'webhook-secret-for-tests-0123456789abcdef';
 
-// PGlite + in-process bus (two instances in one process), PostgreSQL + Redis (the production shape).
-const pairs = databaseTargets().flatMap((db) => {
-  const bus = busTargets().find((b) => (db.name === 'pglite' ? b.name === 'in-process' : b.name === 'redis'));
-  return bus ? [{ name: `${db.name} + ${bus.name}`, db, bus }] : [];
-});
+const pairs = instancePairTargets();
 
 describe.each(pairs)('escalation through two instances on $name', ({ db, bus: busTarget }) => {
   let a: TestCloud;

@@ -3,13 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/database.js';
 import { TestCloud } from './harness.js';
 import { bundle, eventually, releaseKey, upload } from './release-fixtures.js';
-import { busTargets, databaseTargets } from './targets.js';
+import { instancePairTargets } from './targets.js';
 
-// PGlite + the in-process bus (two instances in one process), PostgreSQL + Redis (production's shape).
-const pairs = databaseTargets().flatMap((db) => {
-  const bus = busTargets().find((b) => (db.name === 'pglite' ? b.name === 'in-process' : b.name === 'redis'));
-  return bus ? [{ name: `${db.name} + ${bus.name}`, db, bus }] : [];
-});
+const pairs = instancePairTargets();
 
 describe.each(pairs)('a rollout across two instances on $name', ({ db, bus: busTarget }) => {
   let a: TestCloud;

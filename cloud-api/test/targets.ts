@@ -125,3 +125,16 @@ export function busTargets(): BusTarget[] {
   }
   return targets;
 }
+
+/**
+ * Two cloud instances share a database and a bus: PGlite with the in-process bus (both instances in
+ * one process), and PostgreSQL with Redis (production's shape).
+ */
+export function instancePairTargets(): { name: string; db: DatabaseTarget; bus: BusTarget }[] {
+  return databaseTargets().flatMap((db) => {
+    const bus = busTargets().find((b) =>
+      db.name === 'pglite' ? b.name === 'in-process' : b.name === 'redis',
+    );
+    return bus ? [{ name: `${db.name} + ${bus.name}`, db, bus }] : [];
+  });
+}

@@ -4,14 +4,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Bus } from '../src/bus/bus.js';
 import { openDatabase } from '../src/db/database.js';
 import { pendantAlert, TestCloud } from './harness.js';
-import { busTargets, databaseTargets } from './targets.js';
+import { instancePairTargets } from './targets.js';
 
-// Pairs each database target with the bus that goes with it: PGlite + in-process (one process,
-// two instances sharing both), PostgreSQL + Redis (the production shape).
-const pairs = databaseTargets().flatMap((db) => {
-  const bus = busTargets().find((b) => (db.name === 'pglite' ? b.name === 'in-process' : b.name === 'redis'));
-  return bus ? [{ name: `${db.name} + ${bus.name}`, db, bus }] : [];
-});
+const pairs = instancePairTargets();
 
 describe.each(pairs)('two cloud instances on $name', ({ db, bus: busTarget }) => {
   let a: TestCloud;

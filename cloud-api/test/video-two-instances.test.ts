@@ -2,14 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/database.js';
 import { pendantAlert, TestCloud } from './harness.js';
-import { busTargets, databaseTargets } from './targets.js';
+import { instancePairTargets } from './targets.js';
+
+const pairs = instancePairTargets();
 
 // The hub holds its control socket on instance A; the carer's dashboard is on instance B. Every
 // signaling step must cross the bus, both ways.
-const pairs = databaseTargets().flatMap((db) => {
-  const bus = busTargets().find((b) => (db.name === 'pglite' ? b.name === 'in-process' : b.name === 'redis'));
-  return bus ? [{ name: `${db.name} + ${bus.name}`, db, bus }] : [];
-});
 
 describe.each(pairs)('video signaling across two cloud instances on $name', ({ db, bus: busTarget }) => {
   let a: TestCloud;
