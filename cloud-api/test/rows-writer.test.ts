@@ -36,7 +36,7 @@ describe.each(databaseTargets())('event rows writers on $name', (target) => {
         reading(hubId, 2, { value: 21.25, bootId: 'b\t1', clockUnsynced: true }),
         reading(hubId, 3, { value: 'a\\b\nc', sensorId: 'x\r\ny', ts: '2026-11-22T03:00:00.123456+01:00' }),
       ];
-      await transaction(cloud.sql, (tx) => writer.write(tx, { hubId, seniorId, events }));
+      await transaction(cloud.sql, (tx) => writer.write(tx, writer.prepare({ hubId, seniorId, events })));
       const rows = await cloud.sql`
         select seq, senior_id, sensor_id, kind, value, value is null as sql_null, room, boot_id, clock_unsynced,
           to_char(ts at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') as ts
@@ -85,12 +85,12 @@ describe.each(databaseTargets())('event rows writers on $name', (target) => {
       const hubId = randomUUID();
       const events = [reading(hubId, 1), reading(hubId, 2)];
       const write = transaction(cloud.sql, (tx) =>
-        writer.write(tx, { hubId, seniorId: 'not-a-uuid', events }),
+        writer.write(tx, writer.prepare({ hubId, seniorId: 'not-a-uuid', events })),
       );
       await expect(write).rejects.toMatchObject({ code: '22P02' });
       expect(await cloud.storedSeqs(hubId)).toEqual([]);
       // The connection is still good for the next upload.
-      await transaction(cloud.sql, (tx) => writer.write(tx, { hubId, seniorId, events }));
+      await transaction(cloud.sql, (tx) => writer.write(tx, writer.prepare({ hubId, seniorId, events })));
       expect(await cloud.storedSeqs(hubId)).toEqual([1, 2]);
     });
   });

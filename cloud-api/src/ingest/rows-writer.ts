@@ -9,10 +9,21 @@ export interface EventRows {
   events: SensorEvent[];
 }
 
-/** Writes a batch of event rows inside the caller's transaction. */
+/** A batch of rows made ready for the database, before the transaction that writes it begins. */
+export interface PreparedRows {
+  rows: EventRows;
+  /** What travels to the database: COPY's text, or the rows as one JSON parameter. */
+  payload: string;
+}
+
+/**
+ * Writes a batch of event rows inside the caller's transaction. The rows are prepared first, outside
+ * it, so the hub's lock is held only while they travel and the database stores them.
+ */
 export interface RowsWriter {
+  prepare(rows: EventRows): PreparedRows;
   /** @throws the database's error; the caller's transaction then rolls back and nothing is stored. */
-  write(tx: Sql, rows: EventRows): Promise<void>;
+  write(tx: Sql, prepared: PreparedRows): Promise<void>;
 }
 
 const COLUMNS = '(hub_id, senior_id, seq, ts, sensor_id, kind, value, room, boot_id, clock_unsynced)';
@@ -45,7 +56,8 @@ export function copyText({ hubId, seniorId, events }: EventRows): string {
  * inside the upload's transaction like any other statement.
  */
 export const copyRowsWriter: RowsWriter = {
-  async write(tx, rows) {
+  prepare: (rows) => ({ rows, payload: copyText(rows) }),
+  async write(tx, { payload }) {
     const query = tx.unsafe(`copy sensor_events ${COLUMNS} from stdin`) as unknown as CopyQuery;
     await new Promise<void>((resolve, reject) => {
       // postgres.js 3.4 settles the query with the stream as soon as COPY starts, so the server's
@@ -59,7 +71,7 @@ export const copyRowsWriter: RowsWriter = {
       void query.writable().then((stream) => {
         stream.on('error', reject);
         stream.on('finish', resolve);
-        stream.end(copyText(rows));
+        stream.end(payload);
       }, reject);
     });
   },
@@ -76,12 +88,13 @@ interface CopyQuery {
  * parameter, spread into columns by the database.
  */
 export const insertRowsWriter: RowsWriter = {
-  async write(tx, { hubId, seniorId, events }) {
+  prepare: (rows) => ({ rows, payload: JSON.stringify(rows.events) }),
+  async write(tx, { rows: { hubId, seniorId }, payload }) {
     await tx`
       insert into sensor_events ${tx.unsafe(COLUMNS)}
       select ${hubId}::uuid, ${seniorId}::uuid, e.seq, e.ts, e."sensorId", e.kind,
         coalesce(e.value, 'null'::jsonb), e.room, e."bootId", coalesce(e."clockUnsynced", false)
-      from json_to_recordset(${JSON.stringify(events)}::text::json) as e(
+      from json_to_recordset(${payload}::text::json) as e(
         seq bigint, ts timestamptz, "sensorId" text, kind text, value jsonb, room text, "bootId" text,
         "clockUnsynced" boolean)`;
   },

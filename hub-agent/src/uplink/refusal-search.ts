@@ -45,6 +45,11 @@ export class RefusalSearch {
     return this.size;
   }
 
+  /** True when no search is under way and batches are full size: the uplink may post ahead. */
+  steady(): boolean {
+    return !this.searching && this.size === this.deps.batchSize && this.serverErrorsInARow === 0;
+  }
+
   /** A 413: the cloud wants smaller requests. */
   tooLarge(): void {
     this.size = Math.max(1, Math.floor(this.size / 2));

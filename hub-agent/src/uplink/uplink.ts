@@ -1,6 +1,6 @@
 // About 300 lines: the upload loop, its backoff and the alerts-first batch choice share one cursor;
 // the refused-event search and the hub identity switch already live beside it.
-import { MAX_BATCH_EVENTS, type SensorEvent } from '@hearth/shared';
+import { MAX_BATCH_EVENTS, type SensorEvent, UPLOADS_IN_FLIGHT } from '@hearth/shared';
 import type { Logger } from 'pino';
 import { Backoff } from '../backoff.js';
 import type { Clock } from '../clock.js';
@@ -58,6 +58,22 @@ interface Prefetched {
   events: SensorEvent[];
 }
 
+/** The cloud's answer to one upload, settled either way. */
+type Answer = { ok: true; acked: number } | { ok: false; error: unknown };
+
+/** A batch posted while the one before it was still in flight. */
+interface Ahead extends Prefetched {
+  /** The seq base of the hub identity it was numbered for. */
+  base: number;
+  answer: Promise<Answer>;
+}
+
+const settle = (posting: Promise<number>): Promise<Answer> =>
+  posting.then(
+    (acked) => ({ ok: true, acked }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+
 export type UplinkState = 'unpaired' | 'idle' | 'uploading' | 'backing_off' | 'rejected' | 'stopped';
 
 /** What `hearth status` shows about the link to the cloud. */
@@ -94,6 +110,8 @@ export class Uplink {
   private rejectedKey: string | null = null;
   /** The ordered batch after the one in flight, read while the cloud stored that one. */
   private prefetched: Prefetched | null = null;
+  /** The ordered batch after the one in flight, already posted (a backlog keeps two in flight). */
+  private ahead: Ahead | null = null;
   private cancelLinger: (() => void) | null = null;
   private stopping = new AbortController();
   private readonly search: RefusalSearch;
@@ -132,6 +150,8 @@ export class Uplink {
     this.cancelLinger = null;
     this.wake?.();
     await this.running;
+    // A batch posted ahead was aborted with the rest; after a restart it is chosen afresh.
+    this.ahead = null;
     this.current.state = 'stopped';
   }
 
@@ -178,7 +198,10 @@ export class Uplink {
         log: this.deps.log,
       });
       if (switched) this.alertsSentThrough = 0;
-      const batch = this.takePrefetched(credentials.hubId) ?? this.nextBatch(credentials.hubId);
+      const batch =
+        (await this.takeAhead(credentials.hubId, base)) ??
+        this.takePrefetched(credentials.hubId) ??
+        this.nextBatch(credentials.hubId);
       if (batch.events.length === 0) {
         this.current.state = 'idle';
         await this.sleep(idle);
@@ -198,33 +221,75 @@ export class Uplink {
   private async send(
     credentials: UplinkCredentials,
     base: number,
-    batch: { events: SensorEvent[]; early?: number },
+    batch: { events: SensorEvent[]; early?: number; answer?: Promise<Answer> },
   ): Promise<void> {
     this.prefetched = null;
-    const posting = this.post(credentials, base, batch.events);
-    // While the cloud stores this batch, the hub reads the next one from its disk: a backlog then
-    // drains at the pace of the slower side, not of both one after the other. Only one batch is ever
-    // in flight, so the cloud sees the hub's seqs in order.
+    const posting = batch.answer ?? settle(this.post(credentials, base, batch.events));
+    // While the cloud stores this batch, the hub reads the next one from its disk and, in a steady
+    // backlog, posts it at once: the cloud then reads and checks one batch while its database stores
+    // the other. It stores a batch above a gap and acknowledges only gap-free runs, so which of the
+    // two it takes first changes nothing.
     const last = batch.events[batch.events.length - 1]!.seq;
     const next = batch.early ? null : this.prefetch(credentials.hubId, last);
-    const acked = (await posting) + base;
+    if (next && UPLOADS_IN_FLIGHT > 1 && this.search.steady() && !this.alertWaits(last)) {
+      this.ahead = { ...next, base, answer: settle(this.post(credentials, base, next.events)) };
+    }
+    const answer = await posting;
+    if (!answer.ok) throw answer.error;
     const before = this.deps.store.ackedThroughSeq();
-    const after = this.deps.store.acknowledge(acked, this.deps.clock.now());
+    let after = this.deps.store.acknowledge(answer.acked + base, this.deps.clock.now());
+    if (after < last && this.ahead?.base === base) {
+      // The cloud may have stored the batch ahead first; its answer then carries this one's end.
+      const ahead = await this.ahead.answer;
+      if (ahead.ok) after = this.deps.store.acknowledge(ahead.acked + base, this.deps.clock.now());
+    }
     if (batch.early) this.alertsSentThrough = Math.max(this.alertsSentThrough, batch.early);
     this.current.connected = true;
     this.current.lastUploadAt = this.deps.clock.now();
     this.current.lastError = null;
     this.backoff.reset();
     this.search.accepted(batch.events, after);
-    if (next && after === last) this.prefetched = next;
-    if (!batch.early && after < batch.events[batch.events.length - 1]!.seq && after === before) {
+    if (next && after === last && !this.ahead) this.prefetched = next;
+    if (!batch.early && after < last && after === before) {
       // The cloud kept the batch but holds a gap below it: resending at full speed cannot help.
       throw new UploadError(
-        `the cloud holds events only through seq ${acked}, below this hub's cursor ${before}; its history has a gap`,
+        `the cloud holds events only through seq ${answer.acked + base}, below this hub's cursor ${before}; its history has a gap`,
         'retry',
       );
     }
     this.deps.log.debug({ sent: batch.events.length, ackedThroughSeq: after }, 'uploaded');
+  }
+
+  /**
+   * The batch already posted ahead, when it is still the one to send: the cursor reached it and the
+   * hub identity and batch size are unchanged. Otherwise its answer is waited for (a request is never
+   * left behind unheard), what it acknowledged is kept, and null says to choose afresh.
+   */
+  private async takeAhead(
+    hubId: string,
+    base: number,
+  ): Promise<{ events: SensorEvent[]; answer: Promise<Answer> } | null> {
+    const a = this.ahead;
+    this.ahead = null;
+    if (!a) return null;
+    const store = this.deps.store;
+    if (
+      a.hubId === hubId &&
+      a.base === base &&
+      a.size === this.search.batchSize() &&
+      store.ackedThroughSeq() === a.after
+    ) {
+      return { events: a.events, answer: a.answer };
+    }
+    const answer = await a.answer;
+    if (answer.ok && a.hubId === hubId && a.base === base)
+      store.acknowledge(answer.acked + base, this.deps.clock.now());
+    return null;
+  }
+
+  /** True when an alert beyond `through` (and not yet sent early) waits to go first. */
+  private alertWaits(through: number): boolean {
+    return this.deps.store.pendingAlerts(1, Math.max(through, this.alertsSentThrough)).length > 0;
   }
 
   /** Posts events numbered for the current hub identity; resolves with the cloud's acknowledgement. */
@@ -261,7 +326,7 @@ export class Uplink {
     const store = this.deps.store;
     if (store.ackedThroughSeq() !== p.after) return null;
     // Any alert waiting beyond what was sent early makes `nextBatch` send alerts first.
-    if (store.pendingAlerts(1, Math.max(p.after, this.alertsSentThrough)).length > 0) return null;
+    if (this.alertWaits(p.after)) return null;
     return { events: p.events };
   }
 
