@@ -29,34 +29,48 @@ export interface SqliteOutbox extends OutboxStore {
   readonly state: HubStateStore;
 }
 
-interface Row {
-  seq: number;
-  ts: number;
-  sensor_id: string;
-  kind: string;
-  value: string | null;
-  room: string | null;
-  boot_id: string;
-  clock_unsynced: number;
-  mono_ms: number | null;
-  alert: string | null;
-  robot: string | null;
-}
+/** The columns an entry is read from, in this order; rows come back as arrays (no object per row). */
+const ENTRY_COLUMNS = 'seq, ts, sensor_id, kind, value, room, boot_id, clock_unsynced, mono_ms, alert, robot';
+type Row = [
+  seq: number,
+  ts: number,
+  sensorId: string,
+  kind: string,
+  value: string | null,
+  room: string | null,
+  bootId: string,
+  clockUnsynced: number,
+  monoMs: number | null,
+  alert: string | null,
+  robot: string | null,
+];
 
-function toEntry(row: Row): OutboxEntry {
+function toEntry([
+  seq,
+  ts,
+  sensorId,
+  kind,
+  value,
+  room,
+  bootId,
+  clockUnsynced,
+  monoMs,
+  alert,
+  robot,
+]: Row): OutboxEntry {
   const entry: OutboxEntry = {
-    seq: row.seq,
-    ts: row.ts,
-    sensorId: row.sensor_id,
-    kind: row.kind as OutboxEntry['kind'],
-    value: row.value === null ? null : (JSON.parse(row.value) as OutboxEntry['value']),
-    bootId: row.boot_id,
-    clockUnsynced: row.clock_unsynced === 1,
+    seq,
+    ts,
+    sensorId,
+    kind: kind as OutboxEntry['kind'],
+    value: value === null ? null : (JSON.parse(value) as OutboxEntry['value']),
+    bootId,
+    clockUnsynced: clockUnsynced === 1,
   };
-  if (row.room !== null) entry.room = row.room;
-  if (row.mono_ms !== null) entry.monoMs = row.mono_ms;
-  if (row.alert !== null) entry.alert = JSON.parse(row.alert) as OutboxEntry['alert'];
-  if (row.robot !== null) entry.robot = JSON.parse(row.robot) as OutboxEntry['robot'];
+  if (room !== null) entry.room = room;
+  if (monoMs !== null) entry.monoMs = monoMs;
+  if (alert !== null) entry.alert = JSON.parse(alert) as OutboxEntry['alert'];
+  if (robot !== null) entry.robot = JSON.parse(robot) as OutboxEntry['robot'];
   return entry;
 }
 
@@ -135,10 +149,12 @@ class SqliteOutboxStore implements SqliteOutbox {
       `INSERT INTO outbox (seq, ts, sensor_id, kind, value, room, boot_id, clock_unsynced, mono_ms, alert, is_alert, robot)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.selectPending = db.prepare('SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
-    this.selectAlerts = db.prepare(
-      'SELECT * FROM outbox WHERE is_alert = 1 AND seq > ? ORDER BY seq LIMIT ?',
-    );
+    this.selectPending = db
+      .prepare(`SELECT ${ENTRY_COLUMNS} FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?`)
+      .raw(true);
+    this.selectAlerts = db
+      .prepare(`SELECT ${ENTRY_COLUMNS} FROM outbox WHERE is_alert = 1 AND seq > ? ORDER BY seq LIMIT ?`)
+      .raw(true);
     this.reservation = new SeqReservation(`${path}.seq`);
     // A database recreated after corruption starts above every seq that may have been handed out.
     const last = this.lastSeq();
