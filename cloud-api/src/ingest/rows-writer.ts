@@ -12,8 +12,8 @@ export interface EventRows {
 /** A batch of rows made ready for the database, before the transaction that writes it begins. */
 export interface PreparedRows {
   rows: EventRows;
-  /** What travels to the database: COPY's text, or the rows as one JSON parameter. */
-  payload: string;
+  /** What travels to the database: COPY's text already encoded, or the rows as one JSON parameter. */
+  payload: Buffer | string;
 }
 
 /**
@@ -56,7 +56,7 @@ export function copyText({ hubId, seniorId, events }: EventRows): string {
  * inside the upload's transaction like any other statement.
  */
 export const copyRowsWriter: RowsWriter = {
-  prepare: (rows) => ({ rows, payload: copyText(rows) }),
+  prepare: (rows) => ({ rows, payload: Buffer.from(copyText(rows)) }),
   async write(tx, { payload }) {
     const query = tx.unsafe(`copy sensor_events ${COLUMNS} from stdin`) as unknown as CopyQuery;
     await new Promise<void>((resolve, reject) => {
@@ -94,7 +94,7 @@ export const insertRowsWriter: RowsWriter = {
       insert into sensor_events ${tx.unsafe(COLUMNS)}
       select ${hubId}::uuid, ${seniorId}::uuid, e.seq, e.ts, e."sensorId", e.kind,
         coalesce(e.value, 'null'::jsonb), e.room, e."bootId", coalesce(e."clockUnsynced", false)
-      from json_to_recordset(${payload}::text::json) as e(
+      from json_to_recordset(${payload.toString()}::text::json) as e(
         seq bigint, ts timestamptz, "sensorId" text, kind text, value jsonb, room text, "bootId" text,
         "clockUnsynced" boolean)`;
   },
