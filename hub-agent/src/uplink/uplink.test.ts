@@ -175,6 +175,29 @@ describe.each([
     expect([...(await held()).keys()]).toEqual([1, 2]);
   });
 
+  it('does not hold an alert behind a batch posted ahead that hangs after the one before it failed', async () => {
+    const { store, uplink, clock, link } = await setup();
+    store.append(seqs(35).map((i) => reading(i - 1)));
+    // The first batch fails; the one posted ahead of it is never answered (until it is abandoned).
+    link.fail(1);
+    link.hang(1);
+    await uplink.start();
+    await eventually(() => uplink.status().state === 'backing_off' && link.uploads === 2, {
+      what: 'the first batch to fail with the second in flight',
+    });
+    store.append([alert(36)]);
+    uplink.kick(true);
+    await eventually(() => link.batches.some((b) => b.includes(36)), {
+      what: 'the alert to go without waiting for the hanging request',
+    });
+    expect(link.batches[0]).toEqual([36]);
+    await eventually(() => store.ackedThroughSeq() === 36, {
+      clock,
+      stepMs: 1000,
+      what: 'the backlog to drain',
+    });
+  });
+
   it('sends an alert committed while backing off at once, without waiting out the backoff', async () => {
     const { store, uplink, clock, link } = await setup();
     link.fail(6);

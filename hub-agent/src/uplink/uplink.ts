@@ -1,5 +1,5 @@
-// About 300 lines: the upload loop, its backoff and the alerts-first batch choice share one cursor;
-// the refused-event search and the hub identity switch already live beside it.
+// Over 400 lines: the upload loop, its backoff, the alerts-first batch choice and the batch posted
+// ahead share one cursor; the refused-event search and the hub identity switch already live beside it.
 import { MAX_BATCH_EVENTS, type SensorEvent, UPLOADS_IN_FLIGHT } from '@hearth/shared';
 import type { Logger } from 'pino';
 import { Backoff } from '../backoff.js';
@@ -262,8 +262,8 @@ export class Uplink {
 
   /**
    * The batch already posted ahead, when it is still the one to send: the cursor reached it and the
-   * hub identity and batch size are unchanged. Otherwise its answer is waited for (a request is never
-   * left behind unheard), what it acknowledged is kept, and null says to choose afresh.
+   * hub identity and batch size are unchanged. Otherwise null says to choose afresh; what it
+   * acknowledges still counts when its answer comes.
    */
   private async takeAhead(
     hubId: string,
@@ -273,17 +273,18 @@ export class Uplink {
     this.ahead = null;
     if (!a) return null;
     const store = this.deps.store;
-    if (
-      a.hubId === hubId &&
-      a.base === base &&
-      a.size === this.search.batchSize() &&
-      store.ackedThroughSeq() === a.after
-    ) {
+    const sameIdentity = a.hubId === hubId && a.base === base;
+    if (sameIdentity && a.size === this.search.batchSize() && store.ackedThroughSeq() === a.after) {
       return { events: a.events, answer: a.answer };
     }
-    const answer = await a.answer;
-    if (answer.ok && a.hubId === hubId && a.base === base)
-      store.acknowledge(answer.acked + base, this.deps.clock.now());
+    const heard = a.answer.then((answer) => {
+      if (answer.ok && sameIdentity && !this.stopped)
+        store.acknowledge(answer.acked + base, this.deps.clock.now());
+    });
+    // The cursor passed it: the cloud has just answered, so its answer is near, and waiting saves
+    // sending again what it carries. After a failure it is not waited for: an alert must not wait
+    // behind a request that may hang.
+    if (store.ackedThroughSeq() > a.after) await heard;
     return null;
   }
 
