@@ -9,7 +9,7 @@ import {
   hearth,
   type Program,
   startAgent,
-  startCloud,
+  startDemoCloud,
   startRobotSim,
 } from './local-stack.js';
 
@@ -41,10 +41,9 @@ try {
   // A fresh home every run: the demo is for looking around, not for keeping data.
   rmSync(dataRoot, { recursive: true, force: true });
   console.log('Starting the Hearth cloud (embedded PostgreSQL, in-process bus)…');
-  const cloud = await startCloud({
+  const cloud = await startDemoCloud({
     dataDir: join(dataRoot, 'cloud'),
     port,
-    env: { HEARTH_DEMO_ACCOUNTS: '1' },
     echo: verbose ? '[cloud]' : undefined,
   });
   programs.push(cloud);

@@ -1,8 +1,9 @@
 // Starts the real programs as child processes: a cloud API, hub agents and robots. Used by
-// `npm run demo` and by the end-to-end tests, so both exercise exactly what operators run.
+// `npm run demo` and by the end-to-end tests, so both exercise exactly what operators run: the
+// tests the sources, the demo's cloud the production bundle that servers run.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -125,12 +126,69 @@ export interface CloudProgram extends Program {
   url: string;
 }
 
-/** Starts `hearth-cloud serve` and waits until it logs the URL it listens on. */
-export async function startCloud(
-  options: StartOptions & { dataDir: string; port?: number; readyTimeoutMs?: number },
-): Promise<CloudProgram> {
+export type CloudOptions = StartOptions & { dataDir: string; port?: number; readyTimeoutMs?: number };
+
+/** Starts `hearth-cloud serve` from the sources and waits until it logs the URL it listens on. */
+export function startCloud(options: CloudOptions): Promise<CloudProgram> {
+  return startCloudWith([cloudBin, 'serve'], options);
+}
+
+/**
+ * Node options of the demo's cloud, which serves two homes and a few dashboards. V8 lets its young
+ * generation grow to 16 MiB a semi-space (about 30 MB of RSS once scavenges have touched it all),
+ * and its four worker threads compile PGlite's WebAssembly side by side, each leaving its own
+ * malloc arena behind (40-60 MB at ready, and as much off the peak). With one worker, queries warm
+ * up a little later; the demo's requests took the same time once warm.
+ */
+export const DEMO_CLOUD_NODE_OPTIONS = ['--max-semi-space-size=1', '--v8-pool-size=1'];
+
+/**
+ * Starts the cloud as `npm run demo` does: the production bundle, built afresh from the sources
+ * (about a second), under plain node with {@link DEMO_CLOUD_NODE_OPTIONS} and the demo accounts.
+ * Loading the sources through tsx costs some 85 MB more (its loader thread and per-module
+ * transforms). The bundle's folder is removed when the cloud exits.
+ */
+export async function startDemoCloud(options: CloudOptions): Promise<CloudProgram> {
+  const bundleDir = await buildCloudBundle();
+  try {
+    const cloud = await startCloudWith(
+      [...DEMO_CLOUD_NODE_OPTIONS, join(bundleDir, 'hearth-cloud.mjs'), 'serve'],
+      { ...options, env: { HEARTH_DEMO_ACCOUNTS: '1', ...options.env } },
+    );
+    cloud.process.once('exit', () => rmSync(bundleDir, { recursive: true, force: true }));
+    return cloud;
+  } catch (error) {
+    rmSync(bundleDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/**
+ * Builds `hearth-cloud.mjs`, its migrations and the dashboard into a new folder under
+ * node_modules/.cache, where the packages the bundle leaves external resolve; a folder of its own,
+ * so demos, benches and tests starting at once never run a half-written bundle.
+ */
+async function buildCloudBundle(): Promise<string> {
+  // Loaded here only: the end-to-end tests, which run the sources, need no esbuild.
+  const [{ buildBundles }, esbuild] = await Promise.all([import('./build-bundles.js'), import('esbuild')]);
+  const cache = join(root, 'node_modules/.cache');
+  mkdirSync(cache, { recursive: true });
+  const dir = mkdtempSync(join(cache, 'hearth-cloud-bundle-'));
+  try {
+    await buildBundles(dir, ['hearth-cloud']);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    // esbuild's service processes (some 140 MB) would otherwise stay for as long as the demo runs.
+    await esbuild.stop();
+  }
+  return dir;
+}
+
+async function startCloudWith(args: string[], options: CloudOptions): Promise<CloudProgram> {
   mkdirSync(options.dataDir, { recursive: true });
-  const program = startProgram(cloudBin, ['serve'], {
+  const program = startCommand(process.execPath, args, {
     ...options,
     env: { PORT: String(options.port ?? 0), HEARTH_DATA_DIR: options.dataDir, ...options.env },
   });
