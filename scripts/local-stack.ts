@@ -137,14 +137,23 @@ export function startCloud(options: CloudOptions): Promise<CloudProgram> {
  * Node options of the demo's cloud, which serves two homes and a few dashboards. V8 lets its young
  * generation grow to 16 MiB a semi-space (about 30 MB of RSS once scavenges have touched it all),
  * and its four worker threads compile PGlite's WebAssembly side by side, each leaving its own
- * malloc arena behind (40-60 MB at ready, and as much off the peak). With one worker, queries warm
- * up a little later; the demo's requests took the same time once warm.
+ * malloc arena behind (40-60 MB at ready, 30-60 MB off the peak). With one worker, queries warm up
+ * a little later; the demo's requests took the same time once warm.
  */
 export const DEMO_CLOUD_NODE_OPTIONS = ['--max-semi-space-size=1', '--v8-pool-size=1'];
 
 /**
+ * Environment of the demo's cloud. glibc's malloc raises its mmap threshold to the largest block
+ * freed so far, so after the first login (argon2id works in 19 MiB) such blocks come from the heap
+ * and stay resident (10-20 MB); a fixed threshold keeps them mapped apart and unmapped when freed.
+ * Other C libraries ignore the variable.
+ */
+export const DEMO_CLOUD_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' };
+
+/**
  * Starts the cloud as `npm run demo` does: the production bundle, built afresh from the sources
- * (about a second), under plain node with {@link DEMO_CLOUD_NODE_OPTIONS} and the demo accounts.
+ * (about a second), under plain node with {@link DEMO_CLOUD_NODE_OPTIONS}, {@link DEMO_CLOUD_ENV}
+ * and the demo accounts.
  * Loading the sources through tsx costs some 85 MB more (its loader thread and per-module
  * transforms). The bundle's folder is removed when the cloud exits.
  */
@@ -153,7 +162,7 @@ export async function startDemoCloud(options: CloudOptions): Promise<CloudProgra
   try {
     const cloud = await startCloudWith(
       [...DEMO_CLOUD_NODE_OPTIONS, join(bundleDir, 'hearth-cloud.mjs'), 'serve'],
-      { ...options, env: { HEARTH_DEMO_ACCOUNTS: '1', ...options.env } },
+      { ...options, env: { HEARTH_DEMO_ACCOUNTS: '1', ...DEMO_CLOUD_ENV, ...options.env } },
     );
     cloud.process.once('exit', () => rmSync(bundleDir, { recursive: true, force: true }));
     return cloud;
