@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ApiClient, startDemoCloud } from '../scripts/local-stack.js';
+import { startDemoCloud } from '../scripts/demo-cloud.js';
+import { ApiClient } from '../scripts/local-stack.js';
 
 /** VmRSS and VmHWM (peak) of a process, in MB. */
 function memoryOf(pid: number): { rssMb: number; peakMb: number } {

@@ -3,15 +3,8 @@
 // each with the technician CLI exactly as in a real home, and runs them until Ctrl-C.
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  ApiClient,
-  freePort,
-  hearth,
-  type Program,
-  startAgent,
-  startDemoCloud,
-  startRobotSim,
-} from './local-stack.js';
+import { startDemoCloud } from './demo-cloud.js';
+import { ApiClient, freePort, hearth, type Program, startAgent, startRobotSim } from './local-stack.js';
 
 const port = Number(process.env.PORT ?? 8080);
 const dataRoot = resolve(process.env.HEARTH_DEMO_DIR ?? '.hearth/demo');

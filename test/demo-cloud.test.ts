@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ApiClient, DEMO_CLOUD_NODE_OPTIONS, startDemoCloud } from '../scripts/local-stack.js';
+import { DEMO_CLOUD_NODE_OPTIONS, startDemoCloud } from '../scripts/demo-cloud.js';
+import { ApiClient } from '../scripts/local-stack.js';
 
 /** The demo-memory bench's goal for the cloud's resident memory, in MB. */
 const GOAL_MB = 300;
