@@ -3,15 +3,8 @@
 // each with the technician CLI exactly as in a real home, and runs them until Ctrl-C.
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  ApiClient,
-  freePort,
-  hearth,
-  type Program,
-  startAgent,
-  startCloud,
-  startRobotSim,
-} from './local-stack.js';
+import { startDemoCloud } from './demo-cloud.js';
+import { ApiClient, freePort, hearth, type Program, startAgent, startRobotSim } from './local-stack.js';
 
 const port = Number(process.env.PORT ?? 8080);
 const dataRoot = resolve(process.env.HEARTH_DEMO_DIR ?? '.hearth/demo');
@@ -41,10 +34,9 @@ try {
   // A fresh home every run: the demo is for looking around, not for keeping data.
   rmSync(dataRoot, { recursive: true, force: true });
   console.log('Starting the Hearth cloud (embedded PostgreSQL, in-process bus)…');
-  const cloud = await startCloud({
+  const cloud = await startDemoCloud({
     dataDir: join(dataRoot, 'cloud'),
     port,
-    env: { HEARTH_DEMO_ACCOUNTS: '1' },
     echo: verbose ? '[cloud]' : undefined,
   });
   programs.push(cloud);

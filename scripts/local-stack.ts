@@ -1,5 +1,6 @@
 // Starts the real programs as child processes: a cloud API, hub agents and robots. Used by
-// `npm run demo` and by the end-to-end tests, so both exercise exactly what operators run.
+// `npm run demo` and by the end-to-end tests, so both exercise exactly what operators run; the
+// demo's cloud runs the production bundle, as servers do (demo-cloud.ts).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
@@ -125,12 +126,17 @@ export interface CloudProgram extends Program {
   url: string;
 }
 
-/** Starts `hearth-cloud serve` and waits until it logs the URL it listens on. */
-export async function startCloud(
-  options: StartOptions & { dataDir: string; port?: number; readyTimeoutMs?: number },
-): Promise<CloudProgram> {
+export type CloudOptions = StartOptions & { dataDir: string; port?: number; readyTimeoutMs?: number };
+
+/** Starts `hearth-cloud serve` from the sources and waits until it logs the URL it listens on. */
+export function startCloud(options: CloudOptions): Promise<CloudProgram> {
+  return startCloudWith([cloudBin, 'serve'], options);
+}
+
+/** Starts node with `args` (its options, a cloud program and `serve`) and waits until it logs its URL. */
+export async function startCloudWith(args: string[], options: CloudOptions): Promise<CloudProgram> {
   mkdirSync(options.dataDir, { recursive: true });
-  const program = startProgram(cloudBin, ['serve'], {
+  const program = startCommand(process.execPath, args, {
     ...options,
     env: { PORT: String(options.port ?? 0), HEARTH_DATA_DIR: options.dataDir, ...options.env },
   });
