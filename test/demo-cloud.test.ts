@@ -1,15 +1,13 @@
 // `npm run demo` runs its cloud from the production bundle, built afresh at each start, with node
-// options that keep it small: it must serve the dashboard and the demo logins on the embedded
-// database, stay under the demo's memory goal, and leave no bundle behind once stopped.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// options that keep it small (its memory is measured by `npm run bench -- demo-memory`): it must
+// serve the dashboard and the demo logins on the embedded database, and leave no bundle behind
+// once stopped.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_CLOUD_NODE_OPTIONS, startDemoCloud } from '../scripts/demo-cloud.js';
 import { ApiClient } from '../scripts/local-stack.js';
-
-/** The demo-memory bench's goal for the cloud's resident memory, in MB. */
-const GOAL_MB = 300;
 
 describe('the demo cloud', () => {
   const work = mkdtempSync(join(tmpdir(), 'hearth-demo-cloud-'));
@@ -24,11 +22,6 @@ describe('the demo cloud', () => {
     try {
       expect(bundle).toBeDefined();
       expect(cloud.process.spawnargs).toEqual(expect.arrayContaining(DEMO_CLOUD_NODE_OPTIONS));
-      const rssKb = Number(
-        /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${cloud.process.pid}/status`, 'utf8'))?.[1],
-      );
-      expect(rssKb / 1024).toBeLessThan(GOAL_MB);
-
       expect(await (await fetch(`${cloud.url}/`)).text()).toContain('Sign in');
       const staff = await new ApiClient(cloud.url).login('staff@demo.hearth', 'demo-staff');
       expect(staff.accessToken).toEqual(expect.any(String));
