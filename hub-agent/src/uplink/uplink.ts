@@ -237,12 +237,9 @@ export class Uplink {
     const answer = await posting;
     if (!answer.ok) throw answer.error;
     const before = this.deps.store.ackedThroughSeq();
-    let after = this.deps.store.acknowledge(answer.acked + base, this.deps.clock.now());
-    if (after < last && this.ahead?.base === base) {
-      // The cloud may have stored the batch ahead first; its answer then carries this one's end.
-      const ahead = await this.ahead.answer;
-      if (ahead.ok) after = this.deps.store.acknowledge(ahead.acked + base, this.deps.clock.now());
-    }
+    // Monotonic: when the cloud stored the batch ahead first, this answer is the one that falls short
+    // and the cursor has already passed it.
+    const after = this.deps.store.acknowledge(answer.acked + base, this.deps.clock.now());
     if (batch.early) this.alertsSentThrough = Math.max(this.alertsSentThrough, batch.early);
     this.current.connected = true;
     this.current.lastUploadAt = this.deps.clock.now();
