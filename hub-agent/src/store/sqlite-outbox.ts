@@ -1,4 +1,4 @@
-// About 300 lines: the SQLite outbox's statements and its corruption recovery read best together.
+// About 340 lines: the SQLite outbox's statements and its corruption recovery read best together.
 import { existsSync, renameSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { HubStateStore } from './hub-state.js';
