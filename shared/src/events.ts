@@ -8,9 +8,10 @@ export const MAX_BATCH_EVENTS = 1000;
 /**
  * Upload requests a hub keeps in flight while it works through a backlog: the cloud reads and checks
  * the next batch while its database stores the one before. The cloud stores a batch above a gap and
- * acknowledges only gap-free runs, so order does not depend on which request it takes first.
+ * acknowledges only gap-free runs, so order does not depend on which request it takes first. The
+ * hub's uplink posts at most one batch ahead, so this is 1 or 2.
  */
-export const UPLOADS_IN_FLIGHT = 2;
+export const UPLOADS_IN_FLIGHT: 1 | 2 = 2;
 
 /** Identifier of a hub as issued by the cloud when it is claimed. */
 export const HubId = z.uuid();
