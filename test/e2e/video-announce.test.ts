@@ -105,8 +105,24 @@ describe('the robot announces who opened live video', () => {
     rmSync(work, { recursive: true, force: true });
   }, 60_000);
 
-  /** Opens a session as the carer, plays it until the first keyframe arrives, then says bye. */
-  async function watchLive(): Promise<string> {
+  /**
+   * Opens a session as the carer, plays it until the first keyframe arrives, then says bye. Now and
+   * then, on a loaded machine, the hub's connection fails right after ICE completes and the hub ends
+   * the session before its first picture; the carer then opens another, and so does this, once.
+   * Returns every session opened.
+   */
+  async function watchLive(): Promise<string[]> {
+    const opened: string[] = [];
+    for (;;) {
+      const { sessionId, pictured } = await watchOnce();
+      opened.push(sessionId);
+      if (pictured) return opened;
+      if (opened.length === 2) throw new Error('the hub ended two sessions in a row before a picture');
+    }
+  }
+
+  /** One session: true once a keyframe arrived, false when the hub ended it before one. */
+  async function watchOnce(): Promise<{ sessionId: string; pictured: boolean }> {
     const opened = await carer.request<{ sessionId: string; iceServers: [] }>(
       'POST',
       `/api/v1/seniors/${seniorId}/video-sessions`,
@@ -117,16 +133,22 @@ describe('the robot announces who opened live video', () => {
     const socket = new WebSocket(url, { headers: { authorization: `Bearer ${carerToken}` } });
     const send = (data: unknown) => socket.send(JSON.stringify({ type: 'signal', topic, data }));
     const viewer = new TestViewer(opened.iceServers, send);
+    let closed = false;
+    let endedByHub: () => void = () => {};
+    const ended = new Promise<false>((resolve) => {
+      endedByHub = () => resolve(false);
+    });
     socket.on('message', (raw) => {
       const message = JSON.parse(String(raw)) as {
         type: string;
         topic: string;
         data?: Record<string, string>;
       };
-      if (message.type !== 'signal' || message.topic !== topic || !message.data) return;
+      if (closed || message.type !== 'signal' || message.topic !== topic || !message.data) return;
       if (message.data.kind === 'offer') viewer.offer(message.data.sdp!);
       if (message.data.kind === 'candidate')
         viewer.candidate(message.data.candidate!, message.data.mid ?? 'video');
+      if (message.data.kind === 'ended' || message.data.kind === 'refused') endedByHub();
     });
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
@@ -134,21 +156,25 @@ describe('the robot announces who opened live video', () => {
     });
     socket.send(JSON.stringify({ type: 'subscribe', topic }));
     try {
-      await Promise.race([
-        viewer.firstKeyframe(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('no picture within 30 s')), 30_000)),
+      const pictured = await Promise.race([
+        viewer.firstKeyframe().then(() => true),
+        ended,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('no picture within 30 s')), 30_000),
+        ),
       ]);
-      expect(viewer.rtpPackets).toBeGreaterThan(0);
+      if (pictured) expect(viewer.rtpPackets).toBeGreaterThan(0);
+      return { sessionId: opened.sessionId, pictured };
     } finally {
+      closed = true;
       send({ kind: 'bye' });
       viewer.close();
       socket.close();
     }
-    return opened.sessionId;
   }
 
   it('with no robot paired, the session plays and nothing is said', async () => {
-    const sessionId = await watchLive();
+    const sessionId = (await watchLive()).at(-1);
     // The hub made the offer and looked for a robot to speak through: there is none.
     expect(logged(agent, (e) => e.msg === 'video offer made' && e.sessionId === sessionId)).toHaveLength(1);
     await until('the hub to look for a robot', () =>
@@ -172,10 +198,13 @@ describe('the robot announces who opened live video', () => {
     await until('the hub to see the robot', () =>
       logged(agent, (e) => e.msg === 'robot status changed' && e.robotId === 'r1').at(0),
     );
-    await watchLive();
-    await until('the robot to speak', () => said.length > 0, 20_000);
-    // Said once, for this session: nothing was held back from the session the home had no robot for.
-    expect(said).toEqual(['Demo Staff from your care team is looking in through the camera now.']);
-    expect(robot.received).toHaveLength(1);
+    const sessions = await watchLive();
+    await until('the robot to speak', () => said.length >= sessions.length, 20_000);
+    // Said once for each session opened: nothing was held back from the session the home had no
+    // robot for.
+    expect(said).toEqual(
+      sessions.map(() => 'Demo Staff from your care team is looking in through the camera now.'),
+    );
+    expect(robot.received).toHaveLength(sessions.length);
   }, 90_000);
 });
