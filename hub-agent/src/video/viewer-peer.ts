@@ -136,7 +136,15 @@ export class ViewerPeer {
       this.lastHeardAt = deps.clock.now();
       if (isRtcp(message) && readRtcpFeedback(message).keyframe) deps.wantKeyframe();
     });
-    track.onClosed(() => this.close('the viewer closed the connection'));
+    // libdatachannel closes the track with the connection, also when the connection fails before
+    // it ever opened (now and then just after ICE completes, on a loaded hub): say which it was.
+    track.onClosed(() =>
+      this.close(
+        this.connectedAt === null
+          ? 'the connection failed before it opened'
+          : 'the viewer closed the connection',
+      ),
+    );
     pc.onLocalDescription((sdp, type) => {
       if (type === 'offer' && !this.closed) deps.send({ kind: 'offer', sdp });
     });
